@@ -1,0 +1,8 @@
+// Declarations of the per-part binding functions called from module.cpp.
+#pragma once
+#include <pybind11/pybind11.h>
+
+namespace dlnfast::bindings {
+namespace py = pybind11;
+void bind_info(py::module_& m);
+}  // namespace dlnfast::bindings

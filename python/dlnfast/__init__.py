@@ -1,0 +1,9 @@
+"""dlnfast: fast diagonal linear networks.
+
+Gradient descent (and its mirror-descent twins) on diagonal linear networks in an
+Eigen/OpenMP C++ engine, the implicit-bias limits they converge to, and linear
+programs / optimal transport solved with the same dynamics.
+"""
+from dlnfast._core import __version__, has_openmp
+
+__all__ = ["__version__", "has_openmp"]
