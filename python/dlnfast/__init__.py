@@ -4,6 +4,8 @@ Gradient descent (and its mirror-descent twins) on diagonal linear networks in a
 Eigen/OpenMP C++ engine, the implicit-bias limits they converge to, and linear
 programs / optimal transport solved with the same dynamics.
 """
+from dlnfast import potentials
 from dlnfast._core import __version__, has_openmp
+from dlnfast._limit import ImplicitBiasLimit, implicit_bias_limit
 
-__all__ = ["__version__", "has_openmp"]
+__all__ = ["__version__", "has_openmp", "potentials", "implicit_bias_limit", "ImplicitBiasLimit"]
