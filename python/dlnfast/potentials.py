@@ -442,6 +442,7 @@ def positive_conjugate(theta, init_scale=None, *, log_init_scale=None):
     theta = _as_float(theta, "theta")
     with np.errstate(over="ignore", under="ignore"):
         # for θ > 0 factor out exp(4θ + 2 log α) so that a tiny x₀ never multiplies an overflow
-        pos = 0.25 * np.exp(4.0 * np.abs(theta) + 2.0 * la) * (-np.expm1(-4.0 * np.abs(theta)))
-        neg = 0.25 * np.exp(2.0 * la) * np.expm1(4.0 * theta)
+        tp, tn = np.maximum(theta, 0.0), np.minimum(theta, 0.0)
+        pos = 0.25 * np.exp(4.0 * tp + 2.0 * la) * (-np.expm1(-4.0 * tp))
+        neg = 0.25 * np.exp(2.0 * la) * np.expm1(4.0 * tn)
         return float(np.sum(np.where(theta > 0, pos, neg)))
