@@ -84,7 +84,22 @@ def test_limit_matches_slsqp_general_uv_init_bregman(rng):
     g0 = 0.5 * np.arcsinh(b0 / a)
     f = lambda b: _naive_psi(b, a) - g0 @ b  # noqa: E731  (Bregman divergence up to a constant)
     ref = _slsqp(f, lambda b: 0.5 * np.arcsinh(b / a) - g0, X, y, np.linalg.lstsq(X, y, rcond=None)[0])
-    res = implicit_bias_limit(X, y, init_scale=alpha, parametrization="uv", init_factors=(cu, cv))
+    res = implicit_bias_limit(X, y, init_scale=alpha, parametrization="uv", init_shape=(cu, cv))
+    assert res.mirror_residual <= 1e-12
+    np.testing.assert_allclose(res.coef, ref, rtol=0, atol=SLSQP_RTOL * np.max(np.abs(ref)))
+
+
+def test_limit_matches_slsqp_unbalanced_pm_bregman(rng):
+    # w₊ = αa, w₋ = αb: w₊w₋ is conserved, Φ = ½ψ with scale 2α²ab, reference β₀ = α²(a² − b²)
+    n, d, alpha = 8, 30, 0.6
+    X = rng.standard_normal((n, d))
+    y = rng.standard_normal(n)
+    a, b = rng.uniform(0.3, 2.0, d), rng.uniform(0.3, 2.0, d)
+    s = 2 * alpha**2 * a * b
+    g0 = 0.5 * np.arcsinh(alpha**2 * (a * a - b * b) / s)
+    f = lambda v: _naive_psi(v, s) - g0 @ v  # noqa: E731
+    ref = _slsqp(f, lambda v: 0.5 * np.arcsinh(v / s) - g0, X, y, np.linalg.lstsq(X, y, rcond=None)[0])
+    res = implicit_bias_limit(X, y, init_scale=alpha, init_shape=(a, b))
     assert res.mirror_residual <= 1e-12
     np.testing.assert_allclose(res.coef, ref, rtol=0, atol=SLSQP_RTOL * np.max(np.abs(ref)))
 
@@ -98,7 +113,7 @@ def test_shape_scale_is_sum_of_squares_not_product(rng):
     a_wrong = alpha**2 * cu * cv
     right = _slsqp(lambda b: _naive_psi(b, a_right), lambda b: 0.5 * np.arcsinh(b / a_right), X, y, x0)
     wrong = _slsqp(lambda b: _naive_psi(b, a_wrong), lambda b: 0.5 * np.arcsinh(b / a_wrong), X, y, x0)
-    res = implicit_bias_limit(X, y, init_scale=alpha, init_shape=(cu, cv))
+    res = implicit_bias_limit(X, y, init_scale=alpha, parametrization="shape", init_shape=(cu, cv))
     scale = np.max(np.abs(right))
     np.testing.assert_allclose(res.coef, right, rtol=0, atol=SLSQP_RTOL * scale)
     assert np.max(np.abs(res.coef - wrong)) >= 1e-2 * scale  # clearly a different point
@@ -245,10 +260,14 @@ def test_invalid_arguments_raise(rng):
         implicit_bias_limit(X, y, init_scale=1.0, depth=1)
     with pytest.raises(ValueError, match="`depth` >= 3"):
         implicit_bias_limit(X, y, init_scale=1.0, depth=3, parametrization="uv")
-    with pytest.raises(ValueError, match="`init_shape`"):
+    with pytest.raises(ValueError, match="`init_shape` needs depth=2"):
         implicit_bias_limit(X, y, init_scale=1.0, depth=3, init_shape=(1.0, 1.0))
-    with pytest.raises(ValueError, match="`init_factors`"):
-        implicit_bias_limit(X, y, init_scale=1.0, parametrization="uv", init_factors=(1.0, 1.0))
+    with pytest.raises(ValueError, match="a² ≠ b²"):
+        implicit_bias_limit(X, y, init_scale=1.0, parametrization="uv", init_shape=(1.0, 1.0))
+    with pytest.raises(ValueError, match="must be positive here"):
+        implicit_bias_limit(X, y, init_scale=1.0, parametrization="pm", init_shape=(1.0, 0.0))
+    with pytest.raises(ValueError, match="must be None or a pair"):
+        implicit_bias_limit(X, y, init_scale=1.0, parametrization="shape", init_shape=1.0)
     with pytest.raises(ValueError, match="`y` must be a 1-D array"):
         implicit_bias_limit(X, y[:3], init_scale=1.0)
     with pytest.raises(ValueError, match="not in the range"):

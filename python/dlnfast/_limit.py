@@ -64,119 +64,122 @@ class ImplicitBiasLimit:
 
 
 # --------------------------------------------------------------------------------------
-# The three families of potentials, in the coordinates the dual Newton works in
+# The three families of potentials, in flow coordinates θ = ∇Φ(β) (d/dt θ = −g)
 # --------------------------------------------------------------------------------------
-class _Hyperbolic:
-    """Φ = k·ψ_a, dual coordinate z = ∇ψ_a(β) = ½ arcsinh(β/a), reference β₀ = a·ρ.
+@dataclass
+class MirrorSpec:
+    """The mirror geometry of a parametrisation, shared by the limit solver and md/flow.
 
-    The reference is stored relative to the scale (ρ = β₀/a) so that it survives both scale
-    shifts and scales below the float range: ∇ψ_a(aρ) = ½ arcsinh(ρ) for every a.
+    kind "hyperbolic": β = a·sinh(rate·θ), log_scale = log a (rate 4 for pm, 2 for uv/shape);
+    kind "depth": β = α^D[(1 − cθ)^{−p} − (1 + cθ)^{−p}], log_scale = log α;
+    kind "entropic": β = x = exp(4θ + log_scale), log_scale = log x₀ = 2 log α.
+    theta0: the initial mirror coordinate ∇Φ(β₀) (flow starts there; the limit is the Bregman
+    projection of β₀).
     """
 
-    def __init__(self, la, rho, k):
-        self.la, self.rho, self.k = la, rho, k
-        self.z0 = np.zeros_like(la) if rho is None else 0.5 * np.arcsinh(rho)
+    kind: str
+    log_scale: np.ndarray
+    rate: float = 2.0
+    depth: int = 2
+    theta0: np.ndarray = None
+
+
+class _Hyperbolic:
+    def __init__(self, spec):
+        self.spec, self.la, self.s = spec, spec.log_scale, spec.rate
+        self.z0 = spec.theta0
 
     def log_magnitude(self):
         return self.la
 
     def shifted(self, c):
-        return _Hyperbolic(self.la + c, self.rho, self.k)
+        # β₀ is scaled with a (theta0 fixed): ∇ψ_a(aρ) = ½ arcsinh ρ does not depend on a
+        return _Hyperbolic(MirrorSpec("hyperbolic", self.la + c, self.s, 2, self.z0))
 
-    def beta(self, z):
-        return _pot.hyperbolic_inverse_mirror_map(z, log_scale=self.la)
+    def beta(self, th):
+        return _pot.hyperbolic_inverse_mirror_map(0.5 * self.s * th, log_scale=self.la)
 
-    def dbeta(self, z):
-        return _pot.hyperbolic_inverse_mirror_map_derivative(z, log_scale=self.la)
+    def dbeta(self, th):
+        return 0.5 * self.s * _pot.hyperbolic_inverse_mirror_map_derivative(0.5 * self.s * th, log_scale=self.la)
 
-    def conj(self, z):
-        return _pot.hyperbolic_conjugate(z, log_scale=self.la)
+    def conj(self, th):
+        return (2.0 / self.s) * _pot.hyperbolic_conjugate(0.5 * self.s * th, log_scale=self.la)
 
-    def max_step(self, z, dz):
-        m = np.max(np.abs(dz))
-        return 1.0 if m <= 0.5 * _EXP_CAP else 0.5 * _EXP_CAP / m  # β ∝ e^{2|z|}
+    def max_step(self, th, dth):
+        m = self.s * np.max(np.abs(dth))  # β ∝ e^{rate·|θ|}
+        return 1.0 if m <= _EXP_CAP else _EXP_CAP / m
 
-    def mirror_from_beta(self, beta, z):
-        v = _pot.hyperbolic_mirror_map(beta, log_scale=self.la)
-        return np.where(np.abs(beta) >= _TINY, v, z)
-
-    def flow(self, z):
-        return self.k * z
+    def mirror_from_beta(self, beta, th):
+        v = (2.0 / self.s) * _pot.hyperbolic_mirror_map(beta, log_scale=self.la)
+        return np.where(np.abs(beta) >= _TINY, v, th)
 
 
 class _Depth:
-    """Depth-D potential, dual coordinate θ (flow normalisation), domain |cθ| < 1."""
-
-    def __init__(self, la, depth):
-        self.la, self.depth = la, depth
-        self.z0 = np.zeros_like(la)
-        self.logc = np.log(depth * (depth - 2.0)) + (depth - 2.0) * la
+    def __init__(self, spec):
+        self.spec, self.la, self.depth = spec, spec.log_scale, spec.depth
+        self.z0 = spec.theta0
+        self.logc = np.log(self.depth * (self.depth - 2.0)) + (self.depth - 2.0) * self.la
 
     def log_magnitude(self):
         return self.depth * self.la
 
     def shifted(self, c):
-        return _Depth(self.la + c / self.depth, self.depth)
+        return _Depth(MirrorSpec("depth", self.la + c / self.depth, 2.0, self.depth, self.z0))
 
-    def beta(self, z):
-        return _pot.depth_inverse_mirror_map(z, depth=self.depth, log_init_scale=self.la)
+    def beta(self, th):
+        return _pot.depth_inverse_mirror_map(th, depth=self.depth, log_init_scale=self.la)
 
-    def dbeta(self, z):
-        return _pot.depth_inverse_mirror_map_derivative(z, depth=self.depth, log_init_scale=self.la)
+    def dbeta(self, th):
+        return _pot.depth_inverse_mirror_map_derivative(th, depth=self.depth, log_init_scale=self.la)
 
-    def conj(self, z):
-        return _pot.depth_conjugate(z, depth=self.depth, log_init_scale=self.la)
+    def conj(self, th):
+        return _pot.depth_conjugate(th, depth=self.depth, log_init_scale=self.la)
 
-    def max_step(self, z, dz):
-        # move at most a fraction of the way to the boundary |c z| = 1, coordinatewise
+    def max_step(self, th, dth):
+        # move at most a fraction of the way to the boundary |cθ| = 1, coordinatewise
         c = np.exp(self.logc)
-        gap = 1.0 - np.abs(z) * c
-        speed = np.abs(dz) * c
+        gap = 1.0 - np.abs(th) * c
+        speed = np.abs(dth) * c
         with np.errstate(divide="ignore", invalid="ignore"):
             lim = np.where(speed > 0, _BOUNDARY_FRACTION * gap / speed, np.inf)
         return float(min(1.0, np.min(lim)))
 
-    def mirror_from_beta(self, beta, z):
+    def mirror_from_beta(self, beta, th):
         v = _pot.depth_mirror_map(beta, depth=self.depth, log_init_scale=self.la)
-        return np.where(np.abs(beta) >= _TINY, v, z)
-
-    def flow(self, z):
-        return z
+        return np.where(np.abs(beta) >= _TINY, v, th)
 
 
 class _Entropic:
-    """Φ = ¼ Σ (x log(x/x₀) − x + x₀), dual coordinate θ = ¼ log(x/x₀), x₀ = α²."""
-
-    def __init__(self, la):
-        self.la = la  # log α
-        self.z0 = np.zeros_like(la)
+    def __init__(self, spec):
+        self.spec, self.lx0 = spec, spec.log_scale
+        self.z0 = spec.theta0
 
     def log_magnitude(self):
-        return 2.0 * self.la
+        return self.lx0
 
     def shifted(self, c):
-        return _Entropic(self.la + 0.5 * c)
+        return _Entropic(MirrorSpec("entropic", self.lx0 + c, 4.0, 2, self.z0))
 
-    def beta(self, z):
-        return _pot.positive_inverse_mirror_map(z, log_init_scale=self.la)
+    def beta(self, th):
+        return _pot.positive_inverse_mirror_map(th, log_init_scale=0.5 * self.lx0)
 
-    def dbeta(self, z):
-        return 4.0 * self.beta(z)
+    def dbeta(self, th):
+        return 4.0 * self.beta(th)
 
-    def conj(self, z):
-        return _pot.positive_conjugate(z, log_init_scale=self.la)
+    def conj(self, th):
+        return _pot.positive_conjugate(th, log_init_scale=0.5 * self.lx0)
 
-    def max_step(self, z, dz):
-        m = np.max(np.abs(dz))
-        return 1.0 if 4.0 * m <= _EXP_CAP else _EXP_CAP / (4.0 * m)  # x ∝ e^{4θ}
+    def max_step(self, th, dth):
+        m = 4.0 * np.max(np.abs(dth))  # x ∝ e^{4θ}
+        return 1.0 if m <= _EXP_CAP else _EXP_CAP / m
 
-    def mirror_from_beta(self, beta, z):
+    def mirror_from_beta(self, beta, th):
         with np.errstate(divide="ignore"):
-            v = _pot.positive_mirror_map(beta, log_init_scale=self.la)
-        return np.where(beta >= _TINY, v, z)
+            v = _pot.positive_mirror_map(beta, log_init_scale=0.5 * self.lx0)
+        return np.where(beta >= _TINY, v, th)
 
-    def flow(self, z):
-        return z
+
+_FAMILIES = {"hyperbolic": _Hyperbolic, "depth": _Depth, "entropic": _Entropic}
 
 
 # --------------------------------------------------------------------------------------
@@ -265,51 +268,71 @@ def _per_coordinate(value, d, name):
     return v.copy()
 
 
-def _build_mirror(d, la, parametrization, depth, init_shape, init_factors):
-    if parametrization not in ("pm", "uv", "positive"):
+def _pair(value, name, d):
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise ValueError(f"`{name}` must be None or a pair (a, b) of scalars or arrays")
+    return tuple(_per_coordinate(c, d, name) for c in value)
+
+
+def mirror_spec(parametrization, depth, init_shape, log_alpha):
+    """The mirror geometry (:class:`MirrorSpec`) of a network and its initialisation.
+
+    ``init_shape`` follows :class:`~dlnfast.DiagonalLinearRegressor`: for ``"pm"`` the factors
+    start at ``w₊ = α·a, w₋ = α·b``; for ``"uv"`` at ``u = α·a, v = α·b``; for ``"shape"`` both
+    branches of ``β = u₊⊙v₊ − u₋⊙v₋`` start at ``(u, v) = α·(a, b)`` (default ``(1, 1)``).
+    Derivations (each checked against an integrated factor flow):
+
+    * pm: ``w₊w₋`` is conserved; ``β = a·sinh(4θ)``, ``a = 2α²ab``, ``θ₀ = ¼ arcsinh((a²−b²)/(2ab))``.
+    * uv: ``u² − v²`` is conserved; ``β = a·sinh(2θ)``, ``a = α²|a² − b²|/2``, ``β₀ = α²ab``.
+    * shape: ``β = a·sinh(2θ)`` with ``a = α²(a² + b²)`` (Azulay et al. 2021), ``β₀ = 0``.
+    * depth D ≥ 3 (pm, balanced): DESIGN §3; positive: ``x = α²·exp(4θ)``.
+    """
+    d = log_alpha.shape[0]
+    if parametrization not in ("pm", "uv", "shape", "positive"):
         raise ValueError(
-            f"`parametrization` must be one of 'pm', 'uv', 'positive'; got {parametrization!r}"
+            f"`parametrization` must be one of 'pm', 'uv', 'shape', 'positive'; got {parametrization!r}"
         )
     if not isinstance(depth, (int, np.integer)) or isinstance(depth, bool) or depth < 2:
         raise ValueError(f"`depth` must be an integer >= 2; got {depth!r}")
     depth = int(depth)
     if depth >= 3 and parametrization != "pm":
         raise ValueError("`depth` >= 3 is implemented for parametrization='pm' (β = w₊^D − w₋^D)")
-    if init_shape is not None and (depth != 2 or parametrization == "positive"):
-        raise ValueError("`init_shape` (four factors u₊v₊ − u₋v₋) needs depth=2 and 'pm' or 'uv'")
-    if init_factors is not None and (parametrization != "uv" or init_shape is not None):
-        raise ValueError("`init_factors` (u₀, v₀) applies to parametrization='uv' without `init_shape`")
+    if depth >= 3 and init_shape is not None:
+        raise ValueError("`init_shape` needs depth=2 (the depth-D potential is for w± = α)")
     if parametrization == "positive":
-        return _Entropic(la)
+        if init_shape is not None:
+            raise ValueError("`init_shape` does not apply to parametrization='positive'; "
+                             "give a per-feature `init_scale` instead")
+        return MirrorSpec("entropic", 2.0 * log_alpha, 4.0, 2, np.zeros(d))
     if depth >= 3:
-        return _Depth(la, depth)
-    if init_shape is not None:
-        cu, cv = (_per_coordinate(c, d, "init_shape") for c in _pair(init_shape, "init_shape"))
-        s = cu * cu + cv * cv
-        if not np.all(np.isfinite(s)) or np.any(s <= 0):
-            raise ValueError("`init_shape` (c_u, c_v) must be finite and not both zero")
-        # β = u₊v₊ − u₋v₋, u± = α c_u, v± = α c_v: ψ with scale α²(c_u² + c_v²), β₀ = 0
-        return _Hyperbolic(2.0 * la + np.log(s), None, 1.0)
+        return MirrorSpec("depth", log_alpha, 2.0, depth, np.zeros(d))
+    if parametrization == "shape":
+        a, b = (np.ones(d), np.ones(d)) if init_shape is None else _pair(init_shape, "init_shape", d)
+        ss = a * a + b * b
+        if not np.all(np.isfinite(ss)) or np.any(ss <= 0):
+            raise ValueError("`init_shape` (a, b) must be finite and not both zero")
+        return MirrorSpec("hyperbolic", 2.0 * log_alpha + np.log(ss), 2.0, 2, np.zeros(d))
     if parametrization == "pm":
-        return _Hyperbolic(np.log(2.0) + 2.0 * la, None, 0.5)  # Φ = ½ψ_{2α²}
-    if init_factors is None:
-        return _Hyperbolic(2.0 * la, None, 1.0)  # u₀ = √2α, v₀ = 0: ψ_{α²}
-    cu, cv = (_per_coordinate(c, d, "init_factors") for c in _pair(init_factors, "init_factors"))
-    delta = np.abs(cu * cu - cv * cv)
+        if init_shape is None:
+            return MirrorSpec("hyperbolic", np.log(2.0) + 2.0 * log_alpha, 4.0, 2, np.zeros(d))
+        a, b = _pair(init_shape, "init_shape", d)
+        if np.any(a <= 0) or np.any(b <= 0) or not np.all(np.isfinite(a * b)):
+            raise ValueError("`init_shape` (a, b) for 'pm' must be positive here (a zero branch makes "
+                             "a one-signed network: use parametrization='positive')")
+        # ratio ρ = β₀/a_s = (a² − b²)/(2ab); θ = ½ z with z = ½ arcsinh ρ
+        return MirrorSpec("hyperbolic", np.log(2.0 * a * b) + 2.0 * log_alpha, 4.0, 2,
+                          0.25 * np.arcsinh((a * a - b * b) / (2.0 * a * b)))
+    # uv
+    if init_shape is None:
+        return MirrorSpec("hyperbolic", 2.0 * log_alpha, 2.0, 2, np.zeros(d))
+    a, b = _pair(init_shape, "init_shape", d)
+    delta = np.abs(a * a - b * b)
     if not np.all(np.isfinite(delta)) or np.any(delta <= 0):
-        raise ValueError("`init_factors` (c_u, c_v) must have c_u² ≠ c_v² in every coordinate")
-    # a = α²|c_u² − c_v²|/2, reference β₀ = α² c_u c_v = a·(2 c_u c_v / |c_u² − c_v²|)
-    la_a = 2.0 * la + np.log(delta / 2.0)
-    beta0_over_a = 2.0 * cu * cv / delta
-    return _Hyperbolic(la_a, beta0_over_a, 1.0)
-
-
-def _pair(value, name):
-    try:
-        a, b = value
-    except (TypeError, ValueError):
-        raise ValueError(f"`{name}` must be a pair (c_u, c_v) of scalars or arrays") from None
-    return a, b
+        raise ValueError("`init_shape` (a, b) for 'uv' must have a² ≠ b² in every coordinate "
+                         "(u = ±v is a one-signed network)")
+    # a_s = α²|a² − b²|/2, ρ = β₀/a_s = 2ab/|a² − b²|, θ₀ = ½ arcsinh ρ
+    return MirrorSpec("hyperbolic", 2.0 * log_alpha + np.log(delta / 2.0), 2.0, 2,
+                      0.5 * np.arcsinh(2.0 * a * b / delta))
 
 
 def implicit_bias_limit(
@@ -320,7 +343,6 @@ def implicit_bias_limit(
     parametrization="pm",
     depth=2,
     init_shape=None,
-    init_factors=None,
     log_init_scale=None,
     tol=1e-10,
     max_iter=500,
@@ -335,19 +357,21 @@ def implicit_bias_limit(
     init_scale : float or array_like of shape (n_features,), optional
         The initialisation scale α > 0 (per coordinate allowed). Exactly one of ``init_scale``
         and ``log_init_scale`` must be given.
-    parametrization : {"pm", "uv", "positive"}, default="pm"
+    parametrization : {"pm", "uv", "shape", "positive"}, default="pm"
         ``"pm"``: ``β = w₊^D − w₋^D`` from ``w± = α``; depth 2 gives ``Φ = ½ψ_{2α²}`` (Woodworth et
         al. 2020). ``"uv"``: ``β = u ⊙ v`` from ``u₀ = √2α, v₀ = 0``, ``Φ = ψ_{α²}`` (Even et al.
-        2023). ``"positive"``: ``x = u ⊙ u`` from ``u₀ = α``, the entropy
-        ``Φ = ¼ Σ(x log(x/α²) − x)`` over ``x ≥ 0`` (Chou, Maly & Rauhut 2023).
+        2023). ``"shape"``: the four-factor ``β = u₊⊙v₊ − u₋⊙v₋`` of Azulay et al. (2021).
+        ``"positive"``: ``x = u ⊙ u`` from ``u₀ = α``, the entropy ``Φ = ¼ Σ(x log(x/α²) − x)``
+        over ``x ≥ 0`` (Chou, Maly & Rauhut 2023).
     depth : int, default=2
         D ≥ 3 (with ``"pm"``) uses the depth-D potential (Woodworth et al. 2020).
-    init_shape : pair (c_u, c_v), optional
-        Four-factor network ``β = u₊⊙v₊ − u₋⊙v₋`` from ``u± = α·c_u, v± = α·c_v`` (Azulay et al.
-        2021): ``Φ = ψ_a`` with scale ``a = α²(c_u² + c_v²)`` (not ``α² c_u c_v``), ``β₀ = 0``.
-    init_factors : pair (c_u, c_v), optional
-        Two-factor ``"uv"`` network from ``u₀ = α·c_u, v₀ = α·c_v`` (``c_u² ≠ c_v²``): ``Φ = ψ_a``
-        with ``a = α²|c_u² − c_v²|/2`` and reference point ``β₀ = u₀v₀`` (Bregman divergence).
+    init_shape : pair (a, b), optional
+        As in :class:`~dlnfast.DiagonalLinearRegressor`. ``"pm"``: ``w₊ = α·a, w₋ = α·b``
+        (a, b > 0): ``Φ = ½ψ`` with scale ``2α²ab`` and reference ``β₀ = α²(a² − b²)``.
+        ``"uv"``: ``u₀ = α·a, v₀ = α·b`` (``a² ≠ b²``): ``Φ = ψ`` with scale ``α²|a² − b²|/2`` and
+        reference ``β₀ = u₀v₀`` (the limit is the Bregman projection of β₀).
+        ``"shape"``: both branches at ``(u, v) = α·(a, b)`` (default (1, 1)): ``Φ = ψ`` with scale
+        ``α²(a² + b²)`` — not ``α²ab`` — and ``β₀ = 0``.
     log_init_scale : float or array_like, optional
         ``log α`` instead of ``init_scale``, for α² below the float range (e.g. ``-1000``).
     tol : float, default=1e-10
@@ -400,7 +424,8 @@ def implicit_bias_limit(
         raise ValueError(f"`tol` must be a float in (0, 1); got {tol!r}")
     if not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
         raise ValueError(f"`max_iter` must be a positive integer; got {max_iter!r}")
-    mirror = _build_mirror(d, la, parametrization, depth, init_shape, init_factors)
+    spec = mirror_spec(parametrization, depth, init_shape, la)
+    mirror = _FAMILIES[spec.kind](spec)
 
     ynorm = float(np.linalg.norm(y))
     # minimum-ℓ2 interpolator: existence check and the natural scale of the solution
@@ -454,11 +479,10 @@ def implicit_bias_limit(
     Q, _ = np.linalg.qr(X.T)
     vnorm = np.linalg.norm(v)
     mres = float(np.linalg.norm(v - Q @ (Q.T @ v)) / vnorm) if vnorm > 0 else 0.0
-    k_flow = getattr(mirror, "k", 1.0)
     return ImplicitBiasLimit(
         coef=beta,
-        mirror_coef=mirror.flow(z),
-        dual_coef=k_flow * mu,
+        mirror_coef=z,
+        dual_coef=mu,
         interpolation_residual=float(res),
         mirror_residual=mres,
         n_iter=total_it,
