@@ -5,5 +5,6 @@ Eigen/OpenMP C++ engine, the implicit-bias limits they converge to, and linear
 programs / optimal transport solved with the same dynamics.
 """
 from dlnfast._core import __version__, has_openmp
+from dlnfast._regressor import DiagonalLinearRegressor
 
-__all__ = ["__version__", "has_openmp"]
+__all__ = ["__version__", "has_openmp", "DiagonalLinearRegressor"]
