@@ -47,9 +47,9 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         power iteration) and a bound keeping every factor within 25 % of itself per step, far
         from the sign-flip bound. It grows as the run leaves the initial plateau and shrinks as β
         grows. A fixed step that breaks the sign-flip bound raises a ValueError suggesting one.
-    max_iter : int, default=10_000
+    max_iter : int, default=100_000
         Maximum number of GD updates.
-    tol : float, default=1e-5
+    tol : float, default=1e-4
         Stop when ‖∇L(β)‖∞ ≤ tol·‖∇L(0)‖∞. This criterion is scale-free (invariant to rescaling
         X or y) and is not met on a saddle plateau, where the gradient of the inactive
         coordinates is not small.
@@ -142,7 +142,7 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
     }
 
     def __init__(self, *, parametrization="pm", init_scale=1e-3, init_shape=None, depth=2,
-                 solver="gd", step_size="auto", max_iter=10_000, tol=1e-5, fit_intercept=True,
+                 solver="gd", step_size="auto", max_iter=100_000, tol=1e-4, fit_intercept=True,
                  warm_start=False, n_jobs=None, verbose=0, loss_every=1, snapshot_iters=None):
         self.parametrization = parametrization
         self.init_scale = init_scale
