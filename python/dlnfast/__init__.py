@@ -7,5 +7,13 @@ programs / optimal transport solved with the same dynamics.
 from dlnfast import potentials
 from dlnfast._core import __version__, has_openmp
 from dlnfast._limit import ImplicitBiasLimit, implicit_bias_limit
+from dlnfast._regressor import DiagonalLinearRegressor
 
-__all__ = ["__version__", "has_openmp", "potentials", "implicit_bias_limit", "ImplicitBiasLimit"]
+__all__ = [
+    "__version__",
+    "has_openmp",
+    "potentials",
+    "implicit_bias_limit",
+    "ImplicitBiasLimit",
+    "DiagonalLinearRegressor",
+]
