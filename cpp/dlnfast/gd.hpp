@@ -65,8 +65,11 @@ struct GDResult {
 
 /// Runs GD from the network's current factors. On return `beta` holds β at the last iterate
 /// and the network holds the factors. Only bad arguments throw (before any work).
-template <class T>
-GDResult run_gd(LeastSquares<T>& loss, DiagonalNet& net, const GDOptions& opt, double* beta,
+/// `Net` is a DiagonalNet, or any state with the same interface (size, depth, beta,
+/// weight_max, rate, update, renormalise): MirrorNet (mirror_net.hpp) runs mirror descent
+/// through this driver, with the same status, history, snapshots and Ctrl-C handling.
+template <class T, class Net>
+GDResult run_gd(LeastSquares<T>& loss, Net& net, const GDOptions& opt, double* beta,
                 GDHistory& hist, Monitor& monitor) {
   const Index d = loss.n_features();
   if (net.size() != d) throw std::invalid_argument("network and X disagree on n_features");
