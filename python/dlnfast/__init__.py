@@ -7,6 +7,7 @@ programs / optimal transport solved with the same dynamics.
 from dlnfast import potentials
 from dlnfast._core import __version__, has_openmp
 from dlnfast._limit import ImplicitBiasLimit, implicit_bias_limit
+from dlnfast._mirror import gradient_flow
 from dlnfast._regressor import DiagonalLinearRegressor
 
 __all__ = [
@@ -15,5 +16,6 @@ __all__ = [
     "potentials",
     "implicit_bias_limit",
     "ImplicitBiasLimit",
+    "gradient_flow",
     "DiagonalLinearRegressor",
 ]
