@@ -70,10 +70,28 @@ GDResult md(py::array_t<T, py::array::c_style> X, DArray y, std::optional<DArray
                        optional_ptr(x_mean, d, "x_mean"));
   MirrorNet net = make_net(spec, log_scale, theta, d);
   Monitor monitor = make_monitor(progress);
+  const double* w = optional_ptr(weights, n, "weights");
+  const double* xm = optional_ptr(x_mean, d, "x_mean");
   GDResult res;
   {
     py::gil_scoped_release release;
-    res = run_gd(loss, net, options, beta.mutable_data(), hist, monitor);
+    GDOptions opts = options;
+    if (opts.auto_step) {
+      // the trace bound of MirrorNet::set_curvature needs λ_max and diag(XᵀWX) (centred)
+      if (!(opts.lambda_max > 0.0)) opts.lambda_max = loss.lambda_max(std::max(1, opts.n_threads));
+      // diag_j = Σ_i w_i (x_ij − x̄_j)²: one serial pass over X, once per fit
+      std::vector<double> diag(d, 0.0);
+      for (py::ssize_t i = 0; i < n; ++i) {
+        const T* row = X.data() + i * d;
+        const double wi = w ? w[i] : 1.0 / double(n);
+        for (py::ssize_t j = 0; j < d; ++j) {
+          const double v = double(row[j]) - (xm ? xm[j] : 0.0);
+          diag[j] += wi * v * v;
+        }
+      }
+      net.set_curvature(opts.lambda_max, diag.data());
+    }
+    res = run_gd(loss, net, opts, beta.mutable_data(), hist, monitor);
     std::copy(net.theta().begin(), net.theta().end(), theta.mutable_data());
   }
   raise_if_python_error();
