@@ -164,3 +164,18 @@ def test_md_and_flow_errors(rng):
         _fit(X, y, solver="md", parametrization="positive", init_shape=(1.0, 1.0))
     with pytest.raises(ValueError, match="times must be"):
         gradient_flow(X, y, [1.0, 0.5])
+
+
+from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
+
+
+@parametrize_with_checks([
+    DiagonalLinearRegressor(solver="md", n_jobs=1),
+    DiagonalLinearRegressor(solver="flow", n_jobs=1),
+    DiagonalLinearRegressor(parametrization="positive", n_jobs=1),
+    DiagonalLinearRegressor(parametrization="shape", init_shape=(1.5, 0.2), n_jobs=1),
+    DiagonalLinearRegressor(solver="flow", depth=3, init_scale=0.1, n_jobs=1),  # α^{D-2} sets the plateau length
+    DiagonalLinearRegressor(solver="md", parametrization="positive", n_jobs=1),
+])
+def test_sklearn_compatible_md_flow_positive_shape(estimator, check):
+    check(estimator)

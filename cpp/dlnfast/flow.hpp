@@ -112,9 +112,10 @@ FlowResult run_flow(LeastSquares<T>& loss, MirrorNet& net, const FlowOptions& op
     ++res.n_grad;
     return loss.loss();
   };
+  // the stopping criterion at the last evaluation (btmp = β there, kk = −g there)
   auto gmax_of = [&](const double* kk) {
     double m = 0.0;
-    for (Index j = 0; j < d; ++j) m = std::max(m, std::abs(kk[j]));
+    for (Index j = 0; j < d; ++j) m = std::max(m, net.criterion_term(j, -kk[j], btmp.data()));
     return m;
   };
   auto record = [&](double t) {

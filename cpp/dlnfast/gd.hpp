@@ -2,7 +2,9 @@
 //
 // Iteration k (β_k from the factors):
 //   r = Xβ_k − y, g_k = Xᵀr/n             (one fused pass over X, LeastSquares::accumulate)
-//   stop if ‖g_k‖∞ ≤ tol·grad_scale       (converged; grad_scale = ‖∇L(0)‖∞ makes tol scale-free)
+//   stop if max_j c_j ≤ tol·grad_scale,  c_j = |g_j|, or the projected-gradient residual
+//        |min(|β_j|, ±g_j)| for a one-signed coordinate (a dead branch: positive networks),
+//        whose optimum has g_j ≥ 0 at β_j = 0 (Net::criterion_term)       (converged; grad_scale = ‖∇L(0)‖∞ makes tol scale-free)
 //   η_k = step, or with auto_step:
 //         η_k = min( 1/(λ_max·D²·max_j(w₊^{2D−2} + w₋^{2D−2})),  ¼ / max_j D·w^{D−2}|g_j| )
 //   w± ← w±(1 ∓ η_k·D·w±^{D−2}·g_k)        (DiagonalNet::update)
@@ -125,7 +127,7 @@ GDResult run_gd(LeastSquares<T>& loss, Net& net, const GDOptions& opt, double* b
         for (Index j = 0; j < d; ++j) {
           const double gj = loss.gradient_at(j, sum_c);
           g[j] = gj;
-          lg = std::max(lg, std::abs(gj));
+          lg = std::max(lg, net.criterion_term(j, gj, beta));
           lr = std::max(lr, net.rate(j, gj));
         }
 #pragma omp critical(dlnfast_gd_grad)

@@ -157,6 +157,12 @@ class MirrorNet {
   /// phase from overshooting before the curvature bound takes over.
   inline double rate(Index j, double gj) const { return 0.125 * log_rate(j, theta_[j]) * std::abs(gj); }
 
+  /// Stopping-criterion term (see DiagonalNet::criterion_term): the projected-gradient residual
+  /// |min(x_j, g_j)| for the non-negative network, |g_j| otherwise.
+  inline double criterion_term(Index j, double gj, const double* beta) const {
+    return kind_ == MirrorKind::Entropic ? std::abs(std::min(beta[j], gj)) : std::abs(gj);
+  }
+
   /// Inside a parallel region: θ ← θ − η·g, β = ∇Φ*(θ); merges this thread's stats into `shared`.
   void update(double eta, const double* g, double* beta, StepStats& shared) {
     StepStats local;
