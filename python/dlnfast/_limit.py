@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg
+import scipy.linalg.blas
 from sklearn.exceptions import ConvergenceWarning
 
 from dlnfast import potentials as _pot
@@ -208,6 +209,43 @@ def _solve_spd(H, r):
     return None
 
 
+def _weighted_gram(X, w):
+    """X diag(w) Xᵀ through one symmetric rank-k update (BLAS syrk: half a general product)."""
+    A = X * np.sqrt(w)
+    H = scipy.linalg.blas.dsyrk(1.0, A)  # upper triangle of A Aᵀ
+    return np.triu(H) + np.triu(H, 1).T
+
+
+class _RowSpace:
+    """Least squares in range(Xᵀ) through a Cholesky factor of XXᵀ (n×n, one syrk), with an SVD
+    fallback when X has dependent rows: min-norm interpolator and distance to range(Xᵀ)."""
+
+    def __init__(self, X):
+        self.X = X
+        G = _weighted_gram(X, np.ones(X.shape[1]))
+        try:
+            self.c = scipy.linalg.cho_factor(G, check_finite=False)
+            # a Cholesky factor of a near-singular Gram is useless: check its conditioning
+            diag = np.abs(np.diag(self.c[0]))
+            if diag.min() <= 1e-7 * diag.max():
+                raise np.linalg.LinAlgError
+            self.U = None
+        except np.linalg.LinAlgError:
+            self.c = None
+            U, sv, _ = np.linalg.svd(X.T, full_matrices=False)
+            self.U = U[:, sv > sv[0] * max(X.shape) * np.finfo(float).eps]
+
+    def min_norm(self, y):
+        if self.c is not None:
+            return self.X.T @ scipy.linalg.cho_solve(self.c, y, check_finite=False)
+        return np.linalg.lstsq(self.X, y, rcond=None)[0]
+
+    def project(self, v):
+        if self.c is not None:
+            return self.X.T @ scipy.linalg.cho_solve(self.c, self.X @ v, check_finite=False)
+        return self.U @ (self.U.T @ v)
+
+
 def _newton(X, y, ynorm, mirror, mu, tol, max_iter):
     """Damped Newton on F(μ) = Φ*(z₀ + Xᵀμ) − yᵀμ. Returns (μ, z, β, relres, n_iter, ok)."""
     z = mirror.z0 + X.T @ mu
@@ -218,7 +256,7 @@ def _newton(X, y, ynorm, mirror, mu, tol, max_iter):
     while res > tol and it < max_iter:
         it += 1
         w = mirror.dbeta(z)
-        H = (X * w) @ X.T
+        H = _weighted_gram(X, w)
         step = _solve_spd(H, -r)
         if step is None:
             return mu, z, beta, res, it, False
@@ -429,7 +467,8 @@ def implicit_bias_limit(
 
     ynorm = float(np.linalg.norm(y))
     # minimum-ℓ2 interpolator: existence check and the natural scale of the solution
-    beta_l2, *_ = np.linalg.lstsq(X, y, rcond=None)
+    rows = _RowSpace(X)
+    beta_l2 = rows.min_norm(y)
     if np.linalg.norm(X @ beta_l2 - y) > 1e-8 * max(ynorm, _TINY):
         raise ValueError("`y` is not in the range of `X`: no interpolator exists")
     if ynorm == 0.0:
@@ -476,9 +515,8 @@ def implicit_bias_limit(
         ok = False
     # certificate, from β itself (z only where β underflows)
     v = mirror.mirror_from_beta(beta, z) - mirror.z0
-    Q, _ = np.linalg.qr(X.T)
     vnorm = np.linalg.norm(v)
-    mres = float(np.linalg.norm(v - Q @ (Q.T @ v)) / vnorm) if vnorm > 0 else 0.0
+    mres = float(np.linalg.norm(v - rows.project(v)) / vnorm) if vnorm > 0 else 0.0
     return ImplicitBiasLimit(
         coef=beta,
         mirror_coef=z,
