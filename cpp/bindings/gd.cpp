@@ -87,7 +87,10 @@ void bind_gd(py::module_& m) {
       .def_readwrite("max_iter", &GDOptions::max_iter)
       .def_readwrite("tol", &GDOptions::tol)
       .def_readwrite("grad_scale", &GDOptions::grad_scale)
-      .def_readwrite("n_threads", &GDOptions::n_threads);
+      .def_readwrite("n_threads", &GDOptions::n_threads)
+      .def_readwrite("step_decay", &GDOptions::step_decay)
+      .def_readwrite("momentum", &GDOptions::momentum)
+      .def_readwrite("nesterov", &GDOptions::nesterov);
 
   py::class_<GDResult>(m, "GDResult")
       .def_readonly("status", &GDResult::status)

@@ -142,15 +142,31 @@ class DiagonalNet {
     shared.merge(local);
   }
 
-  /// Serial: bring every m back into [1, 2), moving the rest into the exponent.
-  void renormalise() {
+  /// Serial: bring every m back into [1, 2), moving the rest into the exponent. `companion`
+  /// (optional, length 2d, e.g. a momentum velocity stored in the same m-frame as the factors)
+  /// is rescaled by the same power of two, which is exact.
+  void renormalise(double* companion = nullptr) {
     for (Index k = 0; k < 2 * d_; ++k) {
       if (m_[k] == 0.0 || (m_[k] >= kLow && m_[k] <= kHigh)) continue;
       int ex = 0;
       const double fr = std::frexp(m_[k], &ex);  // m = fr·2^ex, fr ∈ [½, 1)
       set_parts(k, 2.0 * fr, e_[k] + ex - 1);
+      if (companion) companion[k] = std::ldexp(companion[k], 1 - ex);
     }
   }
+
+  // Low-level access for optimisers that keep per-factor state (momentum.hpp). Factor k
+  // (k < d: w₊ of coordinate k; k ≥ d: w₋ of coordinate k − d) is w_k = m_k·2^{e_k}.
+  double* mantissas() { return m_.data(); }
+  const double* mantissas() const { return m_.data(); }
+  const double* power_scales() const { return pow_.data(); }  ///< 2^{D·e_k}
+  bool live(Index k) const { return m_[k] != 0.0; }
+  double power(Index k) const { return ipow(m_[k], depth_) * pow_[k]; }                // w^D
+  double rate_power(Index k) const { return ipow(m_[k], depth_ - 2) * pow_rate_[k]; }  // w^{D−2}
+  /// w^D from a mantissa m in factor k's frame (m·2^{e_k})^D.
+  double power_of(Index k, double m) const { return ipow(m, depth_) * pow_[k]; }
+  double rate_power_of(Index k, double m) const { return ipow(m, depth_ - 2) * pow_rate_[k]; }
+  static constexpr double kLow = 0x1p-100, kHigh = 0x1p100;  ///< renormalisation window for m
 
   /// Natural logs of the current factors (−inf for a zero branch).
   void log_weights(double* log_pos, double* log_neg) const {
@@ -161,11 +177,6 @@ class DiagonalNet {
   }
 
  private:
-  static constexpr double kLow = 0x1p-100, kHigh = 0x1p100;
-
-  bool live(Index k) const { return m_[k] != 0.0; }
-  double power(Index k) const { return ipow(m_[k], depth_) * pow_[k]; }            // w^D
-  double rate_power(Index k) const { return ipow(m_[k], depth_ - 2) * pow_rate_[k]; }  // w^{D−2}
   double curvature_weight(Index j) const {
     return power(j) * rate_power(j) + power(d_ + j) * rate_power(d_ + j);  // w₊^{2D−2} + w₋^{2D−2}
   }

@@ -5,7 +5,9 @@
 //   stop if ‖g_k‖∞ ≤ tol·grad_scale       (converged; grad_scale = ‖∇L(0)‖∞ makes tol scale-free)
 //   η_k = step, or with auto_step:
 //         η_k = min( 1/(λ_max·D²·max_j(w₊^{2D−2} + w₋^{2D−2})),  ¼ / max_j D·w^{D−2}|g_j| )
+//   η_k ← η_k / (1 + step_decay·k)         (decaying schedule; step_decay = 0: constant)
 //   w± ← w±(1 ∓ η_k·D·w±^{D−2}·g_k)        (DiagonalNet::update)
+//   or, with momentum μ > 0, heavy-ball / Nesterov steps on the factors (momentum.hpp).
 //
 // The first term of the automatic step is half the stability limit 2/‖∇²_w L‖ of the factor
 // Hessian (‖JᵀAJ‖ ≤ λ_max·‖J‖², J = D·diag(w₊^{D−1}, −w₋^{D−1}), DESIGN §6.3); it shrinks as β
@@ -20,10 +22,12 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <vector>
 
 #include "dlnfast/diagonal_net.hpp"
 #include "dlnfast/least_squares.hpp"
+#include "dlnfast/momentum.hpp"
 #include "dlnfast/status.hpp"
 #include "dlnfast/threads.hpp"
 
@@ -37,6 +41,9 @@ struct GDOptions {
   double tol = 1e-5;
   double grad_scale = 1.0;   ///< ‖∇L(0)‖∞ (> 0)
   int n_threads = 1;
+  double step_decay = 0.0;   ///< η_k = η/(1 + step_decay·k) (0: constant)
+  double momentum = 0.0;     ///< μ ∈ [0, 1): heavy ball (or Nesterov) on the factors
+  bool nesterov = false;
 };
 
 /// Optional outputs filled during the run. Arrays are owned by the caller.
@@ -73,6 +80,10 @@ GDResult run_gd(LeastSquares<T>& loss, DiagonalNet& net, const GDOptions& opt, d
   if (opt.max_iter < 0) throw std::invalid_argument("max_iter must be >= 0");
   if (!opt.auto_step && !(opt.step > 0.0)) throw std::invalid_argument("step must be > 0");
   if (!(opt.grad_scale > 0.0)) throw std::invalid_argument("grad_scale must be > 0");
+  if (!(opt.step_decay >= 0.0)) throw std::invalid_argument("step_decay must be >= 0");
+  std::unique_ptr<Momentum> mom;
+  if (opt.momentum != 0.0) mom = std::make_unique<Momentum>(d, opt.momentum, opt.nesterov);
+  std::vector<double> iterate(mom && opt.nesterov ? d : 0);
   const int nt = work_threads(opt.n_threads, loss.n_samples() * d);
   const int D = net.depth();
 
@@ -99,7 +110,8 @@ GDResult run_gd(LeastSquares<T>& loss, DiagonalNet& net, const GDOptions& opt, d
       last_recorded = L;
     }
     if (hist.n_snapshots < hist.n_snapshot_iters && hist.snapshot_iters[hist.n_snapshots] == k) {
-      std::copy(b, b + d, hist.snapshots + hist.n_snapshots * d);
+      if (mom) mom->iterate_beta(net, b, hist.snapshots + hist.n_snapshots * d);
+      else std::copy(b, b + d, hist.snapshots + hist.n_snapshots * d);
       ++hist.n_snapshots;
     }
     if (!std::isfinite(L) || !std::isfinite(res.criterion)) return Status::Diverged;
@@ -140,7 +152,9 @@ GDResult run_gd(LeastSquares<T>& loss, DiagonalNet& net, const GDOptions& opt, d
             status = Status::Diverged;
             res.suggested_step = prev_rate > 0.0 ? 0.25 / prev_rate : 0.0;
           } else if (stats.renormalise) {
-            net.renormalise();  // exact: only the split of w into m·2^e changes
+            // exact: only the split of w into m·2^e changes (and the velocity's frame with it)
+            if (mom) mom->renormalise(net);
+            else net.renormalise();
           }
           weight_max = stats.weight_max;
         }
@@ -157,6 +171,7 @@ GDResult run_gd(LeastSquares<T>& loss, DiagonalNet& net, const GDOptions& opt, d
           } else {
             eta = opt.step;
           }
+          if (opt.step_decay > 0.0) eta /= 1.0 + opt.step_decay * double(it);
         }
         res.step = eta;
         prev_rate = rate_max;
@@ -167,11 +182,13 @@ GDResult run_gd(LeastSquares<T>& loss, DiagonalNet& net, const GDOptions& opt, d
 #pragma omp barrier
       if (status != Status::Running) break;
 
-      net.update(eta, g.data(), beta, stats);  // ends with a barrier
+      if (mom) mom->update(net, eta, g.data(), beta, stats);  // ends with a barrier
+      else net.update(eta, g.data(), beta, stats);
 #pragma omp master
       ++it;
     }
   }
+  if (mom) mom->finish(net, beta);  // Nesterov: report the iterate w, not the look-ahead
   res.status = status;
   res.n_iter = it;
   res.loss = cur_loss;

@@ -124,10 +124,13 @@ class GDRun:
 
 
 def run_gd(problem, network, *, step_size, max_iter, tol, n_threads, loss_every=1,
-           snapshot_iters=None, progress=None):
+           snapshot_iters=None, progress=None, momentum=0.0, nesterov=False, step_decay=0.0):
     """Run GD in C++ from ``network`` (updated in place to the final state)."""
     d = problem.X.shape[1]
     opts = _core.GDOptions()
+    opts.momentum = float(momentum)
+    opts.nesterov = bool(nesterov)
+    opts.step_decay = float(step_decay)
     opts.auto_step = step_size == "auto"
     if not opts.auto_step:
         opts.step = float(step_size) * network.step_factor
@@ -145,6 +148,64 @@ def run_gd(problem, network, *, step_size, max_iter, tol, n_threads, loss_every=
                    network.log_w_pos, network.log_w_neg, beta, network.depth, opts,
                    int(loss_every), loss_out, snapshot_iters, snaps_out, progress)
     # For uv, β = (s² − d²)/4 = w₊² − w₋² in the engine's coordinates: no mapping needed.
+    loss_curve = loss_out[:res.n_loss] if loss_out is not None else np.empty(0)
+    snaps = snaps_out[:res.n_snapshots] if snaps_out is not None else None
+    return GDRun(beta, res, loss_curve, snaps)
+
+
+def row_norm_max(problem):
+    """R² = max_i n·w_i·‖x_i − x̄‖²: the largest single-sample curvature (SGD's automatic step)."""
+    X, n = problem.X, problem.X.shape[0]
+    w = np.full(n, 1.0) if problem.weights is None else problem.weights * n
+    out = 0.0
+    for start in range(0, n, _BLOCK_ROWS):
+        block = X[start:start + _BLOCK_ROWS].astype(np.float64, copy=False)
+        sq = np.einsum("ij,ij->i", block, block)
+        if problem.x_mean is not None:
+            sq = sq - 2.0 * (block @ problem.x_mean) + problem.x_mean @ problem.x_mean
+        out = max(out, float(np.max(w[start:start + _BLOCK_ROWS] * np.maximum(sq, 0.0))))
+    return out if out > 0 else 1.0
+
+
+def run_sgd(problem, network, *, step_size, max_iter, tol, n_threads, batch_size=1, shuffle=False,
+            seed=0, label_noise=0.0, momentum=0.0, nesterov=False, step_decay=0.0, eval_every=None,
+            loss_every=1, snapshot_iters=None, progress=None):
+    """Run SGD in C++ from ``network`` (updated in place to the final state).
+
+    The full-batch loss and gradient are evaluated every ``eval_every`` steps (default: one
+    epoch, ``ceil(n / batch_size)`` steps); ``loss_every`` counts evaluations.
+    """
+    n, d = problem.X.shape
+    opts = _core.SGDOptions()
+    opts.auto_step = step_size == "auto"
+    if opts.auto_step:
+        opts.row_norm_max = row_norm_max(problem)
+    else:
+        opts.step = float(step_size) * network.step_factor
+    opts.step_decay = float(step_decay)
+    opts.batch_size = int(batch_size)
+    opts.shuffle = bool(shuffle)
+    opts.seed = int(seed)
+    opts.label_noise = float(label_noise)
+    opts.momentum = float(momentum)
+    opts.nesterov = bool(nesterov)
+    opts.max_iter = int(max_iter)
+    if eval_every is None:
+        eval_every = -(-n // int(batch_size))
+    opts.eval_every = int(eval_every)
+    opts.tol = float(tol)
+    opts.grad_scale = problem.grad_scale
+    opts.n_threads = int(n_threads)
+    beta = np.empty(d)
+    loss_out = np.empty(max_iter // (eval_every * loss_every) + 2) if loss_every else None
+    snaps_out = None
+    if snapshot_iters is not None:
+        snapshot_iters = np.ascontiguousarray(snapshot_iters, dtype=np.int64)
+        snaps_out = np.empty((snapshot_iters.shape[0], d))
+    res = _core.sgd(problem.X, problem.y_centred, problem.weights, problem.x_mean,
+                    network.log_w_pos, network.log_w_neg, beta, network.depth, opts,
+                    int(loss_every * eval_every) if loss_every else 0, loss_out, snapshot_iters, snaps_out,
+                    progress)
     loss_curve = loss_out[:res.n_loss] if loss_out is not None else np.empty(0)
     snaps = snaps_out[:res.n_snapshots] if snaps_out is not None else None
     return GDRun(beta, res, loss_curve, snaps)

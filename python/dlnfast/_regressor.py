@@ -10,6 +10,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from dlnfast import _core, _engine
+from dlnfast._sampling import seed_from_random_state
 from dlnfast._threads import effective_n_threads
 from dlnfast._validation import check_init_scale, check_init_shape, check_snapshot_iters, check_step_size
 
@@ -38,8 +39,11 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         ``uv`` factors at u = α·a, v = α·b. Each entry a scalar or one value per feature.
     depth : int, default=2
         Depth D ≥ 2 of the ``pm`` network (β = w₊^D − w₋^D).
-    solver : {"gd"}, default="gd"
-        Full-batch gradient descent on the factors.
+    solver : {"gd", "sgd"}, default="gd"
+        ``"gd"``: full-batch gradient descent on the factors. ``"sgd"``: mini-batch stochastic
+        gradient descent (``batch_size`` samples per step, drawn by ``shuffle`` from a stream
+        seeded by ``random_state``); ``max_iter`` then counts steps, and the full loss and
+        gradient are evaluated once per epoch (for ``tol`` and ``loss_curve_``).
     step_size : "auto" or float, default="auto"
         Step η. ``"auto"`` uses, at every iteration, the safe rule
         η = min(1/(λ_max·D²·max(w₊^{2D−2} + w₋^{2D−2})), 1/(4·max D·w^{D−2}|g|)):
@@ -48,7 +52,27 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         from the sign-flip bound. It grows as the run leaves the initial plateau and shrinks as β
         grows. A fixed step that breaks the sign-flip bound raises a ValueError suggesting one.
     max_iter : int, default=10_000
-        Maximum number of GD updates.
+        Maximum number of updates (steps, for ``solver="sgd"``).
+    batch_size : int, default=1
+        Samples per SGD step (``solver="sgd"`` only); capped at n_samples.
+    shuffle : bool, default=True
+        ``solver="sgd"``: visit the samples in a fresh random order each epoch (True) or draw
+        them independently with replacement (False).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the sampling and label-noise stream of ``solver="sgd"``. An int gives
+        bit-identical results for any ``n_jobs`` and across pickling.
+    momentum : float in [0, 1), default=0.0
+        Heavy-ball momentum μ on the factors (both solvers):
+        w ← w − η∇_w L + μ(w − w_prev). The dynamics follow a flow governed by
+        λ = η/(1 − μ)² (Papazov et al. 2024): runs with equal λ land close together.
+    nesterov : bool, default=False
+        Use Nesterov's momentum (gradient at the look-ahead w + μ(w − w_prev)).
+    label_noise : float, default=0.0
+        Standard deviation σ of Gaussian noise added to each sampled label at each step
+        (``solver="sgd"`` only; label-noise SGD). It drives the effective initialisation down
+        during training, hence sparser solutions.
+    step_decay : float, default=0.0
+        Decaying schedule η_k = η/(1 + step_decay·k) (k the update); 0 keeps the step constant.
     tol : float, default=1e-5
         Stop when ‖∇L(β)‖∞ ≤ tol·‖∇L(0)‖∞. This criterion is scale-free (invariant to rescaling
         X or y) and is not met on a saddle plateau, where the gradient of the inactive
@@ -87,8 +111,16 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         The factors: (w₊, w₋) for ``pm``, (u, v) for ``uv`` (may underflow to 0 for tiny scales).
     effective_init_scale_ : ndarray of shape (n_features,)
         α_∞ per coordinate (DESIGN §3.1): discrete GD behaves like gradient flow started from
-        this smaller scale, α_∞² = α²·Π_k(1 − (f·η_k g_k)²) with f = 2 (pm) or 1 (uv). It explains
-        why large steps change the solution. NaN where one branch is identically 0.
+        this smaller scale, α_∞² = α²·Π_k(1 − (f·η_k g_k)²) with f = 2 (pm) or 1 (uv), for any
+        gradient sequence (full batch or stochastic: then g_k is the step's mini-batch gradient).
+        It explains why large steps and stochasticity change the solution. Computed as
+        α·sqrt(w₊w₋ / (w₊⁰w₋⁰)) from the factors, which is the same quantity for GD/SGD; with
+        momentum it is reported the same way, but the product identity is then approximate.
+        NaN where one branch is identically 0.
+    gain_ : ndarray of shape (n_features,)
+        The per-coordinate gain log(α² / α_∞²) ≥ 0 (Even et al. 2023): how much the discrete
+        (and stochastic) dynamics shrank each coordinate's initialisation. Large GD steps
+        concentrate it on the support; SGD spreads it nearly evenly, hence its sparser solutions.
     step_size_ : float
         The last step used.
     lambda_max_ : float or None
@@ -129,7 +161,14 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         "init_scale": [Interval(numbers.Real, 0, None, closed="neither"), "array-like"],
         "init_shape": [None, tuple, list],
         "depth": [Interval(numbers.Integral, 2, None, closed="left")],
-        "solver": [StrOptions({"gd"})],
+        "solver": [StrOptions({"gd", "sgd"})],
+        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "momentum": [Interval(numbers.Real, 0, 1, closed="left")],
+        "nesterov": ["boolean"],
+        "label_noise": [Interval(numbers.Real, 0, None, closed="left")],
+        "step_decay": [Interval(numbers.Real, 0, None, closed="left")],
         "step_size": [StrOptions({"auto"}), Interval(numbers.Real, 0, None, closed="neither")],
         "max_iter": [Interval(numbers.Integral, 0, None, closed="left")],
         "tol": [Interval(numbers.Real, 0, None, closed="left")],
@@ -143,7 +182,9 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
 
     def __init__(self, *, parametrization="pm", init_scale=1e-3, init_shape=None, depth=2,
                  solver="gd", step_size="auto", max_iter=10_000, tol=1e-5, fit_intercept=True,
-                 warm_start=False, n_jobs=None, verbose=0, loss_every=1, snapshot_iters=None):
+                 warm_start=False, n_jobs=None, verbose=0, loss_every=1, snapshot_iters=None,
+                 batch_size=1, shuffle=True, random_state=None, momentum=0.0, nesterov=False,
+                 label_noise=0.0, step_decay=0.0):
         self.parametrization = parametrization
         self.init_scale = init_scale
         self.init_shape = init_shape
@@ -158,6 +199,13 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         self.verbose = verbose
         self.loss_every = loss_every
         self.snapshot_iters = snapshot_iters
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.label_noise = label_noise
+        self.step_decay = step_decay
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -186,6 +234,8 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         init_shape = check_init_shape(self.init_shape, self.parametrization, n_features)
         step_size = check_step_size(self.step_size)
         snapshot_iters = check_snapshot_iters(self.snapshot_iters, self.max_iter)
+        if self.label_noise > 0 and self.solver != "sgd":
+            raise ValueError("label_noise is only available with solver='sgd' (noise on the sampled labels).")
         if self.parametrization == "uv" and self.depth != 2:
             raise ValueError(f"depth={self.depth} is only available for parametrization='pm'; 'uv' has depth 2.")
 
@@ -198,9 +248,18 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         initial = network.copy()
 
         progress = self._progress_printer() if self.verbose else None
-        run = _engine.run_gd(problem, network, step_size=step_size, max_iter=self.max_iter, tol=self.tol,
-                             n_threads=effective_n_threads(self.n_jobs), loss_every=self.loss_every,
-                             snapshot_iters=snapshot_iters, progress=progress)
+        if self.solver == "sgd":
+            run = _engine.run_sgd(problem, network, step_size=step_size, max_iter=self.max_iter, tol=self.tol,
+                                  n_threads=effective_n_threads(self.n_jobs),
+                                  batch_size=min(self.batch_size, n_samples), shuffle=self.shuffle,
+                                  seed=seed_from_random_state(self.random_state), label_noise=self.label_noise,
+                                  momentum=self.momentum, nesterov=self.nesterov, step_decay=self.step_decay,
+                                  loss_every=self.loss_every, snapshot_iters=snapshot_iters, progress=progress)
+        else:
+            run = _engine.run_gd(problem, network, step_size=step_size, max_iter=self.max_iter, tol=self.tol,
+                                 n_threads=effective_n_threads(self.n_jobs), loss_every=self.loss_every,
+                                 snapshot_iters=snapshot_iters, progress=progress, momentum=self.momentum,
+                                 nesterov=self.nesterov, step_decay=self.step_decay)
         res = run.result
         if res.status == _core.Status.diverged:
             hint = f"; try step_size={res.suggested_step / network.step_factor:.3g} or 'auto'" if res.suggested_step > 0 else \
@@ -227,6 +286,7 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         with np.errstate(invalid="ignore"):
             gain = 0.5 * ((network.log_w_pos - initial.log_w_pos) + (network.log_w_neg - initial.log_w_neg))
         self.effective_init_scale_ = init_scale * np.exp(gain) * np.ones(n_features)
+        self.gain_ = -2.0 * gain * np.ones(n_features)
         self.step_size_ = res.step / network.step_factor
         self.lambda_max_ = res.lambda_max if step_size == "auto" else None
         if self.verbose:

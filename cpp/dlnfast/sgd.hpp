@@ -1,0 +1,244 @@
+// Stochastic gradient descent (mini-batch, optional momentum and label noise) on the factors
+// of a DiagonalNet, for the LeastSquares loss.
+//
+// Step t (β_t from the factors), batch of B sample positions p = t·B + b (sampling.hpp):
+//   i_b = index(p),  ε_b = noise(p)
+//   r_b = (x_{i_b} − x̄)ᵀβ_t − ỹ_{i_b} − σ·ε_b         (σ = label_noise: y_i + σε is the label)
+//   c_b = n·w_{i_b}·r_b / B                             (w_i = 1/n unweighted: c_b = r_b/B)
+//   g_t = Σ_b c_b (x_{i_b} − x̄)                        (unbiased: E g_t = ∇L(β_t))
+//   η_t = step/(1 + step_decay·t), or with auto_step
+//         η_t = min(1/(R²·D²·max_j(w₊^{2D−2} + w₋^{2D−2})), ¼ / max_j D·w^{D−2}|g_t,j|),
+//         R² = max_i n·w_i‖x_i − x̄‖² (the largest single-sample curvature)
+//   w± ← w±(1 ∓ η_t·D·w±^{D−2}·g_t)      (DiagonalNet::update), or momentum (momentum.hpp)
+//
+// Every `eval_every` steps (and at the last) the full-batch loss and gradient are evaluated at β_t
+// (one pass over X, LeastSquares): they feed the history, the tol test ‖∇L‖∞ ≤ tol·grad_scale and
+// the divergence test. Between evaluations a step touches only its B rows of X: O(B·d) and no
+// allocation (batch size 1 included).
+//
+// Determinism for any thread count: the stream is drawn by one thread; each residual r_b is one
+// thread's full dot product; each g_j is summed over b in batch order by one thread; the update is
+// per coordinate. Threads are used only when B·d is large enough (work_threads): for B·d below
+// ~64k per thread the four barriers of a parallel step cost more than they save.
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <vector>
+
+#include "dlnfast/diagonal_net.hpp"
+#include "dlnfast/gd.hpp"
+#include "dlnfast/least_squares.hpp"
+#include "dlnfast/momentum.hpp"
+#include "dlnfast/sampling.hpp"
+#include "dlnfast/status.hpp"
+#include "dlnfast/threads.hpp"
+
+namespace dlnfast {
+
+struct SGDOptions {
+  bool auto_step = true;
+  double step = 0.0;           ///< fixed step η when !auto_step (> 0)
+  double step_decay = 0.0;     ///< η_t = η/(1 + step_decay·t)
+  double row_norm_max = 0.0;   ///< R² = max_i n·w_i‖x_i − x̄‖², for auto_step (> 0)
+  long batch_size = 1;
+  bool shuffle = false;        ///< epoch shuffling (true) or sampling with replacement (false)
+  std::uint64_t seed = 0;
+  double label_noise = 0.0;    ///< σ ≥ 0
+  double momentum = 0.0;       ///< μ ∈ [0, 1)
+  bool nesterov = false;
+  long max_iter = 1000;        ///< steps
+  long eval_every = 1;         ///< steps between full-batch evaluations (≥ 1)
+  double tol = 1e-5;
+  double grad_scale = 1.0;
+  int n_threads = 1;
+  long min_work_per_thread = 1L << 16;  ///< B·d per thread below which fewer threads are used
+};
+
+/// Runs SGD from the network's current factors; same contract as run_gd (history entries are
+/// recorded at evaluations whose step number is a multiple of hist.loss_every, snapshots at
+/// any step). On return `beta` holds β at the last iterate.
+template <class T>
+GDResult run_sgd(LeastSquares<T>& loss, const T* X, const double* y_centred, const double* weights,
+                 const double* x_mean, DiagonalNet& net, const SGDOptions& opt, double* beta,
+                 GDHistory& hist, Monitor& monitor) {
+  const Index n = loss.n_samples(), d = loss.n_features();
+  if (net.size() != d) throw std::invalid_argument("network and X disagree on n_features");
+  if (opt.max_iter < 0) throw std::invalid_argument("max_iter must be >= 0");
+  if (opt.batch_size < 1) throw std::invalid_argument("batch_size must be >= 1");
+  if (opt.eval_every < 1) throw std::invalid_argument("eval_every must be >= 1");
+  if (!opt.auto_step && !(opt.step > 0.0)) throw std::invalid_argument("step must be > 0");
+  if (opt.auto_step && !(opt.row_norm_max > 0.0)) throw std::invalid_argument("row_norm_max must be > 0");
+  if (!(opt.grad_scale > 0.0)) throw std::invalid_argument("grad_scale must be > 0");
+  if (!(opt.step_decay >= 0.0)) throw std::invalid_argument("step_decay must be >= 0");
+  if (!(opt.label_noise >= 0.0)) throw std::invalid_argument("label_noise must be >= 0");
+  if (hist.loss_every < 0) throw std::invalid_argument("loss_every must be >= 0");
+  std::unique_ptr<Momentum> mom;
+  if (opt.momentum != 0.0) mom = std::make_unique<Momentum>(d, opt.momentum, opt.nesterov);
+
+  const Index B = opt.batch_size;
+  const long long work = static_cast<long long>(B) * d;
+  const int nt = static_cast<int>(std::max<long long>(
+      1, std::min<long long>(opt.n_threads, work / std::max(1L, opt.min_work_per_thread))));
+  const int D = net.depth();
+  const double inv_n = 1.0 / double(n);
+
+  SampleStream stream(opt.seed, n, opt.shuffle);
+  std::vector<Index> idx(B);
+  std::vector<double> c(B), noise(B, 0.0), g(d);
+  net.beta(beta);
+  double weight_max = net.weight_max();
+
+  GDResult res;
+  Status status = Status::Running;
+  long steps_done = 0;
+  double eta = 0.0, cur_loss = 0.0, gmax = 0.0, rate_max = 0.0, prev_rate = 0.0;
+  double last_recorded = std::numeric_limits<double>::infinity();
+  StepStats stats;
+
+#pragma omp parallel num_threads(nt)
+  {
+    long t = 0;  // every thread counts steps itself: no shared counter to race on
+    const int tid = thread_id();
+    const int team = nt;
+    // This thread's coordinate block for the batch gradient (contiguous, fixed per thread).
+    const Index j0 = d * tid / team, j1 = d * (tid + 1) / team;
+    for (;;) {
+      const bool eval = (t % opt.eval_every == 0) || t >= opt.max_iter;
+      if (eval) {
+        // Full-batch g = ∇L(β_t) (chunked, deterministic), maxima merged per thread.
+        loss.accumulate(beta);
+        const double sum_c = loss.sum_weighted_residual();
+        double lg = 0.0;
+#pragma omp for schedule(static) nowait
+        for (Index j = 0; j < d; ++j) lg = std::max(lg, std::abs(loss.gradient_at(j, sum_c)));
+#pragma omp critical(dlnfast_sgd_grad)
+        gmax = std::max(gmax, lg);
+#pragma omp barrier
+      }
+#pragma omp master
+      {
+        if (t > 0) {
+          if (stats.nonfinite || !(stats.min_factor > 0.0)) {
+            status = Status::Diverged;
+            res.suggested_step = prev_rate > 0.0 ? 0.25 / prev_rate : 0.0;
+          } else if (stats.renormalise) {
+            if (mom) mom->renormalise(net);
+            else net.renormalise();
+          }
+          weight_max = stats.weight_max;
+        }
+        if (eval) {
+          cur_loss = loss.loss();
+          res.criterion = gmax / opt.grad_scale;
+          gmax = 0.0;
+          if (hist.loss_every > 0 && t % hist.loss_every == 0 && hist.n_loss < hist.loss_capacity) {
+            hist.loss[hist.n_loss++] = cur_loss;
+            if (cur_loss > last_recorded) ++hist.n_loss_increases;
+            last_recorded = cur_loss;
+          }
+        }
+        if (hist.n_snapshots < hist.n_snapshot_iters && hist.snapshot_iters[hist.n_snapshots] == t) {
+          double* out = hist.snapshots + hist.n_snapshots * d;
+          if (mom) mom->iterate_beta(net, beta, out);
+          else std::copy(beta, beta + d, out);
+          ++hist.n_snapshots;
+        }
+        if (status == Status::Running) {
+          if (eval && (!std::isfinite(cur_loss) || !std::isfinite(res.criterion))) status = Status::Diverged;
+          else if (eval && res.criterion <= opt.tol) status = Status::Converged;
+          else if (t >= opt.max_iter) status = Status::MaxIter;
+          // The monitor reads the clock; every 256 steps keeps that off the O(d) step.
+          else if ((eval || t % 256 == 0) && monitor.should_stop(t, cur_loss, res.criterion))
+            status = Status::Interrupted;
+        }
+        if (status == Status::Running) {
+          // The batch of step t: positions t·B .. t·B + B − 1 of the stream.
+          const std::uint64_t p0 = static_cast<std::uint64_t>(t) * static_cast<std::uint64_t>(B);
+          for (Index b = 0; b < B; ++b) {
+            idx[b] = stream.index(p0 + b);
+            if (opt.label_noise > 0.0) noise[b] = opt.label_noise * stream.noise(p0 + b);
+          }
+          eta = opt.step / (1.0 + opt.step_decay * double(t));
+          res.step = eta;
+        }
+        stats = StepStats{};
+        rate_max = 0.0;
+      }
+#pragma omp barrier
+      if (status != Status::Running) break;
+
+      // r_b = (x_{i_b} − x̄)ᵀβ − ỹ_{i_b} − σε_b ;  c_b = n·w_{i_b}·r_b / B
+#pragma omp for schedule(static)
+      for (Index b = 0; b < B; ++b) {
+        const Index i = idx[b];
+        const T* x = X + i * d;
+        double s = 0.0;
+        if (x_mean) {
+#pragma omp simd reduction(+ : s)
+          for (Index j = 0; j < d; ++j) s += (double(x[j]) - x_mean[j]) * beta[j];
+        } else {
+#pragma omp simd reduction(+ : s)
+          for (Index j = 0; j < d; ++j) s += double(x[j]) * beta[j];
+        }
+        const double r = s - y_centred[i] - noise[b];
+        c[b] = (weights ? weights[i] * double(n) : 1.0) * r / double(B);
+      }
+      // g_j = Σ_b c_b (x_{i_b j} − x̄_j), b in batch order, over this thread's block [j0, j1).
+      {
+        double lr = 0.0;
+        {
+          const T* x = X + idx[0] * d;
+          const double c0 = c[0];
+          if (x_mean) {
+            for (Index j = j0; j < j1; ++j) g[j] = c0 * (double(x[j]) - x_mean[j]);
+          } else {
+            for (Index j = j0; j < j1; ++j) g[j] = c0 * double(x[j]);
+          }
+        }
+        for (Index b = 1; b < B; ++b) {
+          const T* x = X + idx[b] * d;
+          const double cb = c[b];
+          if (x_mean) {
+            for (Index j = j0; j < j1; ++j) g[j] += cb * (double(x[j]) - x_mean[j]);
+          } else {
+            for (Index j = j0; j < j1; ++j) g[j] += cb * double(x[j]);
+          }
+        }
+        if (opt.auto_step) {
+          for (Index j = j0; j < j1; ++j) lr = std::max(lr, net.rate(j, g[j]));
+#pragma omp critical(dlnfast_sgd_rate)
+          rate_max = std::max(rate_max, lr);
+        }
+      }
+#pragma omp barrier
+      if (opt.auto_step) {
+#pragma omp master
+        {
+          const double curv = opt.row_norm_max * D * D * weight_max;
+          const double by_curv = curv > 0.0 ? 1.0 / curv : std::numeric_limits<double>::infinity();
+          const double by_rate = rate_max > 0.0 ? 0.25 / rate_max : std::numeric_limits<double>::infinity();
+          eta = std::min(by_curv, by_rate) / (1.0 + opt.step_decay * double(t));
+          if (!std::isfinite(eta)) eta = 0.0;  // zero stochastic gradient: nothing to do this step
+          res.step = eta;
+          prev_rate = rate_max;
+        }
+#pragma omp barrier
+      }
+      if (mom) mom->update(net, eta, g.data(), beta, stats);  // ends with a barrier
+      else net.update(eta, g.data(), beta, stats);
+      ++t;
+#pragma omp master
+      steps_done = t;
+    }
+  }
+  if (mom) mom->finish(net, beta);
+  res.status = status;
+  res.n_iter = steps_done;
+  res.loss = cur_loss;
+  return res;
+}
+
+}  // namespace dlnfast
