@@ -32,7 +32,8 @@ template <class T>
 GDResult sgd(py::array_t<T, py::array::c_style> X, DArray y, std::optional<DArray> weights,
              std::optional<DArray> x_mean, DArray log_w_pos, DArray log_w_neg, DArray beta, int depth,
              const SGDOptions& options, long loss_every, std::optional<DArray> loss_out,
-             std::optional<LArray> snapshot_iters, std::optional<DArray> snapshots_out, py::object progress) {
+             std::optional<LArray> snapshot_iters, std::optional<DArray> snapshots_out, py::object progress,
+             std::optional<DArray> signs_out) {
   if (X.ndim() != 2) throw std::invalid_argument("X must be 2-dimensional");
   const py::ssize_t n = X.shape(0), d = X.shape(1);
   check_len(y, n, "y");
@@ -40,6 +41,8 @@ GDResult sgd(py::array_t<T, py::array::c_style> X, DArray y, std::optional<DArra
   check_len(log_w_neg, d, "log_w_neg");
   check_len(beta, d, "beta");
   GDHistory hist;
+  if (signs_out && (signs_out->ndim() != 1 || signs_out->shape(0) != 2 * d))
+    throw std::invalid_argument("signs_out must have length 2 * n_features");
   hist.loss_every = loss_every;
   if (loss_out) {
     hist.loss = loss_out->mutable_data();
@@ -63,6 +66,7 @@ GDResult sgd(py::array_t<T, py::array::c_style> X, DArray y, std::optional<DArra
     py::gil_scoped_release release;
     res = run_sgd(loss, X.data(), y.data(), w, xm, net, options, beta.mutable_data(), hist, monitor);
     net.log_weights(log_w_pos.mutable_data(), log_w_neg.mutable_data());
+    if (signs_out) net.signs(signs_out->mutable_data(), signs_out->mutable_data() + d);
   }
   raise_if_python_error();
   res.n_loss = hist.n_loss;
@@ -101,12 +105,14 @@ void bind_sgd(py::module_& m) {
         py::arg("weights").noconvert(), py::arg("x_mean").noconvert(), py::arg("log_w_pos").noconvert(),
         py::arg("log_w_neg").noconvert(), py::arg("beta").noconvert(), py::arg("depth"), py::arg("options"),
         py::arg("loss_every"), py::arg("loss_out").noconvert(), py::arg("snapshot_iters").noconvert(),
-        py::arg("snapshots_out").noconvert(), py::arg("progress"));
+        py::arg("snapshots_out").noconvert(), py::arg("progress"),
+        py::arg("signs_out").noconvert() = py::none());
   m.def("sgd", &sgd<float>, doc, py::arg("X").noconvert(), py::arg("y").noconvert(),
         py::arg("weights").noconvert(), py::arg("x_mean").noconvert(), py::arg("log_w_pos").noconvert(),
         py::arg("log_w_neg").noconvert(), py::arg("beta").noconvert(), py::arg("depth"), py::arg("options"),
         py::arg("loss_every"), py::arg("loss_out").noconvert(), py::arg("snapshot_iters").noconvert(),
-        py::arg("snapshots_out").noconvert(), py::arg("progress"));
+        py::arg("snapshots_out").noconvert(), py::arg("progress"),
+        py::arg("signs_out").noconvert() = py::none());
 }
 
 }  // namespace dlnfast::bindings

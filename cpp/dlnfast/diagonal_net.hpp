@@ -147,9 +147,10 @@ class DiagonalNet {
   /// is rescaled by the same power of two, which is exact.
   void renormalise(double* companion = nullptr) {
     for (Index k = 0; k < 2 * d_; ++k) {
-      if (m_[k] == 0.0 || (m_[k] >= kLow && m_[k] <= kHigh)) continue;
+      const double am = std::abs(m_[k]);  // negative only under momentum (momentum.hpp)
+      if (am == 0.0 || (am >= kLow && am <= kHigh)) continue;
       int ex = 0;
-      const double fr = std::frexp(m_[k], &ex);  // m = fr·2^ex, fr ∈ [½, 1)
+      const double fr = std::frexp(m_[k], &ex);  // m = fr·2^ex, |fr| ∈ [½, 1)
       set_parts(k, 2.0 * fr, e_[k] + ex - 1);
       if (companion) companion[k] = std::ldexp(companion[k], 1 - ex);
     }
@@ -168,11 +169,20 @@ class DiagonalNet {
   double rate_power_of(Index k, double m) const { return ipow(m, depth_ - 2) * pow_rate_[k]; }
   static constexpr double kLow = 0x1p-100, kHigh = 0x1p100;  ///< renormalisation window for m
 
-  /// Natural logs of the current factors (−inf for a zero branch).
+  /// Natural logs of the current factors' magnitudes (−inf for a zero branch).
   void log_weights(double* log_pos, double* log_neg) const {
     for (Index j = 0; j < d_; ++j) {
       log_pos[j] = log_of(j);
       log_neg[j] = log_of(d_ + j);
+    }
+  }
+
+  /// Signs of the factors, ±1 (+1 for a zero branch). GD keeps every factor ≥ 0 (a sign change
+  /// is a divergence there); heavy-ball momentum can legitimately carry one through 0.
+  void signs(double* pos, double* neg) const {
+    for (Index j = 0; j < d_; ++j) {
+      pos[j] = m_[j] < 0.0 ? -1.0 : 1.0;
+      neg[j] = m_[d_ + j] < 0.0 ? -1.0 : 1.0;
     }
   }
 
@@ -182,7 +192,7 @@ class DiagonalNet {
   }
   double log_of(Index k) const {
     if (m_[k] == 0.0) return -std::numeric_limits<double>::infinity();
-    return std::log(m_[k]) + e_[k] * std::log(2.0);
+    return std::log(std::abs(m_[k])) + e_[k] * std::log(2.0);
   }
 
   static double ipow(double x, int p) {

@@ -13,8 +13,10 @@
 // is then done on mantissas (w = m·2^e ⇒ G/2^e = ±D·m·(w^{D−2})·g), and when the network
 // renormalises a factor by 2^s, ν is rescaled by the same power of two (exact).
 //
-// A factor reaching 0 or below is a divergence (the DLN picture, and the log-storage, need
-// w ≥ 0); it is reported through StepStats::min_factor ≤ 0.
+// Unlike plain GD (where a factor changing sign means the step broke 2η|g| < 1), heavy ball
+// can legitimately carry a factor through 0: on the linear decay w ← w(1 − a) its iteration
+// oscillates as soon as a > (1 − √μ)². So signs are allowed (m may be negative; the network
+// reports them through DiagonalNet::signs) and only non-finite values count as divergence.
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -59,8 +61,8 @@ class Momentum {
         const double mn = nest ? mk + mu * v - step : mk + v;  // ŷ ← ŷ + μv − ηG  |  w ← w + v
         nu[k] = v;
         m[k] = mn;
-        local.min_factor = std::min(local.min_factor, mn > 0.0 ? 1.0 : 0.0);
-        local.renormalise = local.renormalise || !(mn >= DiagonalNet::kLow && mn <= DiagonalNet::kHigh);
+        const double amn = std::abs(mn);
+        local.renormalise = local.renormalise || !(amn >= DiagonalNet::kLow && amn <= DiagonalNet::kHigh);
         const double p = net.power_of(k, mn);
         b += side == 0 ? p : -p;
         wsum += p * net.rate_power_of(k, mn);

@@ -39,6 +39,10 @@ class Network:
     log_w_neg: np.ndarray
     sign_s: np.ndarray = None  # uv only
     sign_d: np.ndarray = None  # uv only
+    # Signs of the engine's factors w₊, w₋ (None: all +). Only momentum can make one negative
+    # (heavy ball may carry a factor through 0; see cpp/dlnfast/momentum.hpp).
+    sign_pos: np.ndarray = None
+    sign_neg: np.ndarray = None
 
     @property
     def step_factor(self):
@@ -47,15 +51,35 @@ class Network:
     def weights(self):
         """The user-facing factors: (w₊, w₋) for pm, (u, v) for uv (may underflow to 0)."""
         wp, wn = np.exp(self.log_w_pos), np.exp(self.log_w_neg)
+        if self.sign_pos is not None:
+            wp, wn = wp * self.sign_pos, wn * self.sign_neg
         if self.parametrization == "uv":
             s, d = 2.0 * self.sign_s * wp, 2.0 * self.sign_d * wn
             return (s + d) / 2.0, (s - d) / 2.0
         return wp, wn
 
     def copy(self):
+        def c(a):
+            return None if a is None else a.copy()
+
         return Network(self.parametrization, self.depth, self.log_w_pos.copy(), self.log_w_neg.copy(),
-                       None if self.sign_s is None else self.sign_s.copy(),
-                       None if self.sign_d is None else self.sign_d.copy())
+                       c(self.sign_s), c(self.sign_d), c(self.sign_pos), c(self.sign_neg))
+
+    def record_signs(self, signs):
+        """Store the engine's factor signs after a momentum run (``signs``: [w₊ | w₋], ±1).
+
+        The engine restarts from the magnitudes (log-factors), so for ``uv`` a flipped rotated
+        coordinate is folded into ``sign_s``/``sign_d``; for ``pm`` the signs are kept here
+        (β = w₊^D − w₋^D does not depend on them for even D).
+        """
+        d = self.log_w_pos.shape[0]
+        sp, sn = signs[:d], signs[d:]
+        if self.parametrization == "uv":
+            self.sign_s = self.sign_s * sp
+            self.sign_d = self.sign_d * sn
+        else:
+            self.sign_pos = sp.copy() if self.sign_pos is None else self.sign_pos * sp
+            self.sign_neg = sn.copy() if self.sign_neg is None else self.sign_neg * sn
 
 
 def _log_abs(x):
@@ -144,9 +168,12 @@ def run_gd(problem, network, *, step_size, max_iter, tol, n_threads, loss_every=
     if snapshot_iters is not None:
         snapshot_iters = np.ascontiguousarray(snapshot_iters, dtype=np.int64)
         snaps_out = np.empty((snapshot_iters.shape[0], d))
+    signs = np.empty(2 * d) if momentum else None
     res = _core.gd(problem.X, problem.y_centred, problem.weights, problem.x_mean,
                    network.log_w_pos, network.log_w_neg, beta, network.depth, opts,
-                   int(loss_every), loss_out, snapshot_iters, snaps_out, progress)
+                   int(loss_every), loss_out, snapshot_iters, snaps_out, progress, signs)
+    if signs is not None:
+        network.record_signs(signs)
     # For uv, β = (s² − d²)/4 = w₊² − w₋² in the engine's coordinates: no mapping needed.
     loss_curve = loss_out[:res.n_loss] if loss_out is not None else np.empty(0)
     snaps = snaps_out[:res.n_snapshots] if snaps_out is not None else None
@@ -169,11 +196,13 @@ def row_norm_max(problem):
 
 def run_sgd(problem, network, *, step_size, max_iter, tol, n_threads, batch_size=1, shuffle=False,
             seed=0, label_noise=0.0, momentum=0.0, nesterov=False, step_decay=0.0, eval_every=None,
-            loss_every=1, snapshot_iters=None, progress=None):
+            loss_every=1, snapshot_iters=None, progress=None, min_work_per_thread=None):
     """Run SGD in C++ from ``network`` (updated in place to the final state).
 
     The full-batch loss and gradient are evaluated every ``eval_every`` steps (default: one
     epoch, ``ceil(n / batch_size)`` steps); ``loss_every`` counts evaluations.
+    ``min_work_per_thread`` (tests and benchmarks only) overrides the B·d per thread below which
+    the engine uses fewer threads than ``n_threads``.
     """
     n, d = problem.X.shape
     opts = _core.SGDOptions()
@@ -196,16 +225,21 @@ def run_sgd(problem, network, *, step_size, max_iter, tol, n_threads, batch_size
     opts.tol = float(tol)
     opts.grad_scale = problem.grad_scale
     opts.n_threads = int(n_threads)
+    if min_work_per_thread is not None:
+        opts.min_work_per_thread = int(min_work_per_thread)
     beta = np.empty(d)
     loss_out = np.empty(max_iter // (eval_every * loss_every) + 2) if loss_every else None
     snaps_out = None
     if snapshot_iters is not None:
         snapshot_iters = np.ascontiguousarray(snapshot_iters, dtype=np.int64)
         snaps_out = np.empty((snapshot_iters.shape[0], d))
+    signs = np.empty(2 * d) if momentum else None
     res = _core.sgd(problem.X, problem.y_centred, problem.weights, problem.x_mean,
                     network.log_w_pos, network.log_w_neg, beta, network.depth, opts,
                     int(loss_every * eval_every) if loss_every else 0, loss_out, snapshot_iters, snaps_out,
-                    progress)
+                    progress, signs)
+    if signs is not None:
+        network.record_signs(signs)
     loss_curve = loss_out[:res.n_loss] if loss_out is not None else np.empty(0)
     snaps = snaps_out[:res.n_snapshots] if snaps_out is not None else None
     return GDRun(beta, res, loss_curve, snaps)

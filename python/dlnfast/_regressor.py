@@ -265,8 +265,8 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
             hint = f"; try step_size={res.suggested_step / network.step_factor:.3g} or 'auto'" if res.suggested_step > 0 else \
                 "; try step_size='auto'"
             raise ValueError(
-                f"Gradient descent diverged at iteration {res.n_iter} with step_size={self.step_size!r}: "
-                f"a factor changed sign or a value became non-finite (the step must keep "
+                f"Training (solver={self.solver!r}) diverged at iteration {res.n_iter} with "
+                f"step_size={self.step_size!r}: a factor changed sign or a value became non-finite (the step must keep "
                 f"{2 if self.parametrization == 'pm' else 1}·step_size·|g_i| < 1){hint}."
             )
         if res.status == _core.Status.interrupted:  # pragma: no cover - Python raises first
