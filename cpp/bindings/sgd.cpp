@@ -83,7 +83,6 @@ void bind_sgd(py::module_& m) {
       .def_readwrite("auto_step", &SGDOptions::auto_step)
       .def_readwrite("step", &SGDOptions::step)
       .def_readwrite("step_decay", &SGDOptions::step_decay)
-      .def_readwrite("row_norm_max", &SGDOptions::row_norm_max)
       .def_readwrite("batch_size", &SGDOptions::batch_size)
       .def_readwrite("shuffle", &SGDOptions::shuffle)
       .def_readwrite("seed", &SGDOptions::seed)

@@ -164,6 +164,10 @@ class DiagonalNet {
   bool live(Index k) const { return m_[k] != 0.0; }
   double power(Index k) const { return ipow(m_[k], depth_) * pow_[k]; }                // w^D
   double rate_power(Index k) const { return ipow(m_[k], depth_ - 2) * pow_rate_[k]; }  // w^{D−2}
+  /// w₊^{2D−2} + w₋^{2D−2} of coordinate j: its weight in the factor-space curvature.
+  double curvature_weight(Index j) const {
+    return power(j) * rate_power(j) + power(d_ + j) * rate_power(d_ + j);
+  }
   /// w^D from a mantissa m in factor k's frame (m·2^{e_k})^D.
   double power_of(Index k, double m) const { return ipow(m, depth_) * pow_[k]; }
   double rate_power_of(Index k, double m) const { return ipow(m, depth_ - 2) * pow_rate_[k]; }
@@ -187,9 +191,6 @@ class DiagonalNet {
   }
 
  private:
-  double curvature_weight(Index j) const {
-    return power(j) * rate_power(j) + power(d_ + j) * rate_power(d_ + j);  // w₊^{2D−2} + w₋^{2D−2}
-  }
   double log_of(Index k) const {
     if (m_[k] == 0.0) return -std::numeric_limits<double>::infinity();
     return std::log(std::abs(m_[k])) + e_[k] * std::log(2.0);

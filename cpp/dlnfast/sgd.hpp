@@ -7,8 +7,13 @@
 //   c_b = n·w_{i_b}·r_b / B                             (w_i = 1/n unweighted: c_b = r_b/B)
 //   g_t = Σ_b c_b (x_{i_b} − x̄)                        (unbiased: E g_t = ∇L(β_t))
 //   η_t = step/(1 + step_decay·t), or with auto_step
-//         η_t = min(1/(R²·D²·max_j(w₊^{2D−2} + w₋^{2D−2})), ¼ / max_j D·w^{D−2}|g_t,j|),
-//         R² = max_i n·w_i‖x_i − x̄‖² (the largest single-sample curvature)
+//         η_t = min(1/κ_t, ¼ / max_j D·w^{D−2}|g_t,j|) / (1 + step_decay·t),
+//         κ_t = (D²/B) Σ_b n·w_{i_b} Σ_j (x_{i_b j} − x̄_j)²·(w₊^{2D−2} + w₋^{2D−2})_j
+//   κ_t is the trace, hence an upper bound, of the batch loss's Gauss–Newton curvature in factor
+//   space (a sum of B rank-one terms J x xᵀ J, J = D·diag(w^{D−1})), so 1/κ_t is half its
+//   stability limit, as for GD; it is sample dependent (normalised-LMS style) but every
+//   identity of DESIGN §3.1 holds for any step sequence. Like GD's rule, the second term keeps
+//   every factor within 25 % of itself per step.
 //   w± ← w±(1 ∓ η_t·D·w±^{D−2}·g_t)      (DiagonalNet::update), or momentum (momentum.hpp)
 //
 // Every `eval_every` steps (and at the last) the full-batch loss and gradient are evaluated at β_t
@@ -42,7 +47,6 @@ struct SGDOptions {
   bool auto_step = true;
   double step = 0.0;           ///< fixed step η when !auto_step (> 0)
   double step_decay = 0.0;     ///< η_t = η/(1 + step_decay·t)
-  double row_norm_max = 0.0;   ///< R² = max_i n·w_i‖x_i − x̄‖², for auto_step (> 0)
   long batch_size = 1;
   bool shuffle = false;        ///< epoch shuffling (true) or sampling with replacement (false)
   std::uint64_t seed = 0;
@@ -70,7 +74,6 @@ GDResult run_sgd(LeastSquares<T>& loss, const T* X, const double* y_centred, con
   if (opt.batch_size < 1) throw std::invalid_argument("batch_size must be >= 1");
   if (opt.eval_every < 1) throw std::invalid_argument("eval_every must be >= 1");
   if (!opt.auto_step && !(opt.step > 0.0)) throw std::invalid_argument("step must be > 0");
-  if (opt.auto_step && !(opt.row_norm_max > 0.0)) throw std::invalid_argument("row_norm_max must be > 0");
   if (!(opt.grad_scale > 0.0)) throw std::invalid_argument("grad_scale must be > 0");
   if (!(opt.step_decay >= 0.0)) throw std::invalid_argument("step_decay must be >= 0");
   if (!(opt.label_noise >= 0.0)) throw std::invalid_argument("label_noise must be >= 0");
@@ -87,9 +90,8 @@ GDResult run_sgd(LeastSquares<T>& loss, const T* X, const double* y_centred, con
 
   SampleStream stream(opt.seed, n, opt.shuffle);
   std::vector<Index> idx(B);
-  std::vector<double> c(B), noise(B, 0.0), g(d);
+  std::vector<double> c(B), kappa(B, 0.0), noise(B, 0.0), g(d);
   net.beta(beta);
-  double weight_max = net.weight_max();
 
   GDResult res;
   Status status = Status::Running;
@@ -128,7 +130,6 @@ GDResult run_sgd(LeastSquares<T>& loss, const T* X, const double* y_centred, con
             if (mom) mom->renormalise(net);
             else net.renormalise();
           }
-          weight_max = stats.weight_max;
         }
         if (eval) {
           cur_loss = loss.loss();
@@ -184,7 +185,17 @@ GDResult run_sgd(LeastSquares<T>& loss, const T* X, const double* y_centred, con
           for (Index j = 0; j < d; ++j) s += double(x[j]) * beta[j];
         }
         const double r = s - y_centred[i] - noise[b];
-        c[b] = (weights ? weights[i] * double(n) : 1.0) * r / double(B);
+        const double wi = weights ? weights[i] * double(n) : 1.0;
+        c[b] = wi * r / double(B);
+        if (opt.auto_step) {
+          // Σ_j (x_ij − x̄_j)²·(w₊^{2D−2} + w₋^{2D−2})_j
+          double k = 0.0;
+          for (Index j = 0; j < d; ++j) {
+            const double xj = double(x[j]) - (x_mean ? x_mean[j] : 0.0);
+            k += xj * xj * net.curvature_weight(j);
+          }
+          kappa[b] = wi * k;
+        }
       }
       // g_j = Σ_b c_b (x_{i_b j} − x̄_j), b in batch order, over this thread's block [j0, j1).
       {
@@ -217,7 +228,9 @@ GDResult run_sgd(LeastSquares<T>& loss, const T* X, const double* y_centred, con
       if (opt.auto_step) {
 #pragma omp master
         {
-          const double curv = opt.row_norm_max * D * D * weight_max;
+          double curv = 0.0;
+          for (Index b = 0; b < B; ++b) curv += kappa[b];
+          curv *= double(D) * D / double(B);
           const double by_curv = curv > 0.0 ? 1.0 / curv : std::numeric_limits<double>::infinity();
           const double by_rate = rate_max > 0.0 ? 0.25 / rate_max : std::numeric_limits<double>::infinity();
           eta = std::min(by_curv, by_rate) / (1.0 + opt.step_decay * double(t));

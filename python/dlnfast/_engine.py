@@ -180,20 +180,6 @@ def run_gd(problem, network, *, step_size, max_iter, tol, n_threads, loss_every=
     return GDRun(beta, res, loss_curve, snaps)
 
 
-def row_norm_max(problem):
-    """R² = max_i n·w_i·‖x_i − x̄‖²: the largest single-sample curvature (SGD's automatic step)."""
-    X, n = problem.X, problem.X.shape[0]
-    w = np.full(n, 1.0) if problem.weights is None else problem.weights * n
-    out = 0.0
-    for start in range(0, n, _BLOCK_ROWS):
-        block = X[start:start + _BLOCK_ROWS].astype(np.float64, copy=False)
-        sq = np.einsum("ij,ij->i", block, block)
-        if problem.x_mean is not None:
-            sq = sq - 2.0 * (block @ problem.x_mean) + problem.x_mean @ problem.x_mean
-        out = max(out, float(np.max(w[start:start + _BLOCK_ROWS] * np.maximum(sq, 0.0))))
-    return out if out > 0 else 1.0
-
-
 def run_sgd(problem, network, *, step_size, max_iter, tol, n_threads, batch_size=1, shuffle=False,
             seed=0, label_noise=0.0, momentum=0.0, nesterov=False, step_decay=0.0, eval_every=None,
             loss_every=1, snapshot_iters=None, progress=None, min_work_per_thread=None):
@@ -207,9 +193,7 @@ def run_sgd(problem, network, *, step_size, max_iter, tol, n_threads, batch_size
     n, d = problem.X.shape
     opts = _core.SGDOptions()
     opts.auto_step = step_size == "auto"
-    if opts.auto_step:
-        opts.row_norm_max = row_norm_max(problem)
-    else:
+    if not opts.auto_step:
         opts.step = float(step_size) * network.step_factor
     opts.step_decay = float(step_decay)
     opts.batch_size = int(batch_size)
