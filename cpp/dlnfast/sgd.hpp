@@ -21,6 +21,9 @@
 // the divergence test. Between evaluations a step touches only its B rows of X: O(B·d) and no
 // allocation (batch size 1 included).
 //
+// Batch size 1 at depth 2 without momentum (the common research loop) takes a fused path: one
+// pass over the coordinates per step (sgd_kernels.hpp), always single-threaded.
+//
 // Determinism for any thread count: the stream is drawn by one thread; each residual r_b is one
 // thread's full dot product; each g_j is summed over b in batch order by one thread; the update is
 // per coordinate. Threads are used only when B·d is large enough (work_threads): for B·d below
@@ -38,6 +41,7 @@
 #include "dlnfast/least_squares.hpp"
 #include "dlnfast/momentum.hpp"
 #include "dlnfast/sampling.hpp"
+#include "dlnfast/sgd_kernels.hpp"
 #include "dlnfast/status.hpp"
 #include "dlnfast/threads.hpp"
 
@@ -61,6 +65,118 @@ struct SGDOptions {
   long min_work_per_thread = 1L << 16;  ///< B·d per thread below which fewer threads are used
 };
 
+namespace detail {
+
+/// Batch size 1, depth 2, no momentum: the fused single-pass step of sgd_kernels.hpp, always on
+/// one thread (a team's barriers cost more than a step at any d below ~10⁵, see
+/// benchmarks/README.md), so its results never depend on n_threads. Same contract and the same
+/// order of checks as the general loop of run_sgd; the full-batch evaluations use
+/// work_threads(n_threads, n·d) threads.
+template <class T>
+GDResult run_sgd_single(LeastSquares<T>& loss, const T* X, const double* y_centred, const double* weights,
+                        const double* x_mean, DiagonalNet& net, const SGDOptions& opt, double* beta,
+                        GDHistory& hist, Monitor& monitor) {
+  const Index n = loss.n_samples(), d = loss.n_features();
+  const int nt_eval = work_threads(opt.n_threads, static_cast<long long>(n) * d);
+  SampleStream stream(opt.seed, n, opt.shuffle);
+  double* mp = net.mantissas();
+  double* mn = mp + d;
+  const double* sp = net.power_scales();
+  const double* sn = sp + d;
+  auto row = [&](Index i) { return X + i * d; };
+
+  GDResult res;
+  Status status = Status::Running;
+  long t = 0;
+  double cur_loss = 0.0, prev_rate = 0.0;
+  double last_recorded = std::numeric_limits<double>::infinity();
+  // Prologue: the first sample's residual ingredients at β_0 (a zero step rewrites the same
+  // factors and β bit for bit: m·(1 − 0) = m).
+  Index i_cur = stream.index(0);
+  FusedStepOut cur;
+  net.beta(beta);
+  fused_sgd_step(row(i_cur), row(i_cur), x_mean, d, 0.0, mp, mn, sp, sn, beta, &cur);
+  bool diverged = false, renorm = false;
+
+  for (;;) {
+    if (t > 0) {
+      if (diverged) {
+        status = Status::Diverged;
+        res.suggested_step = prev_rate > 0.0 ? 0.25 / prev_rate : 0.0;
+      } else if (renorm) {
+        net.renormalise();  // exact; β, and so cur.dot, are unchanged
+      }
+    }
+    const bool eval = (t % opt.eval_every == 0) || t >= opt.max_iter;
+    if (eval) {
+      double gmax = 0.0;
+#pragma omp parallel num_threads(nt_eval)
+      {
+        loss.accumulate(beta);
+        const double sum_c = loss.sum_weighted_residual();
+        double lg = 0.0;
+#pragma omp for schedule(static) nowait
+        for (Index j = 0; j < d; ++j) lg = std::max(lg, std::abs(loss.gradient_at(j, sum_c)));
+#pragma omp critical(dlnfast_sgd_grad)
+        gmax = std::max(gmax, lg);
+      }
+      cur_loss = loss.loss();
+      res.criterion = gmax / opt.grad_scale;
+      if (hist.loss_every > 0 && t % hist.loss_every == 0 && hist.n_loss < hist.loss_capacity) {
+        hist.loss[hist.n_loss++] = cur_loss;
+        if (cur_loss > last_recorded) ++hist.n_loss_increases;
+        last_recorded = cur_loss;
+      }
+    }
+    if (hist.n_snapshots < hist.n_snapshot_iters && hist.snapshot_iters[hist.n_snapshots] == t) {
+      std::copy(beta, beta + d, hist.snapshots + hist.n_snapshots * d);
+      ++hist.n_snapshots;
+    }
+    if (status == Status::Running) {
+      if (eval && (!std::isfinite(cur_loss) || !std::isfinite(res.criterion))) status = Status::Diverged;
+      else if (eval && res.criterion <= opt.tol) status = Status::Converged;
+      else if (t >= opt.max_iter) status = Status::MaxIter;
+      else if ((eval || t % 256 == 0) && monitor.should_stop(t, cur_loss, res.criterion))
+        status = Status::Interrupted;
+    }
+    if (status != Status::Running) break;
+
+    // Step t on sample i_cur: r = x̃ᵀβ − ỹ_i − σε, c = n·w_i·r (B = 1), g = c·x̃.
+    const std::uint64_t pos = static_cast<std::uint64_t>(t);
+    const double noise = opt.label_noise > 0.0 ? opt.label_noise * stream.noise(pos) : 0.0;
+    const double wi = weights ? weights[i_cur] * double(n) : 1.0;
+    const double c = wi * (cur.dot - y_centred[i_cur] - noise);
+    const double rate = 2.0 * std::abs(c) * cur.xmax;  // max_j 2|g_j|
+    double eta;
+    if (opt.auto_step) {
+      const double curv = 4.0 * wi * cur.kappa;  // κ_t = D²·n·w_i·Σ x̃_j²(w₊² + w₋²)_j
+      const double by_curv = curv > 0.0 ? 1.0 / curv : std::numeric_limits<double>::infinity();
+      const double by_rate = rate > 0.0 ? 0.25 / rate : std::numeric_limits<double>::infinity();
+      eta = std::min(by_curv, by_rate) / (1.0 + opt.step_decay * double(t));
+      if (!std::isfinite(eta)) eta = 0.0;
+    } else {
+      eta = opt.step / (1.0 + opt.step_decay * double(t));
+    }
+    res.step = eta;
+    prev_rate = rate;
+    // The next sample (any row after the last step: its ingredients are then unused).
+    const Index i_next = t + 1 < opt.max_iter ? stream.index(pos + 1) : i_cur;
+    FusedStepOut next;
+    fused_sgd_step(row(i_cur), row(i_next), x_mean, d, 2.0 * eta * c, mp, mn, sp, sn, beta, &next);
+    diverged = !(next.amax < 1.0) || !std::isfinite(next.babs);
+    renorm = next.lo < DiagonalNet::kLow || next.hi > DiagonalNet::kHigh;
+    cur = next;
+    i_cur = i_next;
+    ++t;
+  }
+  res.status = status;
+  res.n_iter = t;
+  res.loss = cur_loss;
+  return res;
+}
+
+}  // namespace detail
+
 /// Runs SGD from the network's current factors; same contract as run_gd (history entries are
 /// recorded at evaluations whose step number is a multiple of hist.loss_every, snapshots at
 /// any step). On return `beta` holds β at the last iterate.
@@ -82,6 +198,8 @@ GDResult run_sgd(LeastSquares<T>& loss, const T* X, const double* y_centred, con
   if (opt.momentum != 0.0) mom = std::make_unique<Momentum>(d, opt.momentum, opt.nesterov);
 
   const Index B = opt.batch_size;
+  if (B == 1 && !mom && net.depth() == 2)
+    return detail::run_sgd_single(loss, X, y_centred, weights, x_mean, net, opt, beta, hist, monitor);
   const long long work = static_cast<long long>(B) * d;
   const int nt = static_cast<int>(std::max<long long>(
       1, std::min<long long>(opt.n_threads, work / std::max(1L, opt.min_work_per_thread))));
