@@ -51,6 +51,11 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         power iteration) and a bound keeping every factor within 25 % of itself per step, far
         from the sign-flip bound. It grows as the run leaves the initial plateau and shrinks as β
         grows. A fixed step that breaks the sign-flip bound raises a ValueError suggesting one.
+        For ``solver="sgd"``, ``"auto"`` uses the sampled batch instead of λ_max:
+        η_t = min(1/κ_t, 1/(4·max D·w^{D−2}|g_t|)) with κ_t = (D²/B)·Σ_b Σ_j x̃_{b,j}²(w₊^{2D−2} + w₋^{2D−2})_j
+        (an upper bound on the batch's curvature in factor space), so the step varies with the
+        sample; pass a float for the constant steps of the SGD literature.
+        ``step_decay`` applies to either.
     max_iter : int, default=10_000
         Maximum number of updates (steps, for ``solver="sgd"``).
     batch_size : int, default=1
@@ -99,9 +104,10 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         β at the end of training (dtype of X: float64 or float32).
     intercept_ : float
     n_iter_ : int
-        Number of GD updates performed.
+        Number of updates performed (SGD: steps).
     loss_curve_ : ndarray
-        L(β_k) for k = 0, loss_every, 2·loss_every, …
+        L(β_k) for k = 0, loss_every, 2·loss_every, … (``solver="sgd"``: the full loss at every
+        ``loss_every``-th epoch boundary, plus the end when it falls on one).
     n_loss_increases_ : int
         How many recorded losses exceed the previous record (oscillation indicator).
     coef_path_ : ndarray of shape (n_snapshots, n_features) or None
@@ -131,6 +137,15 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
 
     Notes
     -----
+    Stochastic training (``solver="sgd"``) draws sample ``b`` of step ``t`` from a counter-based
+    SplitMix64 stream seeded by ``random_state`` (``dlnfast._sampling`` documents it exactly), so
+    a fixed seed gives bit-identical results for any ``n_jobs``, and the numpy reference
+    ``dlnfast._reference.sgd_reference`` reproduces the iterates. A step reads only its
+    ``batch_size`` rows of X (batch size 1: one fused pass over the coordinates, no allocation);
+    the full loss is evaluated once per epoch. With momentum a factor may pass through 0 (heavy
+    ball oscillates when 2η|g| > (1 − √μ)²); that is tracked and ``weights_`` keeps the signs.
+    ``warm_start`` restarts momentum from rest.
+
     X is used in place when it is a C-contiguous float64 or float32 array; any other layout or
     dtype is converted once (a copy) before training. float32 X is trained with float32 reads of
     X and float64 accumulation; ``coef_`` is returned in X's dtype.
@@ -144,6 +159,8 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
     Woodworth et al., "Kernel and rich regimes in overparametrized models", COLT 2020.
     Pesme, Pillaud-Vivien, Flammarion, "Implicit bias of SGD for diagonal linear networks", 2021.
     Even, Pesme, Gunasekar, Flammarion, "(S)GD over diagonal linear networks", NeurIPS 2023.
+    Papazov, Pesme, Flammarion, "Leveraging continuous time to understand momentum when
+    training diagonal linear networks", AISTATS 2024.
 
     Examples
     --------
