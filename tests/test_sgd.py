@@ -148,3 +148,44 @@ def test_sgd_divergence_names_the_step(rng):
     X, y, _ = sparse_problem(rng, n=20, d=30)
     with pytest.raises(ValueError, match=r"solver='sgd'.*diverged.*step_size=5\.0"):
         DiagonalLinearRegressor(solver="sgd", step_size=5.0, random_state=0).fit(X, y)
+
+
+def test_sgd_float32_batch1_fused_path(rng):
+    # Batch size 1 at depth 2 takes the fused kernel; its float32 clone reads X as float32.
+    from dlnfast._reference import sgd_reference
+    X, y, _ = sparse_problem(rng, n=20, d=40, dtype=np.float32)
+    params = dict(init_scale=0.1, step_size=0.02, fit_intercept=True)
+    model = _fit_quiet(DiagonalLinearRegressor(solver="sgd", max_iter=300, tol=0.0, random_state=1,
+                                               snapshot_iters=np.arange(301), **params), X, y)
+    ref = sgd_reference(X.astype(np.float64), y.astype(np.float64), n_iter=300, seed=seed_from_random_state(1),
+                        shuffle=True, **params)
+    assert model.coef_.dtype == np.float32
+    assert np.abs(model.coef_path_ - ref).max() / np.abs(ref).max() < 1e-6  # float32 precision promised
+
+
+@pytest.mark.parametrize("batch_size", [1, 3])
+def test_uniform_sample_weight_matches_unweighted(rng, batch_size):
+    # Uniform weights give n·w_i = 1 up to one rounding: the same run to ~1e-15.
+    X, y, _ = sparse_problem(rng, n=20, d=30)
+    params = dict(solver="sgd", step_size=0.02, batch_size=batch_size, max_iter=2000, tol=0.0, random_state=0)
+    a = _fit_quiet(DiagonalLinearRegressor(**params), X, y)
+    b = DiagonalLinearRegressor(**params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        b.fit(X, y, sample_weight=np.full(20, 3.0))
+    assert np.abs(a.coef_ - b.coef_).max() < 1e-12 * np.abs(a.coef_).max()
+
+
+def test_sgd_progress_callback_can_stop_the_run(rng):
+    X, y, _ = sparse_problem(rng, n=20, d=30)
+    problem = _engine.make_problem(X, y, None, False)
+    net = _engine.init_network("pm", np.full(30, 1e-3), None, 2, 30)
+    calls = []
+
+    def progress(it, loss, criterion, elapsed):
+        calls.append(it)
+        return True  # stop at the first poll
+
+    run = _engine.run_sgd(problem, net, step_size=1e-4, max_iter=10**9, tol=0.0, n_threads=1, progress=progress)
+    assert run.result.status.name == "interrupted"
+    assert calls and run.result.n_iter < 10**9
