@@ -99,5 +99,17 @@ DLNFAST_CLONES static double fused_rows(const float* X, Index rows, Index d, con
   return fused_rows_impl(X, rows, d, beta, target, shift, weights, uniform_w, G, sum_c);
 }
 
+/// Σ x over a contiguous range: the memory-bandwidth probe that the benchmarks compare one
+/// GD iteration against (reading X once is the floor for a full-batch step).
+template <class T>
+DLNFAST_ALWAYS_INLINE double stream_sum_impl(const T* x, Index len) {
+  double s0 = 0.0;
+#pragma omp simd reduction(+ : s0)
+  for (Index i = 0; i < len; ++i) s0 += double(x[i]);
+  return s0;
+}
+DLNFAST_CLONES static double stream_sum(const double* x, Index len) { return stream_sum_impl(x, len); }
+DLNFAST_CLONES static double stream_sum(const float* x, Index len) { return stream_sum_impl(x, len); }
+
 }  // namespace detail
 }  // namespace dlnfast
