@@ -118,12 +118,15 @@ GDResult run_gd(LeastSquares<T>& loss, DiagonalNet& net, const GDOptions& opt, d
       {
         const double sum_c = loss.sum_weighted_residual();
         double lg = 0.0, lr = 0.0;
+        const Index nb = loss.n_blocks(), B = LeastSquares<T>::kBlock;
 #pragma omp for schedule(static) nowait
-        for (Index j = 0; j < d; ++j) {
-          const double gj = loss.gradient_at(j, sum_c);
-          g[j] = gj;
-          lg = std::max(lg, std::abs(gj));
-          lr = std::max(lr, net.rate(j, gj));
+        for (Index b = 0; b < nb; ++b) {
+          const Index j0 = b * B, j1 = std::min(d, j0 + B);
+          loss.gradient_block(j0, j1, sum_c, g.data());
+          for (Index j = j0; j < j1; ++j) {
+            lg = std::max(lg, std::abs(g[j]));
+            lr = std::max(lr, net.rate(j, g[j]));
+          }
         }
 #pragma omp critical(dlnfast_gd_grad)
         {
