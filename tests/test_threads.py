@@ -25,13 +25,14 @@ def test_bit_identical_across_thread_counts(rng, parametrization, dtype):
     X = X.astype(dtype)
     w = rng.uniform(0.5, 2.0, X.shape[0])
     fits = [DiagonalLinearRegressor(parametrization=parametrization, n_jobs=nj, max_iter=300, tol=0.0)
-            for nj in (1, 2)]
+            for nj in (1, 2, 3)]
     for model in fits:
         with pytest.warns(Warning, match="did not converge"):
             model.fit(X, y, sample_weight=w)
-    np.testing.assert_array_equal(fits[0].coef_, fits[1].coef_)
-    assert fits[0].intercept_ == fits[1].intercept_
-    np.testing.assert_array_equal(fits[0].loss_curve_, fits[1].loss_curve_)
+    for other in fits[1:]:
+        np.testing.assert_array_equal(fits[0].coef_, other.coef_)
+        assert fits[0].intercept_ == other.intercept_
+        np.testing.assert_array_equal(fits[0].loss_curve_, other.loss_curve_)
 
 
 def test_two_python_threads_fit_at_once(rng):

@@ -59,8 +59,10 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
     warm_start : bool, default=False
         Continue from the factors of the previous fit instead of re-initialising.
     n_jobs : int or None, default=None
-        OpenMP threads. None: all cores that OpenMP may use (``OMP_NUM_THREADS`` and
-        threadpoolctl limits are honoured); -1: all cores. Results are bit-identical for any value.
+        Maximum number of OpenMP threads. None: all cores that OpenMP may use
+        (``OMP_NUM_THREADS`` and threadpoolctl limits are honoured); -1: all cores. The engine
+        uses at most one thread per 65,536 entries of X (below that, synchronising threads
+        costs more than it saves). Results are bit-identical for any value.
     verbose : int, default=0
         ≥ 1 prints the iteration, loss, criterion and elapsed time about once per second
         (≥ 2: ten times per second) during a fit, and a summary at the end.
