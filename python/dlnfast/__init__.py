@@ -7,3 +7,7 @@ programs / optimal transport solved with the same dynamics.
 from dlnfast._core import __version__, has_openmp
 
 __all__ = ["__version__", "has_openmp"]
+from dlnfast._linprog import linprog
+from dlnfast._mps import read_mps
+
+__all__ += ["linprog", "read_mps"]
