@@ -11,3 +11,7 @@ from dlnfast._linprog import linprog
 from dlnfast._mps import read_mps
 
 __all__ += ["linprog", "read_mps"]
+from dlnfast._transport import transport
+from dlnfast._basis_pursuit import basis_pursuit
+
+__all__ += ["transport", "basis_pursuit"]

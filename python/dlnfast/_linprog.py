@@ -75,7 +75,7 @@ def spectral_norm_sq(A):
 
 
 def run_dynamics(op, b, c, reg, *, update, step_rule, tol, max_iter, time_limit, n_threads,
-                 norm_a_sq, nu0=None):
+                 norm_a_sq, nu0=None, step_size=0.0):
     """One run of DLN GD / EG at λ = reg from log x₀ = (Aᵀν₀ − c)/λ (ν₀ = 0: u₀ = exp(−c/(2λ))).
 
     Returns (x, ν, ω, result) with log x = (Aᵀν − c − λω)/λ exactly (DESIGN §3.1).
@@ -90,6 +90,7 @@ def run_dynamics(op, b, c, reg, *, update, step_rule, tol, max_iter, time_limit,
     o.update = update
     o.step_rule = step_rule
     o.norm_a_sq = norm_a_sq
+    o.step_size = float(step_size or 0.0)
     o.tol = tol
     o.max_iter = int(max_iter)
     o.time_limit = float(time_limit)
@@ -140,7 +141,7 @@ def _diagnose(sf: StandardForm, deadline):
 
 def linprog(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds=(0, None), *, method="newton",
             reg=None, tol=1e-8, maxiter=None, time_limit=None, c0=0.0, step_rule="adaptive",
-            scale=True, n_jobs=None):
+            step_size=None, scale=True, n_jobs=None):
     r"""Solve a linear program through the dynamics of a diagonal linear network.
 
     Same problem and call as :func:`scipy.optimize.linprog`::
@@ -190,6 +191,10 @@ def linprog(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds=(0, None), *, 
         first term still keeps every factor ≥ ½ and the rollback keeps f monotone, so both
         properties the paper's analysis needs hold, while s tracks the local curvature
         (about ``‖Â diag(u)‖₂²``, often far below ``‖Â‖₂²‖u‖∞²``); about 10× fewer iterations.
+    step_size : float > 0, optional
+        A fixed step η for "dln"/"eg" (overrides ``step_rule``); a step that would flip a
+        factor's sign (2η|Âᵀr|_j ≥ 1) stops the run with status 4. Smaller steps shrink the
+        certificate ω = O(η) (DESIGN §3.1).
     scale : bool, default True
         Ruiz-equilibrate the standard form.
     n_jobs : int or None
@@ -232,6 +237,9 @@ def linprog(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds=(0, None), *, 
         raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
     if step_rule not in _STEP_RULES:
         raise ValueError(f"step_rule must be one of {tuple(_STEP_RULES)}, got {step_rule!r}")
+    if step_size is not None and not (np.isscalar(step_size) and np.isfinite(step_size)
+                                      and step_size > 0):
+        raise ValueError(f"step_size must be a positive float or None, got {step_size!r}")
     if reg is not None:
         if not np.isscalar(reg) or not np.isfinite(reg) or reg <= 0:
             raise ValueError(f"reg must be a positive finite float or None, got {reg!r}")
@@ -295,7 +303,7 @@ def linprog(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds=(0, None), *, 
                  "elastic": {"big_m": big_m, "violation": mass}}
     else:
         y, nu, nit, status, msg, extra = _solve_dynamics(sf, method, reg, tol, maxiter, deadline,
-                                                         step_rule, n_threads)
+                                                         step_rule, step_size, n_threads)
         if reg is not None:
             return finish(y, status, msg, nit, extra)
 
@@ -312,13 +320,13 @@ def linprog(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds=(0, None), *, 
                   f"{extra.get('lp_residuals')} above tol = {tol:g}.", nit, extra)
 
 
-def _solve_dynamics(sf, method, reg, tol, maxiter, deadline, step_rule, n_threads):
+def _solve_dynamics(sf, method, reg, tol, maxiter, deadline, step_rule, step_size, n_threads):
     """DLN GD / EG at a fixed λ, or with continuation in λ (warm-started) and polish."""
     A, b, c = sf.A, sf.b, sf.c
     op = LpOperator(A)
     norm_a_sq = spectral_norm_sq(A)
     update = _core.LpUpdate.dln_gd if method == "dln" else _core.LpUpdate.exponentiated_gradient
-    rule = _STEP_RULES[step_rule]
+    rule = _STEP_RULES[step_rule] if step_size is None else _core.LpStepRule.fixed
     max_iter = 1_000_000 if maxiter is None else int(maxiter)
     b = np.ascontiguousarray(b)
     bnorm2 = 1.0 + float(np.linalg.norm(b))
@@ -330,7 +338,8 @@ def _solve_dynamics(sf, method, reg, tol, maxiter, deadline, step_rule, n_thread
         x, nu, omega, r = run_dynamics(op, b, c, reg, update=update, step_rule=rule,
                                        tol=tol * bnorm2, max_iter=max_iter,
                                        time_limit=max(0.0, deadline - time.perf_counter()),
-                                       n_threads=n_threads, norm_a_sq=norm_a_sq)
+                                       n_threads=n_threads, norm_a_sq=norm_a_sq,
+                                       step_size=step_size)
         status, msg = _kernel_status(r)
         return x, nu, r.n_iter, status, msg, {
             "reg": reg, "lp_residuals": lp_measures(A, b, c, x, nu), "polished": False,
@@ -347,7 +356,7 @@ def _solve_dynamics(sf, method, reg, tol, maxiter, deadline, step_rule, n_thread
         x, nu_new, omega, r = run_dynamics(op, b, c, lam, update=update, step_rule=rule,
                                            tol=1e-3 * tol * bnorm2, max_iter=max_iter - nit,
                                            time_limit=left_t, n_threads=n_threads,
-                                           norm_a_sq=norm_a_sq, nu0=nu)
+                                           norm_a_sq=norm_a_sq, nu0=nu, step_size=step_size)
         nit += r.n_iter
         if r.status == _core.LpStatus.diverged:
             return x, nu_new, nit, 4, "the dynamics diverged (non-finite values)", {
