@@ -148,9 +148,39 @@ def polish(A, b, c, x, nu, threshold=1e-9):
     xs = np.maximum(xs + dx, 0.0)
     xp = np.zeros_like(x)
     xp[S] = xs
-    # ν ← ν + (A_Sᵀ)⁺ (c_S − A_Sᵀ ν): reduced costs exactly zero on S
-    dn = sla.lstsq(AS.T, c[S] - AS.T @ nu, lapack_driver="gelsd", check_finite=False)[0]
-    return xp, nu + dn
+    # ν ← ν + (A_Dᵀ)⁺ (c_D − A_Dᵀ ν): reduced costs exactly zero on D ⊇ S. D starts at S and
+    # takes in the columns whose reduced cost came out negative (x_j = 0 there, so s_j = 0 keeps
+    # complementarity): on a degenerate vertex the least-norm ν otherwise leaves s_j < 0.
+    D = S
+    cscale = 1.0 + float(np.abs(c).max(initial=0.0))
+    for _ in range(5):
+        AD = A[:, D].toarray() if sp.issparse(A) else A[:, D]
+        dn = sla.lstsq(AD.T, c[D] - AD.T @ nu, lapack_driver="gelsd", check_finite=False)[0]
+        nu_p = nu + dn
+        neg = np.flatnonzero(c - A.T @ nu_p < -1e-12 * cscale)
+        if neg.size == 0:
+            break
+        D = np.union1d(D, neg)
+    return xp, nu_p
+
+
+def best_polish(A, b, c, x, nu):
+    """The best of `polish` over three support thresholds, with the polished or the entropic ν.
+
+    A too low threshold puts columns with s_j > 0 into S (forcing s_j = 0 distorts ν); a too
+    high one drops support columns (A_S x_S = b then fails): trying a few is cheap next to a
+    Newton step.
+    """
+    best, best_val = None, np.inf
+    for thr in (1e-9, 1e-6, 1e-3):
+        pol = polish(A, b, c, x, nu, threshold=thr)
+        if pol is None:
+            continue
+        for cand in (pol, (pol[0], nu)):
+            val = max(lp_measures(A, b, c, *cand))
+            if val < best_val:
+                best, best_val = cand, val
+    return best
 
 
 def path_following(*args, blas_threads=1, **kwargs):
@@ -246,13 +276,9 @@ def _path_following(A, b, c, tol=1e-9, reg0=None, reg_min=1e-13, max_newton=2000
         if reg_final is None and max(pf, df, gp) <= tol:
             return NewtonResult(x, nu, reg, 0, nit, stages, False, pf, df, gp, "optimal")
         if reg_final is None and use_polish and max(df, gp) <= 1e-3:
-            pol = polish(A, b, c, x, nu)
+            pol = best_polish(A, b, c, x, nu)
             if pol is not None:
                 ppf, pdf, pgp = lp_measures(A, b, c, *pol)
-                # the unpolished ν may be the better dual (S can miss a column with s_j ≈ 0)
-                qpf, qdf, qgp = lp_measures(A, b, c, pol[0], nu)
-                if max(qdf, qgp) < max(pdf, pgp):
-                    pol, ppf, pdf, pgp = (pol[0], nu), qpf, qdf, qgp
                 if max(ppf, pdf, pgp) <= tol:
                     return NewtonResult(pol[0], pol[1], reg, 0, nit, stages, True, ppf, pdf, pgp,
                                         "optimal (polished)")
