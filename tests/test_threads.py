@@ -24,7 +24,7 @@ def test_bit_identical_across_thread_counts(rng, parametrization, dtype):
     X, y = _problem(rng)
     X = X.astype(dtype)
     w = rng.uniform(0.5, 2.0, X.shape[0])
-    fits = [DiagonalLinearRegressor(parametrization=parametrization, n_jobs=nj, max_iter=300, tol=0.0)
+    fits = [DiagonalLinearRegressor(parametrization=parametrization, n_jobs=nj, max_iter=100, tol=0.0)
             for nj in (1, 2, 3)]
     for model in fits:
         with pytest.warns(Warning, match="did not converge"):
