@@ -9,4 +9,5 @@ PYBIND11_MODULE(_core, m) {
   dlnfast::bindings::bind_info(m);
   dlnfast::bindings::bind_gd(m);
   dlnfast::bindings::bind_lp(m);
+  dlnfast::bindings::bind_mirror(m);  // after bind_gd: reuses GDOptions/GDResult/Status
 }

@@ -2,7 +2,9 @@
 //
 // Iteration k (β_k from the factors):
 //   r = Xβ_k − y, g_k = Xᵀr/n             (one fused pass over X, LeastSquares::accumulate)
-//   stop if ‖g_k‖∞ ≤ tol·grad_scale       (converged; grad_scale = ‖∇L(0)‖∞ makes tol scale-free)
+//   stop if max_j c_j ≤ tol·grad_scale,  c_j = |g_j|, or the projected-gradient residual
+//        |min(|β_j|, ±g_j)| for a one-signed coordinate (a dead branch: positive networks),
+//        whose optimum has g_j ≥ 0 at β_j = 0 (Net::criterion_term)       (converged; grad_scale = ‖∇L(0)‖∞ makes tol scale-free)
 //   η_k = step, or with auto_step:
 //         η_k = min( 1/(λ_max·D²·max_j(w₊^{2D−2} + w₋^{2D−2})),  ¼ / max_j D·w^{D−2}|g_j| )
 //   w± ← w±(1 ∓ η_k·D·w±^{D−2}·g_k)        (DiagonalNet::update)
@@ -65,8 +67,11 @@ struct GDResult {
 
 /// Runs GD from the network's current factors. On return `beta` holds β at the last iterate
 /// and the network holds the factors. Only bad arguments throw (before any work).
-template <class T>
-GDResult run_gd(LeastSquares<T>& loss, DiagonalNet& net, const GDOptions& opt, double* beta,
+/// `Net` is a DiagonalNet, or any state with the same interface (size, depth, beta,
+/// weight_max, rate, update, renormalise): MirrorNet (mirror_net.hpp) runs mirror descent
+/// through this driver, with the same status, history, snapshots and Ctrl-C handling.
+template <class T, class Net>
+GDResult run_gd(LeastSquares<T>& loss, Net& net, const GDOptions& opt, double* beta,
                 GDHistory& hist, Monitor& monitor) {
   const Index d = loss.n_features();
   if (net.size() != d) throw std::invalid_argument("network and X disagree on n_features");
@@ -124,7 +129,7 @@ GDResult run_gd(LeastSquares<T>& loss, DiagonalNet& net, const GDOptions& opt, d
           const Index j0 = b * B, j1 = std::min(d, j0 + B);
           loss.gradient_block(j0, j1, sum_c, g.data());
           for (Index j = j0; j < j1; ++j) {
-            lg = std::max(lg, std::abs(g[j]));
+            lg = std::max(lg, net.criterion_term(j, g[j], beta));
             lr = std::max(lr, net.rate(j, g[j]));
           }
         }
