@@ -76,6 +76,16 @@ class DiagonalNet {
   }
 
   /// D·max(w₊, w₋)^{D−2}·|g_j|: the factor changes by at most η times this (sign-flip rate).
+  /// The stopping criterion's term for coordinate j: |g_j|, or for a one-signed coordinate (one
+  /// branch identically 0, e.g. the positive network x = w₊²) the projected-gradient residual
+  /// |min(x_j, g_j)| with x_j = |β_j| and g_j the gradient towards larger x_j: at the optimum of
+  /// min L s.t. x ≥ 0, g_j ≥ 0 where x_j = 0, so |g_j| itself never goes to 0 there.
+  inline double criterion_term(Index j, double gj, const double* beta) const {
+    if (!live(d_ + j)) return std::abs(std::min(beta[j], gj));       // β = w₊^D ≥ 0
+    if (!live(j)) return std::abs(std::min(-beta[j], -gj));          // β = −w₋^D ≤ 0
+    return std::abs(gj);
+  }
+
   inline double rate(Index j, double gj) const {
     if (depth_ == 2) return 2.0 * std::abs(gj);
     const double a = live(j) ? rate_power(j) : 0.0;

@@ -2,7 +2,9 @@
 //
 // Iteration k (β_k from the factors):
 //   r = Xβ_k − y, g_k = Xᵀr/n             (one fused pass over X, LeastSquares::accumulate)
-//   stop if ‖g_k‖∞ ≤ tol·grad_scale       (converged; grad_scale = ‖∇L(0)‖∞ makes tol scale-free)
+//   stop if max_j c_j ≤ tol·grad_scale,  c_j = |g_j|, or the projected-gradient residual
+//        |min(|β_j|, ±g_j)| for a one-signed coordinate (a dead branch: positive networks),
+//        whose optimum has g_j ≥ 0 at β_j = 0 (Net::criterion_term)       (converged; grad_scale = ‖∇L(0)‖∞ makes tol scale-free)
 //   η_k = step, or with auto_step:
 //         η_k = min( 1/(λ_max·D²·max_j(w₊^{2D−2} + w₋^{2D−2})),  ¼ / max_j D·w^{D−2}|g_j| )
 //   η_k ← η_k / (1 + step_decay·k)         (decaying schedule; step_decay = 0: constant)
@@ -23,6 +25,7 @@
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 #include "dlnfast/diagonal_net.hpp"
@@ -72,8 +75,11 @@ struct GDResult {
 
 /// Runs GD from the network's current factors. On return `beta` holds β at the last iterate
 /// and the network holds the factors. Only bad arguments throw (before any work).
-template <class T>
-GDResult run_gd(LeastSquares<T>& loss, DiagonalNet& net, const GDOptions& opt, double* beta,
+/// `Net` is a DiagonalNet, or any state with the same interface (size, depth, beta,
+/// weight_max, rate, update, renormalise): MirrorNet (mirror_net.hpp) runs mirror descent
+/// through this driver, with the same status, history, snapshots and Ctrl-C handling.
+template <class T, class Net>
+GDResult run_gd(LeastSquares<T>& loss, Net& net, const GDOptions& opt, double* beta,
                 GDHistory& hist, Monitor& monitor) {
   const Index d = loss.n_features();
   if (net.size() != d) throw std::invalid_argument("network and X disagree on n_features");
@@ -81,9 +87,25 @@ GDResult run_gd(LeastSquares<T>& loss, DiagonalNet& net, const GDOptions& opt, d
   if (!opt.auto_step && !(opt.step > 0.0)) throw std::invalid_argument("step must be > 0");
   if (!(opt.grad_scale > 0.0)) throw std::invalid_argument("grad_scale must be > 0");
   if (!(opt.step_decay >= 0.0)) throw std::invalid_argument("step_decay must be >= 0");
+  // Momentum acts on the factors of a DiagonalNet (momentum.hpp); other networks (MirrorNet)
+  // take plain steps. The if-constexpr helpers below keep Momentum out of their instantiation.
+  constexpr bool kFactors = std::is_same_v<Net, DiagonalNet>;
+  if (!kFactors && opt.momentum != 0.0)
+    throw std::invalid_argument("momentum applies to gradient descent on the factors only");
   std::unique_ptr<Momentum> mom;
   if (opt.momentum != 0.0) mom = std::make_unique<Momentum>(d, opt.momentum, opt.nesterov);
-  std::vector<double> iterate(mom && opt.nesterov ? d : 0);
+  auto snapshot_beta = [&](const double* b, double* out) {
+    if constexpr (kFactors) {
+      if (mom) return mom->iterate_beta(net, b, out);
+    }
+    std::copy(b, b + d, out);
+  };
+  auto renormalise = [&]() {
+    if constexpr (kFactors) {
+      if (mom) return mom->renormalise(net);
+    }
+    net.renormalise();
+  };
   const int nt = work_threads(opt.n_threads, loss.n_samples() * d);
   const int D = net.depth();
 
@@ -110,8 +132,7 @@ GDResult run_gd(LeastSquares<T>& loss, DiagonalNet& net, const GDOptions& opt, d
       last_recorded = L;
     }
     if (hist.n_snapshots < hist.n_snapshot_iters && hist.snapshot_iters[hist.n_snapshots] == k) {
-      if (mom) mom->iterate_beta(net, b, hist.snapshots + hist.n_snapshots * d);
-      else std::copy(b, b + d, hist.snapshots + hist.n_snapshots * d);
+      snapshot_beta(b, hist.snapshots + hist.n_snapshots * d);
       ++hist.n_snapshots;
     }
     if (!std::isfinite(L) || !std::isfinite(res.criterion)) return Status::Diverged;
@@ -130,12 +151,15 @@ GDResult run_gd(LeastSquares<T>& loss, DiagonalNet& net, const GDOptions& opt, d
       {
         const double sum_c = loss.sum_weighted_residual();
         double lg = 0.0, lr = 0.0;
+        const Index nb = loss.n_blocks(), B = LeastSquares<T>::kBlock;
 #pragma omp for schedule(static) nowait
-        for (Index j = 0; j < d; ++j) {
-          const double gj = loss.gradient_at(j, sum_c);
-          g[j] = gj;
-          lg = std::max(lg, std::abs(gj));
-          lr = std::max(lr, net.rate(j, gj));
+        for (Index b = 0; b < nb; ++b) {
+          const Index j0 = b * B, j1 = std::min(d, j0 + B);
+          loss.gradient_block(j0, j1, sum_c, g.data());
+          for (Index j = j0; j < j1; ++j) {
+            lg = std::max(lg, net.criterion_term(j, g[j], beta));
+            lr = std::max(lr, net.rate(j, g[j]));
+          }
         }
 #pragma omp critical(dlnfast_gd_grad)
         {
@@ -153,8 +177,7 @@ GDResult run_gd(LeastSquares<T>& loss, DiagonalNet& net, const GDOptions& opt, d
             res.suggested_step = prev_rate > 0.0 ? 0.25 / prev_rate : 0.0;
           } else if (stats.renormalise) {
             // exact: only the split of w into m·2^e changes (and the velocity's frame with it)
-            if (mom) mom->renormalise(net);
-            else net.renormalise();
+            renormalise();
           }
           weight_max = stats.weight_max;
         }
@@ -182,13 +205,19 @@ GDResult run_gd(LeastSquares<T>& loss, DiagonalNet& net, const GDOptions& opt, d
 #pragma omp barrier
       if (status != Status::Running) break;
 
-      if (mom) mom->update(net, eta, g.data(), beta, stats);  // ends with a barrier
-      else net.update(eta, g.data(), beta, stats);
+      if constexpr (kFactors) {
+        if (mom) mom->update(net, eta, g.data(), beta, stats);  // ends with a barrier
+        else net.update(eta, g.data(), beta, stats);
+      } else {
+        net.update(eta, g.data(), beta, stats);  // ends with a barrier
+      }
 #pragma omp master
       ++it;
     }
   }
-  if (mom) mom->finish(net, beta);  // Nesterov: report the iterate w, not the look-ahead
+  if constexpr (kFactors) {
+    if (mom) mom->finish(net, beta);  // Nesterov: report the iterate w, not the look-ahead
+  }
   res.status = status;
   res.n_iter = it;
   res.loss = cur_loss;

@@ -67,6 +67,25 @@ struct SGDOptions {
 
 namespace detail {
 
+/// Inside a parallel region: the full-batch gradient at β into g (chunk partials added in a
+/// fixed order, as in run_gd) and this thread's max of the stopping-criterion terms
+/// (DiagonalNet::criterion_term: |g_j|, projected for a one-signed coordinate). No barrier at
+/// the end: the caller merges the maxima and synchronises.
+template <class T>
+double full_gradient_max(LeastSquares<T>& loss, const DiagonalNet& net, const double* beta, double* g) {
+  loss.accumulate(beta);
+  const double sum_c = loss.sum_weighted_residual();
+  const Index nb = loss.n_blocks(), B = LeastSquares<T>::kBlock, d = loss.n_features();
+  double lg = 0.0;
+#pragma omp for schedule(static) nowait
+  for (Index b = 0; b < nb; ++b) {
+    const Index j0 = b * B, j1 = std::min(d, j0 + B);
+    loss.gradient_block(j0, j1, sum_c, g);
+    for (Index j = j0; j < j1; ++j) lg = std::max(lg, net.criterion_term(j, g[j], beta));
+  }
+  return lg;
+}
+
 /// Batch size 1, depth 2, no momentum: the fused single-pass step of sgd_kernels.hpp, always on
 /// one thread (a team's barriers cost more than a step at any d below ~10⁵, see
 /// benchmarks/README.md), so its results never depend on n_threads. Same contract and the same
@@ -84,6 +103,7 @@ GDResult run_sgd_single(LeastSquares<T>& loss, const T* X, const double* y_centr
   const double* sp = net.power_scales();
   const double* sn = sp + d;
   auto row = [&](Index i) { return X + i * d; };
+  std::vector<double> gfull(d);  // the full-batch gradient of the evaluations
 
   GDResult res;
   Status status = Status::Running;
@@ -112,11 +132,7 @@ GDResult run_sgd_single(LeastSquares<T>& loss, const T* X, const double* y_centr
       double gmax = 0.0;
 #pragma omp parallel num_threads(nt_eval)
       {
-        loss.accumulate(beta);
-        const double sum_c = loss.sum_weighted_residual();
-        double lg = 0.0;
-#pragma omp for schedule(static) nowait
-        for (Index j = 0; j < d; ++j) lg = std::max(lg, std::abs(loss.gradient_at(j, sum_c)));
+        const double lg = full_gradient_max(loss, net, beta, gfull.data());
 #pragma omp critical(dlnfast_sgd_grad)
         gmax = std::max(gmax, lg);
       }
@@ -163,7 +179,7 @@ GDResult run_sgd_single(LeastSquares<T>& loss, const T* X, const double* y_centr
     const Index i_next = t + 1 < opt.max_iter ? stream.index(pos + 1) : i_cur;
     FusedStepOut next;
     fused_sgd_step(row(i_cur), row(i_next), x_mean, d, 2.0 * eta * c, mp, mn, sp, sn, beta, &next);
-    diverged = !(next.amax < 1.0) || !std::isfinite(next.babs);
+    diverged = !(next.lo > 0.0) || !std::isfinite(next.babs);
     renorm = next.lo < DiagonalNet::kLow || next.hi > DiagonalNet::kHigh;
     cur = next;
     i_cur = i_next;
@@ -228,12 +244,9 @@ GDResult run_sgd(LeastSquares<T>& loss, const T* X, const double* y_centred, con
     for (;;) {
       const bool eval = (t % opt.eval_every == 0) || t >= opt.max_iter;
       if (eval) {
-        // Full-batch g = ∇L(β_t) (chunked, deterministic), maxima merged per thread.
-        loss.accumulate(beta);
-        const double sum_c = loss.sum_weighted_residual();
-        double lg = 0.0;
-#pragma omp for schedule(static) nowait
-        for (Index j = 0; j < d; ++j) lg = std::max(lg, std::abs(loss.gradient_at(j, sum_c)));
+        // Full-batch g = ∇L(β_t) (chunked, deterministic; g is rewritten by the step below),
+        // maxima merged per thread.
+        const double lg = detail::full_gradient_max(loss, net, beta, g.data());
 #pragma omp critical(dlnfast_sgd_grad)
         gmax = std::max(gmax, lg);
 #pragma omp barrier

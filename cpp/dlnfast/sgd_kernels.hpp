@@ -9,8 +9,10 @@
 //   dot   += x̃next_j·β_j                  (next residual: r = dot − ỹ_next − σε)
 //   kappa += x̃next_j²·(w₊² + w₋²)_j       (next sample's factor-space curvature, for auto steps)
 //   xmax   = max |x̃next_j|                 (next step's max |g_j| = |c|·xmax)
-//   amax   = max |a|  (a factor 1 ∓ a ≤ 0 iff |a| ≥ 1: divergence)
-//   lo, hi = min/max of the live mantissas (renormalisation window), babs += |β_j| (finiteness)
+//   lo, hi = min/max of the live mantissas: lo ≤ 0 means a live factor's 1 ∓ a was ≤ 0
+//            (divergence, as in DiagonalNet::update; a branch stored as 0 stays 0 and is
+//            skipped), lo or hi outside [2^−100, 2^100] asks for renormalisation;
+//   babs  += |β_j| (finiteness)
 // Like row_kernels.hpp: plain loops vectorised per ISA by target_clones, dispatched at load time;
 // the summation order depends on the ISA only (the fused path is always single-threaded).
 #pragma once
@@ -24,17 +26,17 @@ namespace dlnfast {
 namespace detail {
 
 struct FusedStepOut {
-  double dot = 0.0, kappa = 0.0, xmax = 0.0, amax = 0.0, lo = 0.0, hi = 0.0, babs = 0.0;
+  double dot = 0.0, kappa = 0.0, xmax = 0.0, lo = 0.0, hi = 0.0, babs = 0.0;
 };
 
 template <class T>
 DLNFAST_ALWAYS_INLINE void fused_sgd_step_impl(const T* x, const T* xnext, const double* xmean, Index d,
                                                double two_eta_c, double* mp, double* mn, const double* sp,
                                                const double* sn, double* beta, FusedStepOut* out) {
-  double dot = 0.0, kappa = 0.0, xmax = 0.0, amax = 0.0, babs = 0.0;
+  double dot = 0.0, kappa = 0.0, xmax = 0.0, babs = 0.0;
   double lo = 1e300, hi = 0.0;
   if (xmean) {
-#pragma omp simd reduction(+ : dot, kappa, babs) reduction(max : xmax, amax, hi) reduction(min : lo)
+#pragma omp simd reduction(+ : dot, kappa, babs) reduction(max : xmax, hi) reduction(min : lo)
     for (Index j = 0; j < d; ++j) {
       const double a = two_eta_c * (double(x[j]) - xmean[j]);
       const double p = mp[j] * (1.0 - a), q = mn[j] * (1.0 + a);
@@ -47,13 +49,12 @@ DLNFAST_ALWAYS_INLINE void fused_sgd_step_impl(const T* x, const T* xnext, const
       dot += xn * b;
       kappa += xn * xn * (wp2 + wn2);
       xmax = std::max(xmax, std::abs(xn));
-      amax = std::max(amax, std::abs(a));
       lo = std::min(lo, std::min(p != 0.0 ? p : 1.0, q != 0.0 ? q : 1.0));
       hi = std::max(hi, std::max(p, q));
       babs += std::abs(b);
     }
   } else {
-#pragma omp simd reduction(+ : dot, kappa, babs) reduction(max : xmax, amax, hi) reduction(min : lo)
+#pragma omp simd reduction(+ : dot, kappa, babs) reduction(max : xmax, hi) reduction(min : lo)
     for (Index j = 0; j < d; ++j) {
       const double a = two_eta_c * double(x[j]);
       const double p = mp[j] * (1.0 - a), q = mn[j] * (1.0 + a);
@@ -66,7 +67,6 @@ DLNFAST_ALWAYS_INLINE void fused_sgd_step_impl(const T* x, const T* xnext, const
       dot += xn * b;
       kappa += xn * xn * (wp2 + wn2);
       xmax = std::max(xmax, std::abs(xn));
-      amax = std::max(amax, std::abs(a));
       lo = std::min(lo, std::min(p != 0.0 ? p : 1.0, q != 0.0 ? q : 1.0));
       hi = std::max(hi, std::max(p, q));
       babs += std::abs(b);
@@ -75,7 +75,6 @@ DLNFAST_ALWAYS_INLINE void fused_sgd_step_impl(const T* x, const T* xnext, const
   out->dot = dot;
   out->kappa = kappa;
   out->xmax = xmax;
-  out->amax = amax;
   out->lo = lo;
   out->hi = hi;
   out->babs = babs;

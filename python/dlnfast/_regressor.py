@@ -9,7 +9,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from dlnfast import _core, _engine
+from dlnfast import _core, _engine, _mirror
+from dlnfast._limit import implicit_bias_limit as _implicit_bias_limit
 from dlnfast._sampling import seed_from_random_state
 from dlnfast._threads import effective_n_threads
 from dlnfast._validation import check_init_scale, check_init_shape, check_snapshot_iters, check_step_size
@@ -27,23 +28,35 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
 
     Parameters
     ----------
-    parametrization : {"pm", "uv"}, default="pm"
+    parametrization : {"pm", "uv", "shape", "positive"}, default="pm"
         ``"pm"``: β = w₊^D − w₋^D with w± = α at start (D = ``depth``).
         ``"uv"``: β = u ⊙ v with u = √2·α, v = 0 at start (depth 2 only).
+        ``"shape"``: β = u₊⊙v₊ − u₋⊙v₋, both branches at (u, v) = α·(a, b) from ``init_shape``
+        (default (1, 1)); its potential has scale α²(a² + b²), not α²ab (Azulay et al. 2021).
+        ``"positive"``: x = u ⊙ u ≥ 0 from u = α (non-negative regression; Chou, Maly & Rauhut
+        2023); mirror descent on it is exponentiated gradient.
     init_scale : float or array-like of shape (n_features,), default=1e-3
         The initialisation scale α > 0 (one per feature if an array). 1e-3 is in the ℓ1-like
         regime for standardised data while keeping the initial plateau short (its length grows
         like log(1/α)/η, DESIGN §6.4); take it smaller for sparser solutions.
     init_shape : None or pair (a, b), default=None
         Unbalanced start: ``pm`` factors start at w₊ = α·a, w₋ = α·b (a, b ≥ 0);
-        ``uv`` factors at u = α·a, v = α·b. Each entry a scalar or one value per feature.
+        ``uv`` factors at u = α·a, v = α·b; ``shape`` both branches at (u, v) = α·(a, b).
+        Each entry a scalar or one value per feature. (md/flow need a, b > 0 for ``pm`` and
+        a² ≠ b² for ``uv``: otherwise the network is one-signed.)
     depth : int, default=2
         Depth D ≥ 2 of the ``pm`` network (β = w₊^D − w₋^D).
-    solver : {"gd", "sgd"}, default="gd"
+    solver : {"gd", "sgd", "md", "flow"}, default="gd"
         ``"gd"``: full-batch gradient descent on the factors. ``"sgd"``: mini-batch stochastic
-        gradient descent (``batch_size`` samples per step, drawn by ``shuffle`` from a stream
-        seeded by ``random_state``); ``max_iter`` then counts steps, and the full loss and
-        gradient are evaluated once per epoch (for ``tol`` and ``loss_curve_``).
+        gradient descent on the factors (``batch_size`` samples per step, drawn by ``shuffle``
+        from a stream seeded by ``random_state``); ``max_iter`` then counts steps, and the full
+        loss and gradient are evaluated once per epoch (for ``tol`` and ``loss_curve_``). ``"md"``: mirror descent
+        ∇Φ(β) ← ∇Φ(β) − η·g on β with the potential Φ of the parametrisation (state kept in
+        mirror coordinates, so any ``init_scale`` works); it has no O(η) bias and converges to
+        :meth:`implicit_bias_limit`. ``"flow"``: the exact gradient flow d/dt ∇Φ(β) = −g (the
+        η → 0 limit of GD), integrated by an error-controlled Dormand–Prince 5(4) pair in mirror
+        coordinates to ``flow_tol``; ``max_iter`` counts its steps and ``step_size`` is unused.
+        See :func:`dlnfast.gradient_flow` for the trajectory at given times.
     step_size : "auto" or float, default="auto"
         Step η. ``"auto"`` uses, at every iteration, the safe rule
         η = min(1/(λ_max·D²·max(w₊^{2D−2} + w₋^{2D−2})), 1/(4·max D·w^{D−2}|g|)):
@@ -55,9 +68,9 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         η_t = min(1/κ_t, 1/(4·max D·w^{D−2}|g_t|)) with κ_t = (D²/B)·Σ_b Σ_j x̃_{b,j}²(w₊^{2D−2} + w₋^{2D−2})_j
         (an upper bound on the batch's curvature in factor space), so the step varies with the
         sample; pass a float for the constant steps of the SGD literature.
-        ``step_decay`` applies to either.
-    max_iter : int, default=10_000
-        Maximum number of updates (steps, for ``solver="sgd"``).
+    max_iter : int, default=100_000
+        Maximum number of GD / mirror-descent updates (SGD steps for ``"sgd"``, Runge–Kutta
+        steps for ``"flow"``).
     batch_size : int, default=1
         Samples per SGD step (``solver="sgd"`` only); capped at n_samples.
     shuffle : bool, default=True
@@ -67,7 +80,7 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         Seeds the sampling and label-noise stream of ``solver="sgd"``. An int gives
         bit-identical results for any ``n_jobs`` and across pickling.
     momentum : float in [0, 1), default=0.0
-        Heavy-ball momentum μ on the factors (both solvers):
+        Heavy-ball momentum μ on the factors (``solver`` "gd" or "sgd"):
         w ← w − η∇_w L + μ(w − w_prev). The dynamics follow a flow governed by
         λ = η/(1 − μ)² (Papazov et al. 2024): runs with equal λ land close together.
     nesterov : bool, default=False
@@ -77,19 +90,26 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         (``solver="sgd"`` only; label-noise SGD). It drives the effective initialisation down
         during training, hence sparser solutions.
     step_decay : float, default=0.0
-        Decaying schedule η_k = η/(1 + step_decay·k) (k the update); 0 keeps the step constant.
-    tol : float, default=1e-5
+        Decaying schedule η_k = η/(1 + step_decay·k) (k the update; "gd" and "sgd"); 0 keeps
+        the step constant.
+    tol : float, default=1e-4
         Stop when ‖∇L(β)‖∞ ≤ tol·‖∇L(0)‖∞. This criterion is scale-free (invariant to rescaling
         X or y) and is not met on a saddle plateau, where the gradient of the inactive
         coordinates is not small.
     fit_intercept : bool, default=True
         Fit an intercept by centring X and y (weighted means with ``sample_weight``). The
         centring is implicit (r = Xβ − x̄ᵀβ − (y − ȳ)): X is never copied.
+    flow_tol : float, default=1e-7
+        ``solver="flow"`` only: local error tolerance of the integrator, in relative-β units
+        (the error of log|β| per step). Keep it below ``tol`` so the gradient criterion is
+        reachable.
     warm_start : bool, default=False
         Continue from the factors of the previous fit instead of re-initialising.
     n_jobs : int or None, default=None
-        OpenMP threads. None: all cores that OpenMP may use (``OMP_NUM_THREADS`` and
-        threadpoolctl limits are honoured); -1: all cores. Results are bit-identical for any value.
+        Maximum number of OpenMP threads. None: all cores that OpenMP may use
+        (``OMP_NUM_THREADS`` and threadpoolctl limits are honoured); -1: all cores. The engine
+        uses at most one thread per 65,536 entries of X (below that, synchronising threads
+        costs more than it saves). Results are bit-identical for any value.
     verbose : int, default=0
         ≥ 1 prints the iteration, loss, criterion and elapsed time about once per second
         (≥ 2: ten times per second) during a fit, and a summary at the end.
@@ -120,13 +140,14 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         this smaller scale, α_∞² = α²·Π_k(1 − (f·η_k g_k)²) with f = 2 (pm) or 1 (uv), for any
         gradient sequence (full batch or stochastic: then g_k is the step's mini-batch gradient).
         It explains why large steps and stochasticity change the solution. Computed as
-        α·sqrt(w₊w₋ / (w₊⁰w₋⁰)) from the factors, which is the same quantity for GD/SGD; with
+        α·sqrt(w₊w₋ / (w₊⁰w₋⁰)) from the factors, which is that quantity for GD/SGD; with
         momentum it is reported the same way, but the product identity is then approximate.
-        NaN where one branch is identically 0.
+        Equal to α for "md" and "flow". NaN where one branch is identically 0.
     gain_ : ndarray of shape (n_features,)
         The per-coordinate gain log(α² / α_∞²) ≥ 0 (Even et al. 2023): how much the discrete
         (and stochastic) dynamics shrank each coordinate's initialisation. Large GD steps
-        concentrate it on the support; SGD spreads it nearly evenly, hence its sparser solutions.
+        concentrate it on the support; SGD spreads it nearly evenly, hence its sparser
+        solutions. 0 for "md" and "flow".
     step_size_ : float
         The last step used.
     lambda_max_ : float or None
@@ -174,11 +195,11 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
-        "parametrization": [StrOptions({"pm", "uv"})],
+        "parametrization": [StrOptions({"pm", "uv", "shape", "positive"})],
         "init_scale": [Interval(numbers.Real, 0, None, closed="neither"), "array-like"],
         "init_shape": [None, tuple, list],
         "depth": [Interval(numbers.Integral, 2, None, closed="left")],
-        "solver": [StrOptions({"gd", "sgd"})],
+        "solver": [StrOptions({"gd", "sgd", "md", "flow"})],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "shuffle": ["boolean"],
         "random_state": ["random_state"],
@@ -190,6 +211,7 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         "max_iter": [Interval(numbers.Integral, 0, None, closed="left")],
         "tol": [Interval(numbers.Real, 0, None, closed="left")],
         "fit_intercept": ["boolean"],
+        "flow_tol": [Interval(numbers.Real, 0, 1, closed="neither")],
         "warm_start": ["boolean"],
         "n_jobs": [None, numbers.Integral],
         "verbose": ["verbose"],
@@ -198,10 +220,10 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
     }
 
     def __init__(self, *, parametrization="pm", init_scale=1e-3, init_shape=None, depth=2,
-                 solver="gd", step_size="auto", max_iter=10_000, tol=1e-5, fit_intercept=True,
-                 warm_start=False, n_jobs=None, verbose=0, loss_every=1, snapshot_iters=None,
-                 batch_size=1, shuffle=True, random_state=None, momentum=0.0, nesterov=False,
-                 label_noise=0.0, step_decay=0.0):
+                 solver="gd", step_size="auto", max_iter=100_000, tol=1e-4, fit_intercept=True,
+                 flow_tol=1e-7, warm_start=False, n_jobs=None, verbose=0, loss_every=1,
+                 snapshot_iters=None, batch_size=1, shuffle=True, random_state=None, momentum=0.0,
+                 nesterov=False, label_noise=0.0, step_decay=0.0):
         self.parametrization = parametrization
         self.init_scale = init_scale
         self.init_shape = init_shape
@@ -211,6 +233,7 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         self.max_iter = max_iter
         self.tol = tol
         self.fit_intercept = fit_intercept
+        self.flow_tol = flow_tol
         self.warm_start = warm_start
         self.n_jobs = n_jobs
         self.verbose = verbose
@@ -253,10 +276,20 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         snapshot_iters = check_snapshot_iters(self.snapshot_iters, self.max_iter)
         if self.label_noise > 0 and self.solver != "sgd":
             raise ValueError("label_noise is only available with solver='sgd' (noise on the sampled labels).")
-        if self.parametrization == "uv" and self.depth != 2:
-            raise ValueError(f"depth={self.depth} is only available for parametrization='pm'; 'uv' has depth 2.")
+        if (self.momentum > 0 or self.step_decay > 0) and self.solver not in ("gd", "sgd"):
+            raise ValueError("momentum and step_decay apply to solver='gd' or 'sgd' (steps on the factors).")
+        if self.parametrization != "pm" and self.depth != 2:
+            raise ValueError(f"depth={self.depth} is only available for parametrization='pm'; "
+                             f"'{self.parametrization}' has depth 2.")
+        if self.solver != "gd" and self.depth >= 3 and init_shape is not None:
+            raise ValueError("init_shape with depth >= 3 is only available for solver='gd'.")
+        if self.solver == "flow" and snapshot_iters is not None:
+            raise ValueError("snapshot_iters does not apply to solver='flow' (it has no iterations); "
+                             "use dlnfast.gradient_flow(X, y, times, ...) for the trajectory.")
 
         problem = _engine.make_problem(X, y, sample_weight, self.fit_intercept)
+        if self.solver not in ("gd", "sgd"):
+            return self._fit_mirror(X, problem, init_scale, init_shape, step_size, snapshot_iters)
         if self.warm_start and hasattr(self, "_network") and self._network.log_w_pos.shape[0] == n_features \
                 and self._network.parametrization == self.parametrization and self._network.depth == self.depth:
             network = self._network
@@ -317,6 +350,93 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
                 ConvergenceWarning,
             )
         return self
+
+    def _fit_mirror(self, X, problem, init_scale, init_shape, step_size, snapshot_iters):
+        """solver='md' / 'flow': iterate the mirror coordinate θ = ∇Φ(β) in C++."""
+        n_features = X.shape[1]
+        spec = _mirror.make_spec(self.parametrization, init_scale, init_shape, self.depth, n_features)
+        key = (self.solver, self.parametrization, self.depth, n_features)
+        if self.warm_start and getattr(self, "_mirror_state", None) is not None and self._mirror_state[0] == key:
+            theta = self._mirror_state[1]
+        else:
+            theta = spec.theta0.copy()
+        progress = self._progress_printer() if self.verbose else None
+        n_threads = effective_n_threads(self.n_jobs)
+        if self.solver == "md":
+            run = _mirror.run_md(problem, spec, theta, step_size=step_size, max_iter=self.max_iter, tol=self.tol,
+                                 n_threads=n_threads, loss_every=self.loss_every,
+                                 snapshot_iters=snapshot_iters, progress=progress)
+        else:
+            run = _mirror.run_flow(problem, spec, theta, tol=self.flow_tol, grad_tol=self.tol,
+                                   max_steps=self.max_iter, n_threads=n_threads, loss_every=self.loss_every,
+                                   progress=progress)
+        res = run.result
+        if res.status == _core.Status.diverged:
+            what = ("Mirror descent" if self.solver == "md" else "The gradient-flow integrator")
+            hint = (f" with step_size={self.step_size!r}; try step_size='auto'" if self.solver == "md"
+                    else f"; try a smaller flow_tol than {self.flow_tol:g}")
+            raise ValueError(f"{what} diverged (a value became non-finite or a depth-D mirror coordinate "
+                             f"left its domain){hint}.")
+        if res.status == _core.Status.interrupted:  # pragma: no cover - Python raises first
+            raise KeyboardInterrupt
+        self._mirror_state = (key, theta)
+        self._network = None
+        dtype = X.dtype
+        self.coef_ = run.coef.astype(dtype, copy=False)
+        self.intercept_ = dtype.type(problem.y_mean - (problem.x_mean @ run.coef if problem.x_mean is not None else 0.0)) \
+            if self.fit_intercept else dtype.type(0.0)
+        self.mirror_coef_ = theta.copy()
+        n_iter = res.n_iter if self.solver == "md" else res.n_steps
+        self.n_iter_ = int(n_iter)
+        self.loss_curve_ = run.loss_curve
+        self.n_loss_increases_ = int(res.n_loss_increases) if self.solver == "md" else \
+            int(np.sum(np.diff(run.loss_curve) > 0))
+        self.coef_path_ = run.snapshots if self.solver == "md" else None
+        self.snapshot_iters_ = None if snapshot_iters is None else snapshot_iters[: run.snapshots.shape[0]]
+        self.weights_ = None
+        self.effective_init_scale_ = init_scale * np.ones(n_features)  # no gain without discrete factor steps
+        self.gain_ = np.zeros(n_features)
+        self.step_size_ = res.step
+        self.lambda_max_ = res.lambda_max if (self.solver == "md" and step_size == "auto") else None
+        self.flow_time_ = float(res.t) if self.solver == "flow" else None
+        if self.verbose:
+            print(f"[DiagonalLinearRegressor] {res.status.name} after {n_iter} {self.solver} steps: "
+                  f"loss={res.loss:.6g}, criterion={res.criterion:.3g} (tol={self.tol:g})")
+        if res.status == _core.Status.max_iter:
+            warnings.warn(
+                f"DiagonalLinearRegressor(solver={self.solver!r}) did not converge in max_iter={self.max_iter} "
+                f"steps: criterion ‖∇L‖∞/‖∇L(0)‖∞ = {res.criterion:.3g} > tol = {self.tol:g}. "
+                "Increase max_iter, or use a larger init_scale (shorter plateaus).",
+                ConvergenceWarning,
+            )
+        return self
+
+    def implicit_bias_limit(self, X, y, sample_weight=None, *, tol=1e-10):
+        """Where gradient flow with this estimator's settings lands on (X, y), without training.
+
+        Solves ``argmin {D_Φ(β, β₀) : X_c β = y_c}`` for the potential Φ of ``parametrization``,
+        ``init_scale``, ``init_shape`` and ``depth`` (X_c, y_c centred as in :meth:`fit` when
+        ``fit_intercept``; positive weights do not change the interpolating set). This is the
+        limit of ``solver="flow"`` and ``"md"``; ``"gd"`` lands within O(step_size) of it.
+        See :func:`dlnfast.implicit_bias_limit`.
+
+        Returns
+        -------
+        ImplicitBiasLimit
+            ``coef`` and the certificate (``interpolation_residual``, ``mirror_residual``).
+        """
+        X = np.asarray(X, dtype=np.float64)
+        y = np.asarray(y, dtype=np.float64)
+        if self.fit_intercept:
+            w = np.full(X.shape[0], 1.0 / X.shape[0]) if sample_weight is None else \
+                np.asarray(sample_weight, dtype=np.float64) / np.sum(sample_weight)
+            X = X - w @ X
+            y = y - w @ y
+        n_features = X.shape[1] if X.ndim == 2 else 0
+        init_scale = check_init_scale(self.init_scale, n_features)
+        init_shape = check_init_shape(self.init_shape, self.parametrization, n_features)
+        return _implicit_bias_limit(X, y, init_scale=init_scale, parametrization=self.parametrization,
+                                    depth=self.depth, init_shape=init_shape, tol=tol)
 
     def _progress_printer(self):
         every = 1.0 if self.verbose == 1 else 0.1

@@ -26,10 +26,14 @@ def check_init_shape(init_shape, parametrization, n_features):
     """None, or a pair (a, b) of scalars/arrays: the factors start at init_scale·(a, b)."""
     if init_shape is None:
         return None
+    if parametrization == "positive":
+        raise ValueError("init_shape does not apply to parametrization='positive' (x = u⊙u from u = init_scale); "
+                         "pass a per-feature init_scale instead.")
     if not isinstance(init_shape, (tuple, list)) or len(init_shape) != 2:
         raise ValueError(
             "init_shape must be None or a pair (a, b): for 'pm' the factors start at "
-            "w₊ = init_scale·a, w₋ = init_scale·b; for 'uv' at u = init_scale·a, v = init_scale·b."
+            "w₊ = init_scale·a, w₋ = init_scale·b; for 'uv' at u = init_scale·a, v = init_scale·b; "
+            "for 'shape' both branches of u₊⊙v₊ − u₋⊙v₋ start at (u, v) = init_scale·(a, b)."
         )
     out = []
     for part in init_shape:
@@ -41,6 +45,8 @@ def check_init_shape(init_shape, parametrization, n_features):
         if parametrization == "pm" and np.any(arr < 0):
             raise ValueError("init_shape for parametrization='pm' must be non-negative (w± ≥ 0).")
         out.append(arr)
+    if parametrization == "shape" and np.any(out[0] ** 2 + out[1] ** 2 == 0):
+        raise ValueError("init_shape for parametrization='shape' must not have a = b = 0 (a dead coordinate).")
     return tuple(out)
 
 
