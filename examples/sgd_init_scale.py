@@ -7,7 +7,7 @@ stochasticity shrinks the effective initialisation (``effective_init_scale_``), 
 sparse regime from a larger start. Dashed line: the min-ℓ2 (pinv) error; the min-ℓ1 (basis pursuit) error is in the legend.
 
 n = 20, d = 30, 3-sparse, averaged over a few problems. Run:  python examples/sgd_init_scale.py
-(saves sgd_init_scale.png; about a minute)
+(saves sgd_init_scale.png; about 10 s here)
 """
 import warnings
 

@@ -6,7 +6,7 @@ isotropic Gaussian inputs), averaged over a few random problems. SGD's error fal
 grows (stochasticity shrinks the effective initialisation evenly: a sparser solution); GD's
 does not (its large steps shrink it mostly on the support).
 
-Run:  python examples/sgd_step_size.py     (saves sgd_step_size.png; about 30 s)
+Run:  python examples/sgd_step_size.py     (saves sgd_step_size.png; about 10 s here)
 """
 import warnings
 
