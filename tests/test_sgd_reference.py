@@ -93,3 +93,18 @@ def test_stream_statistics():
     z = standard_normal(5, np.arange(m))
     assert abs(z.mean()) < 5 / np.sqrt(m)
     assert abs(z.var() - 1.0) < 5 * np.sqrt(2.0 / m)
+
+
+def test_fused_path_moves_state_to_exponent_storage_exactly(rng):
+    # Batch size 1 keeps the factors as plain doubles while they lie in [2^−450, 2^450]; here
+    # α = 1e-130 starts inside, and the shrinking branches leave the window (down to ~1e-200),
+    # so the state moves to the m·2^e storage mid-run. The iterates must not notice: the
+    # reference (plain floats, still normal at these scales: w² ≥ 1e-300) agrees to rounding.
+    X, y, _ = sparse_problem(rng, n=20, d=40)
+    params = dict(init_scale=1e-130, step_size=0.03, fit_intercept=False, batch_size=1, shuffle=True)
+    model = _fit_path(X, y, 2000, 0, **params)
+    wp, wn = model.weights_
+    assert min(wp.min(), wn.min()) < 2.0**-450  # the switch happened
+    ref = sgd_reference(X, y, n_iter=2000, seed=seed_from_random_state(0), **params)
+    rel = np.abs(model.coef_path_ - ref).max(axis=1) / np.abs(ref).max(axis=1).clip(1e-300)
+    assert rel[1:].max() < 1e-12

@@ -166,6 +166,36 @@ class DiagonalNet {
     }
   }
 
+  /// The factors as plain doubles w = m·2^e (exact), if every live one lies in [lo, hi];
+  /// returns false (and leaves the outputs partly written) otherwise.
+  bool to_plain(double* w_pos, double* w_neg, double lo, double hi) const {
+    for (Index k = 0; k < 2 * d_; ++k) {
+      double* out = k < d_ ? w_pos + k : w_neg + (k - d_);
+      if (m_[k] == 0.0) {
+        *out = 0.0;
+        continue;
+      }
+      const double w = std::ldexp(m_[k], e_[k]);
+      if (!(std::abs(w) >= lo && std::abs(w) <= hi)) return false;
+      *out = w;
+    }
+    return true;
+  }
+
+  /// Sets the factors from plain doubles, exactly (w = m·2^e with m ∈ [1, 2), or 0).
+  void assign_plain(const double* w_pos, const double* w_neg) {
+    for (Index k = 0; k < 2 * d_; ++k) {
+      const double w = k < d_ ? w_pos[k] : w_neg[k - d_];
+      if (w == 0.0) {
+        set_parts(k, 0.0, 0);
+        continue;
+      }
+      int ex = 0;
+      const double fr = std::frexp(w, &ex);
+      set_parts(k, 2.0 * fr, ex - 1);
+    }
+  }
+
   // Low-level access for optimisers that keep per-factor state (momentum.hpp). Factor k
   // (k < d: w₊ of coordinate k; k ≥ d: w₋ of coordinate k − d) is w_k = m_k·2^{e_k}.
   double* mantissas() { return m_.data(); }
