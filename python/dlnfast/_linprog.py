@@ -307,6 +307,9 @@ def linprog(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds=(0, None), *, 
         if reg is not None:
             return finish(y, status, msg, nit, extra)
 
+    if status == 1:  # a limit was hit: report it, do not start auxiliary solves
+        return finish(y, 1, f"{_MESSAGES[1]} {msg}; residuals (primal, dual, gap) = "
+                      f"{extra.get('lp_residuals')} above tol = {tol:g}.", nit, extra)
     if status == 0:
         if sf.dropped.get("unbounded_column"):
             return finish(None, 3, "The problem is unbounded: a variable with negative cost appears in no constraint.", nit, extra)
