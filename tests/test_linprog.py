@@ -247,3 +247,20 @@ def test_basis_pursuit_dln_approaches_l1_minimum_as_reg_shrinks(rng):
         excess.append(np.abs(res.x).sum() - l1)
     assert all(e1 > e2 > 0 for e1, e2 in zip(excess, excess[1:]))
     assert excess[-1] <= 0.05 * l1
+
+
+def test_ctrl_c_interrupts_a_long_run(rng):
+    # the kernel polls for signals (GIL re-acquired) at most every 0.1 s
+    import _thread
+    import threading
+    import time
+
+    c, A, b = random_standard_lp(rng, 30, 200)
+    timer = threading.Timer(0.3, _thread.interrupt_main)
+    t0 = time.perf_counter()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        dlnfast.linprog(c, A_eq=A, b_eq=b, method="dln", reg=1e-4, maxiter=10**9,
+                        time_limit=60, n_jobs=1)
+    timer.join()
+    assert time.perf_counter() - t0 < 5.0
