@@ -314,7 +314,9 @@ def linprog(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds=(0, None), *, 
         if sf.dropped.get("unbounded_column"):
             return finish(None, 3, "The problem is unbounded: a variable with negative cost appears in no constraint.", nit, extra)
         return finish(y, 0, "", nit, extra)
-    diag, why = _diagnose(sf, max(deadline, time.perf_counter() + 60.0))
+    # the auxiliary LPs get what is left of time_limit (at least 5 s), or 300 s without one
+    diag_deadline = deadline if np.isfinite(deadline) else time.perf_counter() + 300.0
+    diag, why = _diagnose(sf, max(diag_deadline, time.perf_counter() + 5.0))
     if diag == 2:
         return finish(None, 2, f"The problem is infeasible: {why}.", nit, extra)
     if diag == 3:
