@@ -1,0 +1,119 @@
+// Bindings for full-batch gradient descent on a DiagonalNet (dlnfast/gd.hpp).
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <optional>
+#include <string>
+
+#include "bindings/bind.hpp"
+#include "bindings/monitor.hpp"
+#include "dlnfast/gd.hpp"
+
+namespace dlnfast::bindings {
+namespace {
+
+using DArray = py::array_t<double, py::array::c_style>;
+using LArray = py::array_t<long, py::array::c_style>;
+
+const double* optional_ptr(const std::optional<DArray>& a, py::ssize_t n, const char* name) {
+  if (!a) return nullptr;
+  if (a->ndim() != 1 || a->shape(0) != n)
+    throw std::invalid_argument(std::string(name) + " has the wrong length");
+  return a->data();
+}
+
+void check_len(const DArray& a, py::ssize_t n, const char* name) {
+  if (a.ndim() != 1 || a.shape(0) != n) throw std::invalid_argument(std::string(name) + " has the wrong length");
+}
+
+template <class T>
+GDResult gd(py::array_t<T, py::array::c_style> X, DArray y, std::optional<DArray> weights,
+            std::optional<DArray> x_mean, DArray log_w_pos, DArray log_w_neg, DArray beta,
+            int depth, const GDOptions& options, long loss_every, std::optional<DArray> loss_out,
+            std::optional<LArray> snapshot_iters, std::optional<DArray> snapshots_out,
+            py::object progress) {
+  if (X.ndim() != 2) throw std::invalid_argument("X must be 2-dimensional");
+  const py::ssize_t n = X.shape(0), d = X.shape(1);
+  check_len(y, n, "y");
+  check_len(log_w_pos, d, "log_w_pos");
+  check_len(log_w_neg, d, "log_w_neg");
+  check_len(beta, d, "beta");
+  GDHistory hist;
+  hist.loss_every = loss_every;
+  if (loss_out) {
+    hist.loss = loss_out->mutable_data();
+    hist.loss_capacity = loss_out->shape(0);
+  }
+  if (snapshot_iters) {
+    if (!snapshots_out || snapshots_out->ndim() != 2 || snapshots_out->shape(0) != snapshot_iters->shape(0) ||
+        snapshots_out->shape(1) != d)
+      throw std::invalid_argument("snapshots_out must have shape (len(snapshot_iters), n_features)");
+    hist.snapshot_iters = snapshot_iters->data();
+    hist.n_snapshot_iters = snapshot_iters->shape(0);
+    hist.snapshots = snapshots_out->mutable_data();
+  }
+  LeastSquares<T> loss(X.data(), n, d, y.data(), optional_ptr(weights, n, "weights"),
+                       optional_ptr(x_mean, d, "x_mean"));
+  DiagonalNet net(d, depth, log_w_pos.data(), log_w_neg.data());
+  Monitor monitor = make_monitor(progress);
+  GDResult res;
+  {
+    py::gil_scoped_release release;
+    res = run_gd(loss, net, options, beta.mutable_data(), hist, monitor);
+    net.log_weights(log_w_pos.mutable_data(), log_w_neg.mutable_data());
+  }
+  raise_if_python_error();
+  res.n_loss = hist.n_loss;
+  res.n_loss_increases = hist.n_loss_increases;
+  res.n_snapshots = hist.n_snapshots;
+  return res;
+}
+
+}  // namespace
+
+void bind_gd(py::module_& m) {
+  py::enum_<Status>(m, "Status")
+      .value("converged", Status::Converged)
+      .value("max_iter", Status::MaxIter)
+      .value("diverged", Status::Diverged)
+      .value("interrupted", Status::Interrupted);
+
+  py::class_<GDOptions>(m, "GDOptions")
+      .def(py::init<>())
+      .def_readwrite("auto_step", &GDOptions::auto_step)
+      .def_readwrite("step", &GDOptions::step)
+      .def_readwrite("lambda_max", &GDOptions::lambda_max)
+      .def_readwrite("max_iter", &GDOptions::max_iter)
+      .def_readwrite("tol", &GDOptions::tol)
+      .def_readwrite("grad_scale", &GDOptions::grad_scale)
+      .def_readwrite("n_threads", &GDOptions::n_threads);
+
+  py::class_<GDResult>(m, "GDResult")
+      .def_readonly("status", &GDResult::status)
+      .def_readonly("n_iter", &GDResult::n_iter)
+      .def_readonly("loss", &GDResult::loss)
+      .def_readonly("criterion", &GDResult::criterion)
+      .def_readonly("step", &GDResult::step)
+      .def_readonly("lambda_max", &GDResult::lambda_max)
+      .def_readonly("suggested_step", &GDResult::suggested_step)
+      .def_readonly("n_loss", &GDResult::n_loss)
+      .def_readonly("n_loss_increases", &GDResult::n_loss_increases)
+      .def_readonly("n_snapshots", &GDResult::n_snapshots);
+
+  const char* doc =
+      "Full-batch GD on beta = w+^D - w-^D (see dlnfast/gd.hpp). X is used in place; "
+      "log_w_pos/log_w_neg (in: initial, out: final log-factors) and beta (out) are written.";
+  m.def("gd", &gd<double>, doc, py::arg("X").noconvert(), py::arg("y").noconvert(),
+        py::arg("weights").noconvert(), py::arg("x_mean").noconvert(), py::arg("log_w_pos").noconvert(),
+        py::arg("log_w_neg").noconvert(), py::arg("beta").noconvert(), py::arg("depth"),
+        py::arg("options"), py::arg("loss_every"), py::arg("loss_out").noconvert(),
+        py::arg("snapshot_iters").noconvert(), py::arg("snapshots_out").noconvert(), py::arg("progress"));
+  m.def("gd", &gd<float>, doc, py::arg("X").noconvert(), py::arg("y").noconvert(),
+        py::arg("weights").noconvert(), py::arg("x_mean").noconvert(), py::arg("log_w_pos").noconvert(),
+        py::arg("log_w_neg").noconvert(), py::arg("beta").noconvert(), py::arg("depth"),
+        py::arg("options"), py::arg("loss_every"), py::arg("loss_out").noconvert(),
+        py::arg("snapshot_iters").noconvert(), py::arg("snapshots_out").noconvert(), py::arg("progress"));
+}
+
+}  // namespace dlnfast::bindings

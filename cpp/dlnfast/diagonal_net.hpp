@@ -1,0 +1,225 @@
+// The parametrisation: a two-branch diagonal network of depth D,
+//
+//   β = w₊^D − w₋^D,    w± ≥ 0 (per coordinate),
+//
+// trained by gradient descent on the factors:
+//
+//   w± ← w± · (1 ∓ η·D·w±^{D−2}·g)          (D = 2: w± ← w±(1 ∓ 2ηg), DESIGN §3)
+//
+// The other depth-2 networks are this one in other coordinates, set up by the Python layer:
+//   * `pm`       : w± = α (per coordinate).
+//   * `uv`       : β = u⊙v with s = u + v, d = u − v gives β = (s² − d²)/4 and
+//                  s ← s(1 − ηg), d ← d(1 + ηg); so uv with step η is this network with
+//                  w₊ = |s|/2, w₋ = |d|/2 and step η/2 (exact; the signs of s, d never change).
+//   * `positive` : x = u⊙u is this network with w₋ = 0 (a branch stored as 0 stays 0).
+//
+// Storage keeps tiny scales exact (DESIGN §6.1): each factor is w = m·2^e with a double m and an
+// integer exponent e, renormalised (m back into [1, 2)) whenever m leaves [2^-100, 2^100]. The
+// update itself is then one multiplication, as in the numpy reference, but init_scale = 1e-300
+// (or 2^-5000, given as a log) neither underflows nor loses a branch. w^D = m^D·2^{De} is formed
+// with the cached power 2^{De}; a β below the double range is 0 in Xβ, as it should be.
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <limits>
+#include <stdexcept>
+#include <vector>
+
+namespace dlnfast {
+
+using Index = std::ptrdiff_t;
+
+/// Per-thread summary of one update, merged with `merge` (order-independent: min/max/or only).
+struct StepStats {
+  double min_factor = std::numeric_limits<double>::infinity();  ///< smallest live factor 1 ∓ ...
+  double weight_max = 0.0;   ///< max_j (w₊^{2D−2} + w₋^{2D−2}): factor-space curvature weight
+  bool renormalise = false;  ///< some m left [2^-100, 2^100]
+  bool nonfinite = false;    ///< some β is NaN or ±inf
+  void merge(const StepStats& o) {
+    min_factor = std::min(min_factor, o.min_factor);
+    weight_max = std::max(weight_max, o.weight_max);
+    renormalise = renormalise || o.renormalise;
+    nonfinite = nonfinite || o.nonfinite;
+  }
+};
+
+class DiagonalNet {
+ public:
+  /// log_w_pos, log_w_neg: natural logs of the initial factors (−inf for a branch that is 0).
+  DiagonalNet(Index d, int depth, const double* log_w_pos, const double* log_w_neg)
+      : d_(d), depth_(depth) {
+    if (depth < 2) throw std::invalid_argument("depth must be an integer >= 2");
+    m_.assign(2 * d, 0.0);
+    e_.assign(2 * d, 0);
+    pow_.assign(2 * d, 0.0);
+    pow_rate_.assign(2 * d, 0.0);
+    for (Index j = 0; j < d; ++j) {
+      set_log(j, log_w_pos[j]);
+      set_log(d + j, log_w_neg[j]);
+    }
+  }
+
+  Index size() const { return d_; }
+  int depth() const { return depth_; }
+
+  /// β from the current factors (serial).
+  void beta(double* out) const {
+    for (Index j = 0; j < d_; ++j) out[j] = power(j) - power(d_ + j);
+  }
+
+  /// The curvature weight max_j (w₊^{2D−2} + w₋^{2D−2}) at the current factors (serial).
+  double weight_max() const {
+    double m = 0.0;
+    for (Index j = 0; j < d_; ++j) m = std::max(m, curvature_weight(j));
+    return m;
+  }
+
+  /// D·max(w₊, w₋)^{D−2}·|g_j|: the factor changes by at most η times this (sign-flip rate).
+  /// The stopping criterion's term for coordinate j: |g_j|, or for a one-signed coordinate (one
+  /// branch identically 0, e.g. the positive network x = w₊²) the projected-gradient residual
+  /// |min(x_j, g_j)| with x_j = |β_j| and g_j the gradient towards larger x_j: at the optimum of
+  /// min L s.t. x ≥ 0, g_j ≥ 0 where x_j = 0, so |g_j| itself never goes to 0 there.
+  inline double criterion_term(Index j, double gj, const double* beta) const {
+    if (!live(d_ + j)) return std::abs(std::min(beta[j], gj));       // β = w₊^D ≥ 0
+    if (!live(j)) return std::abs(std::min(-beta[j], -gj));          // β = −w₋^D ≤ 0
+    return std::abs(gj);
+  }
+
+  inline double rate(Index j, double gj) const {
+    if (depth_ == 2) return 2.0 * std::abs(gj);
+    const double a = live(j) ? rate_power(j) : 0.0;
+    const double b = live(d_ + j) ? rate_power(d_ + j) : 0.0;
+    return depth_ * std::max(a, b) * std::abs(gj);
+  }
+
+  /// Inside a parallel region: one GD step of size η with gradient g; writes the new β and
+  /// merges this thread's StepStats into `shared` (under a critical section).
+  void update(double eta, const double* g, double* beta, StepStats& shared) {
+    StepStats local;
+    double* mp = m_.data();
+    double* mn = m_.data() + d_;
+    const double* sp = pow_.data();
+    const double* sn = pow_.data() + d_;
+    if (depth_ == 2) {
+      double min_factor = local.min_factor, wmax = 0.0;
+      bool renorm = false, nonfinite = false;
+#pragma omp for schedule(static)
+      for (Index j = 0; j < d_; ++j) {
+        const double a = 2.0 * eta * g[j];
+        const double fp = 1.0 - a, fn = 1.0 + a;  // w₊ ← w₊(1 − 2ηg), w₋ ← w₋(1 + 2ηg)
+        const double p = mp[j] * fp, q = mn[j] * fn;
+        mp[j] = p;
+        mn[j] = q;
+        const double wp2 = p * p * sp[j], wn2 = q * q * sn[j];
+        const double b = wp2 - wn2;  // β = w₊² − w₋²
+        beta[j] = b;
+        if (p != 0.0) {
+          min_factor = std::min(min_factor, fp);
+          renorm = renorm || !(p >= kLow && p <= kHigh);
+        }
+        if (q != 0.0) {
+          min_factor = std::min(min_factor, fn);
+          renorm = renorm || !(q >= kLow && q <= kHigh);
+        }
+        wmax = std::max(wmax, wp2 + wn2);
+        nonfinite = nonfinite || !(std::abs(b) <= std::numeric_limits<double>::max());
+      }
+      local.min_factor = min_factor;
+      local.weight_max = wmax;
+      local.renormalise = renorm;
+      local.nonfinite = nonfinite;
+    } else {
+#pragma omp for schedule(static)
+      for (Index j = 0; j < d_; ++j) {
+        // w± ← w±(1 ∓ η·D·w±^{D−2}·g)
+        const double a = eta * depth_ * g[j];
+        for (int side = 0; side < 2; ++side) {
+          const Index k = side == 0 ? j : d_ + j;
+          if (m_[k] == 0.0) continue;
+          const double f = side == 0 ? 1.0 - a * rate_power(k) : 1.0 + a * rate_power(k);
+          m_[k] *= f;
+          local.min_factor = std::min(local.min_factor, f);
+          local.renormalise = local.renormalise || !(m_[k] >= kLow && m_[k] <= kHigh);
+        }
+        const double b = power(j) - power(d_ + j);
+        beta[j] = b;
+        local.weight_max = std::max(local.weight_max, curvature_weight(j));
+        local.nonfinite = local.nonfinite || !(std::abs(b) <= std::numeric_limits<double>::max());
+      }
+    }
+#pragma omp critical(dlnfast_step_stats)
+    shared.merge(local);
+  }
+
+  /// Serial: bring every m back into [1, 2), moving the rest into the exponent.
+  void renormalise() {
+    for (Index k = 0; k < 2 * d_; ++k) {
+      if (m_[k] == 0.0 || (m_[k] >= kLow && m_[k] <= kHigh)) continue;
+      int ex = 0;
+      const double fr = std::frexp(m_[k], &ex);  // m = fr·2^ex, fr ∈ [½, 1)
+      set_parts(k, 2.0 * fr, e_[k] + ex - 1);
+    }
+  }
+
+  /// Natural logs of the current factors (−inf for a zero branch).
+  void log_weights(double* log_pos, double* log_neg) const {
+    for (Index j = 0; j < d_; ++j) {
+      log_pos[j] = log_of(j);
+      log_neg[j] = log_of(d_ + j);
+    }
+  }
+
+ private:
+  static constexpr double kLow = 0x1p-100, kHigh = 0x1p100;
+
+  bool live(Index k) const { return m_[k] != 0.0; }
+  double power(Index k) const { return ipow(m_[k], depth_) * pow_[k]; }            // w^D
+  double rate_power(Index k) const { return ipow(m_[k], depth_ - 2) * pow_rate_[k]; }  // w^{D−2}
+  double curvature_weight(Index j) const {
+    return power(j) * rate_power(j) + power(d_ + j) * rate_power(d_ + j);  // w₊^{2D−2} + w₋^{2D−2}
+  }
+  double log_of(Index k) const {
+    if (m_[k] == 0.0) return -std::numeric_limits<double>::infinity();
+    return std::log(m_[k]) + e_[k] * std::log(2.0);
+  }
+
+  static double ipow(double x, int p) {
+    double r = 1.0;
+    for (int i = 0; i < p; ++i) r *= x;
+    return r;
+  }
+
+  void set_log(Index k, double lw) {
+    if (std::isnan(lw) || lw == std::numeric_limits<double>::infinity())
+      throw std::invalid_argument("initial log-weights must be finite or -inf");
+    if (lw == -std::numeric_limits<double>::infinity()) {
+      set_parts(k, 0.0, 0);
+      return;
+    }
+    // w = 2^{lw/ln2} = m·2^e with e = floor(lw/ln2), m = 2^{frac} ∈ [1, 2)
+    const double l2 = lw / std::log(2.0);
+    const double e = std::floor(l2);
+    if (std::abs(e) > 1e8) throw std::invalid_argument("initial log-weight out of range (|log w| > 6e7)");
+    set_parts(k, std::exp((l2 - e) * std::log(2.0)), static_cast<int>(e));
+  }
+
+  void set_parts(Index k, double m, int e) {
+    m_[k] = m;
+    e_[k] = e;
+    // ldexp saturates to 0 or inf outside the double range: a factor too small to matter in β
+    // contributes 0, one too large makes β non-finite and the run stops as diverged.
+    pow_[k] = std::ldexp(1.0, clamp_exp(static_cast<long long>(depth_) * e));
+    pow_rate_[k] = std::ldexp(1.0, clamp_exp(static_cast<long long>(depth_ - 2) * e));
+  }
+  static int clamp_exp(long long x) { return static_cast<int>(std::max(-100000LL, std::min(100000LL, x))); }
+
+  Index d_;
+  int depth_;
+  std::vector<double> m_;        // [m₊ (d) | m₋ (d)]
+  std::vector<int> e_;           // binary exponents
+  std::vector<double> pow_;      // 2^{D·e}
+  std::vector<double> pow_rate_; // 2^{(D−2)·e}
+};
+
+}  // namespace dlnfast

@@ -1,0 +1,491 @@
+"""Where gradient flow on a diagonal linear network lands: the implicit-bias limit.
+
+Gradient flow that interpolates converges to ``argmin {D_Φ(β, β₀) : Xβ = y}`` for the potential Φ
+of its parametrisation (DESIGN.md §3–§4). This module solves that problem through its dual in
+``n`` variables, ``min_μ F(μ) = Φ*(θ₀ + Xᵀμ) − yᵀμ`` with ``β = ∇Φ*(θ₀ + Xᵀμ)``, by Newton's
+method with a backtracking line search, steps capped so the exponentials stay in range, and
+continuation in the scale for tiny initialisations.
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.linalg
+from sklearn.exceptions import ConvergenceWarning
+
+from dlnfast import potentials as _pot
+
+__all__ = ["implicit_bias_limit", "ImplicitBiasLimit"]
+
+_TINY = np.finfo(np.float64).tiny
+# Largest change of an exponent (log β or log x) in one Newton step: e^20 ≈ 5e8 per step keeps
+# every exponential in range and the quadratic model meaningful far from the solution.
+_EXP_CAP = 20.0
+# Fraction of the distance to the boundary |z| = 1 that one depth-D step may cover.
+_BOUNDARY_FRACTION = 0.5
+
+
+@dataclass(frozen=True)
+class ImplicitBiasLimit:
+    """Result of :func:`implicit_bias_limit`.
+
+    Attributes
+    ----------
+    coef : ndarray of shape (n_features,)
+        The limit β (x for ``parametrization="positive"``).
+    mirror_coef : ndarray of shape (n_features,)
+        ``∇Φ(β)`` in the flow's normalisation (``d/dt ∇Φ(β) = −g(β)``), from the dual iterate
+        (exact even where β underflows).
+    dual_coef : ndarray of shape (n_samples,)
+        ν with ``∇Φ(β) − ∇Φ(β₀) = Xᵀν``; gradient flow has ``∫₀^∞ g dt = −Xᵀν``.
+    interpolation_residual : float
+        ``‖Xβ − y‖ / ‖y‖``.
+    mirror_residual : float
+        Distance of ``∇Φ(β) − ∇Φ(β₀)`` (evaluated from ``coef`` with :mod:`dlnfast.potentials`,
+        falling back to ``mirror_coef`` only where ``coef`` underflows) from ``range(Xᵀ)``,
+        relative to its norm: the optimality certificate.
+    n_iter : int
+        Newton iterations over all continuation stages.
+    n_stages : int
+        Continuation stages (1 when no continuation was needed).
+    converged : bool
+    """
+
+    coef: np.ndarray
+    mirror_coef: np.ndarray
+    dual_coef: np.ndarray
+    interpolation_residual: float
+    mirror_residual: float
+    n_iter: int
+    n_stages: int
+    converged: bool
+
+
+# --------------------------------------------------------------------------------------
+# The three families of potentials, in flow coordinates θ = ∇Φ(β) (d/dt θ = −g)
+# --------------------------------------------------------------------------------------
+@dataclass
+class MirrorSpec:
+    """The mirror geometry of a parametrisation, shared by the limit solver and md/flow.
+
+    kind "hyperbolic": β = a·sinh(rate·θ), log_scale = log a (rate 4 for pm, 2 for uv/shape);
+    kind "depth": β = α^D[(1 − cθ)^{−p} − (1 + cθ)^{−p}], log_scale = log α;
+    kind "entropic": β = x = exp(4θ + log_scale), log_scale = log x₀ = 2 log α.
+    theta0: the initial mirror coordinate ∇Φ(β₀) (flow starts there; the limit is the Bregman
+    projection of β₀).
+    """
+
+    kind: str
+    log_scale: np.ndarray
+    rate: float = 2.0
+    depth: int = 2
+    theta0: np.ndarray = None
+
+
+class _Hyperbolic:
+    def __init__(self, spec):
+        self.spec, self.la, self.s = spec, spec.log_scale, spec.rate
+        self.z0 = spec.theta0
+
+    def log_magnitude(self):
+        return self.la
+
+    def shifted(self, c):
+        # β₀ is scaled with a (theta0 fixed): ∇ψ_a(aρ) = ½ arcsinh ρ does not depend on a
+        return _Hyperbolic(MirrorSpec("hyperbolic", self.la + c, self.s, 2, self.z0))
+
+    def beta(self, th):
+        return _pot.hyperbolic_inverse_mirror_map(0.5 * self.s * th, log_scale=self.la)
+
+    def dbeta(self, th):
+        return 0.5 * self.s * _pot.hyperbolic_inverse_mirror_map_derivative(0.5 * self.s * th, log_scale=self.la)
+
+    def conj(self, th):
+        return (2.0 / self.s) * _pot.hyperbolic_conjugate(0.5 * self.s * th, log_scale=self.la)
+
+    def max_step(self, th, dth):
+        m = self.s * np.max(np.abs(dth))  # β ∝ e^{rate·|θ|}
+        return 1.0 if m <= _EXP_CAP else _EXP_CAP / m
+
+    def mirror_from_beta(self, beta, th):
+        v = (2.0 / self.s) * _pot.hyperbolic_mirror_map(beta, log_scale=self.la)
+        return np.where(np.abs(beta) >= _TINY, v, th)
+
+
+class _Depth:
+    def __init__(self, spec):
+        self.spec, self.la, self.depth = spec, spec.log_scale, spec.depth
+        self.z0 = spec.theta0
+        self.logc = np.log(self.depth * (self.depth - 2.0)) + (self.depth - 2.0) * self.la
+
+    def log_magnitude(self):
+        return self.depth * self.la
+
+    def shifted(self, c):
+        return _Depth(MirrorSpec("depth", self.la + c / self.depth, 2.0, self.depth, self.z0))
+
+    def beta(self, th):
+        return _pot.depth_inverse_mirror_map(th, depth=self.depth, log_init_scale=self.la)
+
+    def dbeta(self, th):
+        return _pot.depth_inverse_mirror_map_derivative(th, depth=self.depth, log_init_scale=self.la)
+
+    def conj(self, th):
+        return _pot.depth_conjugate(th, depth=self.depth, log_init_scale=self.la)
+
+    def max_step(self, th, dth):
+        # move at most a fraction of the way to the boundary |cθ| = 1, coordinatewise
+        c = np.exp(self.logc)
+        gap = 1.0 - np.abs(th) * c
+        speed = np.abs(dth) * c
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lim = np.where(speed > 0, _BOUNDARY_FRACTION * gap / speed, np.inf)
+        return float(min(1.0, np.min(lim)))
+
+    def mirror_from_beta(self, beta, th):
+        v = _pot.depth_mirror_map(beta, depth=self.depth, log_init_scale=self.la)
+        return np.where(np.abs(beta) >= _TINY, v, th)
+
+
+class _Entropic:
+    def __init__(self, spec):
+        self.spec, self.lx0 = spec, spec.log_scale
+        self.z0 = spec.theta0
+
+    def log_magnitude(self):
+        return self.lx0
+
+    def shifted(self, c):
+        return _Entropic(MirrorSpec("entropic", self.lx0 + c, 4.0, 2, self.z0))
+
+    def beta(self, th):
+        return _pot.positive_inverse_mirror_map(th, log_init_scale=0.5 * self.lx0)
+
+    def dbeta(self, th):
+        return 4.0 * self.beta(th)
+
+    def conj(self, th):
+        return _pot.positive_conjugate(th, log_init_scale=0.5 * self.lx0)
+
+    def max_step(self, th, dth):
+        m = 4.0 * np.max(np.abs(dth))  # x ∝ e^{4θ}
+        return 1.0 if m <= _EXP_CAP else _EXP_CAP / m
+
+    def mirror_from_beta(self, beta, th):
+        with np.errstate(divide="ignore"):
+            v = _pot.positive_mirror_map(beta, log_init_scale=0.5 * self.lx0)
+        return np.where(beta >= _TINY, v, th)
+
+
+_FAMILIES = {"hyperbolic": _Hyperbolic, "depth": _Depth, "entropic": _Entropic}
+
+
+# --------------------------------------------------------------------------------------
+# Dual Newton
+# --------------------------------------------------------------------------------------
+def _solve_spd(H, r):
+    """Solve H s = r for the SPD (possibly nearly singular) dual Hessian H = X diag(w) Xᵀ.
+
+    A jitter of 1e-13·max diag keeps Cholesky alive when the weights span hundreds of orders of
+    magnitude (tiny scales: off-support weights ~ a); it perturbs only directions whose curvature
+    is below rounding, which the line search then handles.
+    """
+    scale = float(np.max(np.diag(H)))
+    if not np.isfinite(scale) or scale <= 0:
+        return None
+    jitter = 1e-13 * scale
+    for _ in range(6):
+        try:
+            c = scipy.linalg.cho_factor(H + jitter * np.eye(H.shape[0]), check_finite=False)
+            s = scipy.linalg.cho_solve(c, r, check_finite=False)
+            if np.all(np.isfinite(s)):
+                return s
+        except np.linalg.LinAlgError:
+            pass
+        jitter *= 100.0
+    return None
+
+
+def _newton(X, y, ynorm, mirror, mu, tol, max_iter):
+    """Damped Newton on F(μ) = Φ*(z₀ + Xᵀμ) − yᵀμ. Returns (μ, z, β, relres, n_iter, ok)."""
+    z = mirror.z0 + X.T @ mu
+    beta = mirror.beta(z)
+    r = X @ beta - y
+    res = np.linalg.norm(r) / ynorm
+    it = 0
+    while res > tol and it < max_iter:
+        it += 1
+        w = mirror.dbeta(z)
+        H = (X * w) @ X.T
+        step = _solve_spd(H, -r)
+        if step is None:
+            return mu, z, beta, res, it, False
+        dz = X.T @ step
+        t = mirror.max_step(z, dz)
+        F0 = mirror.conj(z) - y @ mu
+        slope = r @ step  # directional derivative of F, < 0
+        # rounding allowance: near the solution F changes by less than its own rounding
+        allow = 1e-14 * (abs(mirror.conj(z)) + abs(y @ mu))
+        accepted = False
+        while t > 1e-14:
+            mu_t = mu + t * step
+            z_t = z + t * dz
+            F1 = mirror.conj(z_t) - y @ mu_t
+            if np.isfinite(F1) and F1 <= F0 + 1e-4 * t * slope + allow:
+                beta_t = mirror.beta(z_t)
+                r_t = X @ beta_t - y
+                if np.all(np.isfinite(r_t)):
+                    accepted = True
+                    break
+            t *= 0.5
+        if not accepted:
+            return mu, z, beta, res, it, False
+        mu, z, beta, r = mu_t, z_t, beta_t, r_t
+        res = np.linalg.norm(r) / ynorm
+    return mu, z, beta, res, it, res <= tol
+
+
+def _check_2d(X, y):
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if X.ndim != 2:
+        raise ValueError(f"`X` must be a 2-D array (n_samples, n_features); got shape {X.shape}")
+    if y.ndim != 1 or y.shape[0] != X.shape[0]:
+        raise ValueError(f"`y` must be a 1-D array of length n_samples={X.shape[0]}; got shape {y.shape}")
+    if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y))):
+        raise ValueError("`X` and `y` must be finite")
+    return np.ascontiguousarray(X), y
+
+
+def _per_coordinate(value, d, name):
+    v = np.asarray(value, dtype=np.float64)
+    if v.ndim == 0:
+        return np.full(d, float(v))
+    if v.shape != (d,):
+        raise ValueError(f"`{name}` must be a scalar or an array of shape ({d},); got shape {v.shape}")
+    return v.copy()
+
+
+def _pair(value, name, d):
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise ValueError(f"`{name}` must be None or a pair (a, b) of scalars or arrays")
+    return tuple(_per_coordinate(c, d, name) for c in value)
+
+
+def mirror_spec(parametrization, depth, init_shape, log_alpha):
+    """The mirror geometry (:class:`MirrorSpec`) of a network and its initialisation.
+
+    ``init_shape`` follows :class:`~dlnfast.DiagonalLinearRegressor`: for ``"pm"`` the factors
+    start at ``w₊ = α·a, w₋ = α·b``; for ``"uv"`` at ``u = α·a, v = α·b``; for ``"shape"`` both
+    branches of ``β = u₊⊙v₊ − u₋⊙v₋`` start at ``(u, v) = α·(a, b)`` (default ``(1, 1)``).
+    Derivations (each checked against an integrated factor flow):
+
+    * pm: ``w₊w₋`` is conserved; ``β = a·sinh(4θ)``, ``a = 2α²ab``, ``θ₀ = ¼ arcsinh((a²−b²)/(2ab))``.
+    * uv: ``u² − v²`` is conserved; ``β = a·sinh(2θ)``, ``a = α²|a² − b²|/2``, ``β₀ = α²ab``.
+    * shape: ``β = a·sinh(2θ)`` with ``a = α²(a² + b²)`` (Azulay et al. 2021), ``β₀ = 0``.
+    * depth D ≥ 3 (pm, balanced): DESIGN §3; positive: ``x = α²·exp(4θ)``.
+    """
+    d = log_alpha.shape[0]
+    if parametrization not in ("pm", "uv", "shape", "positive"):
+        raise ValueError(
+            f"`parametrization` must be one of 'pm', 'uv', 'shape', 'positive'; got {parametrization!r}"
+        )
+    if not isinstance(depth, (int, np.integer)) or isinstance(depth, bool) or depth < 2:
+        raise ValueError(f"`depth` must be an integer >= 2; got {depth!r}")
+    depth = int(depth)
+    if depth >= 3 and parametrization != "pm":
+        raise ValueError("`depth` >= 3 is implemented for parametrization='pm' (β = w₊^D − w₋^D)")
+    if depth >= 3 and init_shape is not None:
+        raise ValueError("`init_shape` needs depth=2 (the depth-D potential is for w± = α)")
+    if parametrization == "positive":
+        if init_shape is not None:
+            raise ValueError("`init_shape` does not apply to parametrization='positive'; "
+                             "give a per-feature `init_scale` instead")
+        return MirrorSpec("entropic", 2.0 * log_alpha, 4.0, 2, np.zeros(d))
+    if depth >= 3:
+        return MirrorSpec("depth", log_alpha, 2.0, depth, np.zeros(d))
+    if parametrization == "shape":
+        a, b = (np.ones(d), np.ones(d)) if init_shape is None else _pair(init_shape, "init_shape", d)
+        ss = a * a + b * b
+        if not np.all(np.isfinite(ss)) or np.any(ss <= 0):
+            raise ValueError("`init_shape` (a, b) must be finite and not both zero")
+        return MirrorSpec("hyperbolic", 2.0 * log_alpha + np.log(ss), 2.0, 2, np.zeros(d))
+    if parametrization == "pm":
+        if init_shape is None:
+            return MirrorSpec("hyperbolic", np.log(2.0) + 2.0 * log_alpha, 4.0, 2, np.zeros(d))
+        a, b = _pair(init_shape, "init_shape", d)
+        if np.any(a <= 0) or np.any(b <= 0) or not np.all(np.isfinite(a * b)):
+            raise ValueError("`init_shape` (a, b) for 'pm' must be positive here (a zero branch makes "
+                             "a one-signed network: use parametrization='positive')")
+        # ratio ρ = β₀/a_s = (a² − b²)/(2ab); θ = ½ z with z = ½ arcsinh ρ
+        return MirrorSpec("hyperbolic", np.log(2.0 * a * b) + 2.0 * log_alpha, 4.0, 2,
+                          0.25 * np.arcsinh((a * a - b * b) / (2.0 * a * b)))
+    # uv
+    if init_shape is None:
+        return MirrorSpec("hyperbolic", 2.0 * log_alpha, 2.0, 2, np.zeros(d))
+    a, b = _pair(init_shape, "init_shape", d)
+    delta = np.abs(a * a - b * b)
+    if not np.all(np.isfinite(delta)) or np.any(delta <= 0):
+        raise ValueError("`init_shape` (a, b) for 'uv' must have a² ≠ b² in every coordinate "
+                         "(u = ±v is a one-signed network)")
+    # a_s = α²|a² − b²|/2, ρ = β₀/a_s = 2ab/|a² − b²|, θ₀ = ½ arcsinh ρ
+    return MirrorSpec("hyperbolic", 2.0 * log_alpha + np.log(delta / 2.0), 2.0, 2,
+                      0.5 * np.arcsinh(2.0 * a * b / delta))
+
+
+def implicit_bias_limit(
+    X,
+    y,
+    *,
+    init_scale=None,
+    parametrization="pm",
+    depth=2,
+    init_shape=None,
+    log_init_scale=None,
+    tol=1e-10,
+    max_iter=500,
+):
+    r"""Where gradient flow on a diagonal linear network lands: ``argmin {D_Φ(β, β₀) : Xβ = y}``.
+
+    Parameters
+    ----------
+    X : array_like of shape (n_samples, n_features)
+    y : array_like of shape (n_samples,)
+        Must lie in the range of X (an interpolator must exist).
+    init_scale : float or array_like of shape (n_features,), optional
+        The initialisation scale α > 0 (per coordinate allowed). Exactly one of ``init_scale``
+        and ``log_init_scale`` must be given.
+    parametrization : {"pm", "uv", "shape", "positive"}, default="pm"
+        ``"pm"``: ``β = w₊^D − w₋^D`` from ``w± = α``; depth 2 gives ``Φ = ½ψ_{2α²}`` (Woodworth et
+        al. 2020). ``"uv"``: ``β = u ⊙ v`` from ``u₀ = √2α, v₀ = 0``, ``Φ = ψ_{α²}`` (Even et al.
+        2023). ``"shape"``: the four-factor ``β = u₊⊙v₊ − u₋⊙v₋`` of Azulay et al. (2021).
+        ``"positive"``: ``x = u ⊙ u`` from ``u₀ = α``, the entropy ``Φ = ¼ Σ(x log(x/α²) − x)``
+        over ``x ≥ 0`` (Chou, Maly & Rauhut 2023).
+    depth : int, default=2
+        D ≥ 3 (with ``"pm"``) uses the depth-D potential (Woodworth et al. 2020).
+    init_shape : pair (a, b), optional
+        As in :class:`~dlnfast.DiagonalLinearRegressor`. ``"pm"``: ``w₊ = α·a, w₋ = α·b``
+        (a, b > 0): ``Φ = ½ψ`` with scale ``2α²ab`` and reference ``β₀ = α²(a² − b²)``.
+        ``"uv"``: ``u₀ = α·a, v₀ = α·b`` (``a² ≠ b²``): ``Φ = ψ`` with scale ``α²|a² − b²|/2`` and
+        reference ``β₀ = u₀v₀`` (the limit is the Bregman projection of β₀).
+        ``"shape"``: both branches at ``(u, v) = α·(a, b)`` (default (1, 1)): ``Φ = ψ`` with scale
+        ``α²(a² + b²)`` — not ``α²ab`` — and ``β₀ = 0``.
+    log_init_scale : float or array_like, optional
+        ``log α`` instead of ``init_scale``, for α² below the float range (e.g. ``-1000``).
+    tol : float, default=1e-10
+        Stop when ``‖Xβ − y‖ ≤ tol·‖y‖``.
+    max_iter : int, default=500
+        Newton iterations over all continuation stages.
+
+    Returns
+    -------
+    ImplicitBiasLimit
+        ``coef`` (β), ``mirror_coef``, ``dual_coef`` and the certificate
+        (``interpolation_residual``, ``mirror_residual``).
+
+    Notes
+    -----
+    The Lagrange conditions ``∇Φ(β) − ∇Φ(β₀) = Xᵀμ``, ``Xβ = y`` are solved through the dual
+    ``min_μ F(μ) = Φ*(z₀ + Xᵀμ) − yᵀμ`` (gradient ``Xβ(μ) − y``, Hessian
+    ``X diag(dβ/dz) Xᵀ``, n×n) by Newton's method with Armijo backtracking; each step is capped so
+    no exponent moves by more than 20 (hyperbolic, entropic) or no coordinate covers more than half
+    of its distance to the boundary (depth D). When the scale is much smaller than the solution
+    (``a < 1e-2·max|β_ℓ2|``) the scale is lowered in stages (continuation), each warm-started by
+    linear extrapolation in ``log a`` — the dual solution is asymptotically affine in ``log a``.
+    As α → 0 the limit tends to the minimum-ℓ1 interpolator (non-negative one for "positive").
+
+    For depth D ≥ 3 the mirror coordinate lives in ``|D(D−2)α^{D−2}θ| < 1`` and the distance to
+    that boundary is resolved to float64 rounding only, so very small α (``α^{D−2} ≲ 1e-12``)
+    loses accuracy on large coordinates.
+
+    References
+    ----------
+    Woodworth et al. (2020), Kernel and rich regimes in overparametrized models. COLT.
+    Azulay et al. (2021), On the implicit bias of initialization shape. ICML.
+    Even, Pesme, Gunasekar, Flammarion (2023), (S)GD over diagonal linear networks. NeurIPS.
+    Chou, Maly, Rauhut (2023), More is less: inducing sparsity via overparameterization.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dlnfast import implicit_bias_limit
+    >>> X = np.array([[1.0, 2.0, 0.5]]); y = np.array([2.0])
+    >>> res = implicit_bias_limit(X, y, init_scale=1e-100)
+    >>> np.round(res.coef, 8)   # minimum-ℓ1: all weight on the largest column
+    array([0., 1., 0.])
+    """
+    X, y = _check_2d(X, y)
+    n, d = X.shape
+    la = _pot._resolve_log(init_scale, log_init_scale, "init_scale")
+    la = _per_coordinate(la, d, "init_scale")
+    if not (isinstance(tol, (int, float)) and 0 < tol < 1):
+        raise ValueError(f"`tol` must be a float in (0, 1); got {tol!r}")
+    if not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
+        raise ValueError(f"`max_iter` must be a positive integer; got {max_iter!r}")
+    spec = mirror_spec(parametrization, depth, init_shape, la)
+    mirror = _FAMILIES[spec.kind](spec)
+
+    ynorm = float(np.linalg.norm(y))
+    # minimum-ℓ2 interpolator: existence check and the natural scale of the solution
+    beta_l2, *_ = np.linalg.lstsq(X, y, rcond=None)
+    if np.linalg.norm(X @ beta_l2 - y) > 1e-8 * max(ynorm, _TINY):
+        raise ValueError("`y` is not in the range of `X`: no interpolator exists")
+    if ynorm == 0.0:
+        ynorm = 1.0
+    s0 = max(float(np.max(np.abs(beta_l2))), _TINY)
+
+    # continuation: shift every log-scale by c ≥ 0, c_k = u_k − u_target, u_k = −1, −2, −4, ...
+    u_target = float(np.min(mirror.log_magnitude())) - np.log(s0)
+    shifts = []
+    u = -1.0
+    while u > u_target + 1.0 and u_target < np.log(1e-2):
+        shifts.append(u - u_target)
+        u *= 2.0
+    shifts.append(0.0)
+
+    mu = np.zeros(n)
+    history = []  # (shift, μ) of solved stages, for the predictor
+    total_it = 0
+    ok = False
+    for k, c in enumerate(shifts):
+        m = mirror.shifted(c) if c > 0 else mirror
+        stage_tol = tol if c == 0 else max(tol, 1e-6)
+        if len(history) >= 2:
+            (c1, mu1), (c2, mu2) = history[-2], history[-1]
+            pred = mu2 + (mu2 - mu1) * (c - c2) / (c2 - c1)
+            # keep the prediction only if it is a better start
+            Fp = m.conj(m.z0 + X.T @ pred) - y @ pred
+            Fm = m.conj(m.z0 + X.T @ mu) - y @ mu
+            if np.isfinite(Fp) and Fp < Fm:
+                mu = pred
+        mu, z, beta, res, it, ok = _newton(X, y, ynorm, m, mu, stage_tol, max_iter - total_it)
+        total_it += it
+        history.append((c, mu.copy()))
+        if total_it >= max_iter:
+            break
+    if not (ok and c == 0):
+        warnings.warn(
+            f"implicit_bias_limit did not converge: relative residual {res:.3g} > tol={tol:g} "
+            f"after {total_it} Newton iterations"
+            + (" (is y in the cone {Xx : x >= 0}?)" if parametrization == "positive" else ""),
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+        ok = False
+    # certificate, from β itself (z only where β underflows)
+    v = mirror.mirror_from_beta(beta, z) - mirror.z0
+    Q, _ = np.linalg.qr(X.T)
+    vnorm = np.linalg.norm(v)
+    mres = float(np.linalg.norm(v - Q @ (Q.T @ v)) / vnorm) if vnorm > 0 else 0.0
+    return ImplicitBiasLimit(
+        coef=beta,
+        mirror_coef=z,
+        dual_coef=mu,
+        interpolation_residual=float(res),
+        mirror_residual=mres,
+        n_iter=total_it,
+        n_stages=len(history),
+        converged=bool(ok),
+    )

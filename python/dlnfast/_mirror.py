@@ -1,0 +1,174 @@
+"""The unchecked layer for mirror descent and the exact gradient flow (C++ MirrorNet).
+
+Python decides the mirror geometry (:func:`dlnfast._limit.mirror_spec`: the same one the limit
+solver uses, so md, flow and the limit cannot disagree about the potential), C++ iterates.
+Inputs must already be validated.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+from dlnfast import _core
+from dlnfast._limit import MirrorSpec, mirror_spec
+
+_KIND = {"hyperbolic": 0, "depth": 1, "entropic": 2}
+
+
+def core_spec(spec: MirrorSpec):
+    cs = _core.MirrorSpec()
+    cs.kind = _KIND[spec.kind]
+    cs.rate = float(spec.rate)
+    cs.depth = int(spec.depth)
+    return cs
+
+
+def make_spec(parametrization, init_scale, init_shape, depth, n_features, log_init_scale=None):
+    """MirrorSpec for validated settings; ``log_init_scale`` overrides ``init_scale``."""
+    if log_init_scale is None:
+        la = np.log(np.broadcast_to(np.asarray(init_scale, dtype=np.float64), (n_features,)))
+    else:
+        la = np.broadcast_to(np.asarray(log_init_scale, dtype=np.float64), (n_features,))
+    return mirror_spec(parametrization, depth, init_shape, np.array(la, dtype=np.float64))
+
+
+@dataclass
+class MirrorRun:
+    coef: np.ndarray
+    theta: np.ndarray
+    result: object
+    loss_curve: np.ndarray
+    snapshots: np.ndarray
+    times: np.ndarray = None
+
+
+def run_md(problem, spec, theta, *, step_size, max_iter, tol, n_threads, loss_every=1,
+           snapshot_iters=None, progress=None):
+    """Mirror descent θ ← θ − ηg in C++ from ``theta`` (updated in place)."""
+    d = problem.X.shape[1]
+    opts = _core.GDOptions()
+    opts.auto_step = step_size == "auto"
+    if not opts.auto_step:
+        opts.step = float(step_size)
+    opts.max_iter = int(max_iter)
+    opts.tol = float(tol)
+    opts.grad_scale = problem.grad_scale
+    opts.n_threads = int(n_threads)
+    beta = np.empty(d)
+    loss_out = np.empty(max_iter // loss_every + 2) if loss_every else None
+    snaps_out = None
+    if snapshot_iters is not None:
+        snapshot_iters = np.ascontiguousarray(snapshot_iters, dtype=np.int64)
+        snaps_out = np.empty((snapshot_iters.shape[0], d))
+    res = _core.md(problem.X, problem.y_centred, problem.weights, problem.x_mean, core_spec(spec),
+                   np.ascontiguousarray(spec.log_scale, dtype=np.float64), theta, beta, opts,
+                   int(loss_every), loss_out, snapshot_iters, snaps_out, progress)
+    loss_curve = loss_out[:res.n_loss] if loss_out is not None else np.empty(0)
+    snaps = snaps_out[:res.n_snapshots] if snaps_out is not None else None
+    return MirrorRun(beta, theta, res, loss_curve, snaps)
+
+
+def run_flow(problem, spec, theta, *, tol, grad_tol, max_steps, n_threads, times=None,
+             t_end=np.inf, loss_every=1, loss_capacity=100_000, progress=None, keep_theta=False):
+    """Integrate d θ/dt = −g in C++ from ``theta`` (updated in place).
+
+    With ``times``: integrate to ``times[-1]`` and return β (and θ) there. Without: integrate until
+    ``‖g‖∞ ≤ grad_tol·grad_scale`` (or ``t_end``, or ``max_steps``).
+    """
+    d = problem.X.shape[1]
+    opts = _core.FlowOptions()
+    opts.tol = float(tol)
+    opts.t_end = float(t_end)
+    opts.stop_at_grad_tol = True
+    opts.grad_tol = float(grad_tol)
+    opts.grad_scale = problem.grad_scale
+    opts.max_steps = int(max_steps)
+    opts.n_threads = int(n_threads)
+    beta = np.empty(d)
+    beta_out = theta_out = None
+    if times is not None:
+        times = np.ascontiguousarray(times, dtype=np.float64)
+        beta_out = np.empty((times.shape[0], d))
+        theta_out = np.empty((times.shape[0], d)) if keep_theta else None
+    loss_out = np.empty(loss_capacity) if loss_every else None
+    loss_t = np.empty(loss_capacity) if loss_every else None
+    res = _core.flow(problem.X, problem.y_centred, problem.weights, problem.x_mean, core_spec(spec),
+                     np.ascontiguousarray(spec.log_scale, dtype=np.float64), theta, beta, opts,
+                     times, beta_out, theta_out, int(loss_every), loss_out, loss_t, progress)
+    curve = loss_out[:res.n_loss] if loss_out is not None else np.empty(0)
+    run = MirrorRun(beta, theta, res, curve, None if beta_out is None else beta_out[:res.n_out])
+    run.times = None if loss_t is None else loss_t[:res.n_loss]
+    run.theta_path = None if theta_out is None else theta_out[:res.n_out]
+    return run
+
+
+def gradient_flow(X, y, times, *, init_scale=1e-3, parametrization="pm", depth=2, init_shape=None,
+                  log_init_scale=None, tol=1e-8, fit_intercept=False, max_steps=1_000_000, n_jobs=None):
+    r"""The exact gradient flow of a diagonal linear network, sampled at ``times``.
+
+    Integrates ``d/dt ∇Φ(β) = −g(β)`` (DESIGN §3: gradient flow on the factors, exactly) in
+    mirror coordinates with an error-controlled Dormand–Prince 5(4) pair in C++, landing exactly
+    on each requested time. Gradient descent with step η is this flow at ``t = kη`` up to O(η).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,)
+    times : array_like of shape (n_times,)
+        Non-negative, strictly increasing.
+    init_scale, parametrization, depth, init_shape
+        As in :class:`~dlnfast.DiagonalLinearRegressor` (``log_init_scale`` = log α instead of
+        ``init_scale``, for α below the float range).
+    tol : float, default=1e-8
+        Local error tolerance per step, in relative-β units.
+    fit_intercept : bool, default=False
+        Centre X and y first.
+    max_steps : int, default=1_000_000
+    n_jobs : int or None
+        OpenMP threads (results are bit-identical for any value).
+
+    Returns
+    -------
+    coef_path : ndarray of shape (n_times, n_features)
+        β(t) at each requested time.
+    mirror_path : ndarray of shape (n_times, n_features)
+        ∇Φ(β(t)) (exact even where β underflows).
+
+    References
+    ----------
+    Woodworth et al. (2020); Azulay et al. (2021); Even, Pesme, Gunasekar, Flammarion (2023).
+    """
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    from dlnfast import _engine
+    from dlnfast._threads import effective_n_threads
+    from dlnfast._validation import check_init_shape
+
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if X.ndim != 2 or y.ndim != 1 or y.shape[0] != X.shape[0]:
+        raise ValueError("X must be 2-D (n_samples, n_features) and y 1-D of length n_samples")
+    times = np.asarray(times, dtype=np.float64)
+    if times.ndim != 1 or times.size == 0 or np.any(times < 0) or np.any(np.diff(times) <= 0) \
+            or not np.all(np.isfinite(times)):
+        raise ValueError("times must be a non-empty 1-D array of finite, non-negative, strictly increasing values")
+    if not (0 < tol < 1):
+        raise ValueError(f"tol must be in (0, 1), got {tol!r}")
+    d = X.shape[1]
+    init_shape = check_init_shape(init_shape, parametrization, d)
+    if log_init_scale is None:
+        a = np.asarray(init_scale, dtype=np.float64)
+        if not np.all(np.isfinite(a)) or np.any(a <= 0):
+            raise ValueError("init_scale must be positive and finite (use log_init_scale below the float range)")
+    spec = make_spec(parametrization, init_scale, init_shape, depth, d, log_init_scale=log_init_scale)
+    problem = _engine.make_problem(X, y, None, fit_intercept)
+    theta = spec.theta0.copy()
+    run = run_flow(problem, spec, theta, tol=tol, grad_tol=0.0, max_steps=max_steps,
+                   n_threads=effective_n_threads(n_jobs), times=times, loss_every=0, keep_theta=True)
+    if run.result.status == _core.Status.diverged:
+        raise ValueError("the gradient-flow integrator diverged (non-finite values); try a smaller tol")
+    if run.result.status == _core.Status.max_iter:
+        warnings.warn(f"gradient_flow stopped after max_steps={max_steps} at t={run.result.t:.6g} < "
+                      f"{times[-1]:.6g}; the path is returned up to there", ConvergenceWarning, stacklevel=2)
+    return run.snapshots, run.theta_path

@@ -1,0 +1,376 @@
+"""scikit-learn estimator for diagonal linear networks."""
+import numbers
+import time
+import warnings
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from dlnfast import _core, _engine, _mirror
+from dlnfast._limit import implicit_bias_limit as _implicit_bias_limit
+from dlnfast._threads import effective_n_threads
+from dlnfast._validation import check_init_scale, check_init_shape, check_snapshot_iters, check_step_size
+
+
+class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
+    """Linear regression through a diagonal linear network trained by gradient descent.
+
+    The model predicts ``X @ coef_ + intercept_`` with ``coef_`` = β a product of factors,
+    trained from a small initialisation by full-batch gradient descent (in C++, multi-threaded)
+    on the loss ``L(β) = ‖Xβ − y‖² / (2n)``. The initialisation scale selects the implicit bias:
+    small ``init_scale`` gives sparse (ℓ1-like) interpolators, large gives minimum-ℓ2 ones, and in
+    between training lands on the minimiser of a hyperbolic-entropy potential (Woodworth et al.
+    2020).
+
+    Parameters
+    ----------
+    parametrization : {"pm", "uv", "shape", "positive"}, default="pm"
+        ``"pm"``: β = w₊^D − w₋^D with w± = α at start (D = ``depth``).
+        ``"uv"``: β = u ⊙ v with u = √2·α, v = 0 at start (depth 2 only).
+        ``"shape"``: β = u₊⊙v₊ − u₋⊙v₋, both branches at (u, v) = α·(a, b) from ``init_shape``
+        (default (1, 1)); its potential has scale α²(a² + b²), not α²ab (Azulay et al. 2021).
+        ``"positive"``: x = u ⊙ u ≥ 0 from u = α (non-negative regression; Chou, Maly & Rauhut
+        2023); mirror descent on it is exponentiated gradient.
+    init_scale : float or array-like of shape (n_features,), default=1e-3
+        The initialisation scale α > 0 (one per feature if an array). 1e-3 is in the ℓ1-like
+        regime for standardised data while keeping the initial plateau short (its length grows
+        like log(1/α)/η, DESIGN §6.4); take it smaller for sparser solutions.
+    init_shape : None or pair (a, b), default=None
+        Unbalanced start: ``pm`` factors start at w₊ = α·a, w₋ = α·b (a, b ≥ 0);
+        ``uv`` factors at u = α·a, v = α·b; ``shape`` both branches at (u, v) = α·(a, b).
+        Each entry a scalar or one value per feature. (md/flow need a, b > 0 for ``pm`` and
+        a² ≠ b² for ``uv``: otherwise the network is one-signed.)
+    depth : int, default=2
+        Depth D ≥ 2 of the ``pm`` network (β = w₊^D − w₋^D).
+    solver : {"gd", "md", "flow"}, default="gd"
+        ``"gd"``: full-batch gradient descent on the factors. ``"md"``: mirror descent
+        ∇Φ(β) ← ∇Φ(β) − η·g on β with the potential Φ of the parametrisation (state kept in
+        mirror coordinates, so any ``init_scale`` works); it has no O(η) bias and converges to
+        :meth:`implicit_bias_limit`. ``"flow"``: the exact gradient flow d/dt ∇Φ(β) = −g (the
+        η → 0 limit of GD), integrated by an error-controlled Dormand–Prince 5(4) pair in mirror
+        coordinates to ``flow_tol``; ``max_iter`` counts its steps and ``step_size`` is unused.
+        See :func:`dlnfast.gradient_flow` for the trajectory at given times.
+    step_size : "auto" or float, default="auto"
+        Step η. ``"auto"`` uses, at every iteration, the safe rule
+        η = min(1/(λ_max·D²·max(w₊^{2D−2} + w₋^{2D−2})), 1/(4·max D·w^{D−2}|g|)):
+        half the local stability limit of GD on the factors (λ_max = λ_max(XᵀX/n), estimated by
+        power iteration) and a bound keeping every factor within 25 % of itself per step, far
+        from the sign-flip bound. It grows as the run leaves the initial plateau and shrinks as β
+        grows. A fixed step that breaks the sign-flip bound raises a ValueError suggesting one.
+    max_iter : int, default=100_000
+        Maximum number of GD / mirror-descent updates (Runge–Kutta steps for ``"flow"``).
+    tol : float, default=1e-4
+        Stop when ‖∇L(β)‖∞ ≤ tol·‖∇L(0)‖∞. This criterion is scale-free (invariant to rescaling
+        X or y) and is not met on a saddle plateau, where the gradient of the inactive
+        coordinates is not small.
+    fit_intercept : bool, default=True
+        Fit an intercept by centring X and y (weighted means with ``sample_weight``). The
+        centring is implicit (r = Xβ − x̄ᵀβ − (y − ȳ)): X is never copied.
+    flow_tol : float, default=1e-7
+        ``solver="flow"`` only: local error tolerance of the integrator, in relative-β units
+        (the error of log|β| per step). Keep it below ``tol`` so the gradient criterion is
+        reachable.
+    warm_start : bool, default=False
+        Continue from the factors of the previous fit instead of re-initialising.
+    n_jobs : int or None, default=None
+        Maximum number of OpenMP threads. None: all cores that OpenMP may use
+        (``OMP_NUM_THREADS`` and threadpoolctl limits are honoured); -1: all cores. The engine
+        uses at most one thread per 65,536 entries of X (below that, synchronising threads
+        costs more than it saves). Results are bit-identical for any value.
+    verbose : int, default=0
+        ≥ 1 prints the iteration, loss, criterion and elapsed time about once per second
+        (≥ 2: ten times per second) during a fit, and a summary at the end.
+    loss_every : int, default=1
+        Record the loss every ``loss_every`` iterations in ``loss_curve_``.
+    snapshot_iters : array-like of int or None, default=None
+        Iterations at which to store β in ``coef_path_`` (strictly increasing).
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,)
+        β at the end of training (dtype of X: float64 or float32).
+    intercept_ : float
+    n_iter_ : int
+        Number of GD updates performed.
+    loss_curve_ : ndarray
+        L(β_k) for k = 0, loss_every, 2·loss_every, …
+    n_loss_increases_ : int
+        How many recorded losses exceed the previous record (oscillation indicator).
+    coef_path_ : ndarray of shape (n_snapshots, n_features) or None
+        β at ``snapshot_iters_``.
+    snapshot_iters_ : ndarray or None
+    weights_ : tuple of ndarray
+        The factors: (w₊, w₋) for ``pm``, (u, v) for ``uv`` (may underflow to 0 for tiny scales).
+    effective_init_scale_ : ndarray of shape (n_features,)
+        α_∞ per coordinate (DESIGN §3.1): discrete GD behaves like gradient flow started from
+        this smaller scale, α_∞² = α²·Π_k(1 − (f·η_k g_k)²) with f = 2 (pm) or 1 (uv). It explains
+        why large steps change the solution. NaN where one branch is identically 0.
+    step_size_ : float
+        The last step used.
+    lambda_max_ : float or None
+        λ_max(X_cᵀX_c/n) estimated for ``step_size="auto"``.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when X has string feature names (e.g. a pandas DataFrame).
+
+    Notes
+    -----
+    X is used in place when it is a C-contiguous float64 or float32 array; any other layout or
+    dtype is converted once (a copy) before training. float32 X is trained with float32 reads of
+    X and float64 accumulation; ``coef_`` is returned in X's dtype.
+
+    The numerical outcome of a run is a status: converged, max_iter (ConvergenceWarning),
+    diverged (ValueError naming ``step_size``) or interrupted (Ctrl-C raises KeyboardInterrupt
+    within about 0.1 s plus one iteration).
+
+    References
+    ----------
+    Woodworth et al., "Kernel and rich regimes in overparametrized models", COLT 2020.
+    Pesme, Pillaud-Vivien, Flammarion, "Implicit bias of SGD for diagonal linear networks", 2021.
+    Even, Pesme, Gunasekar, Flammarion, "(S)GD over diagonal linear networks", NeurIPS 2023.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dlnfast import DiagonalLinearRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((40, 100)); beta = np.zeros(100); beta[:3] = [1.0, -2.0, 1.5]
+    >>> model = DiagonalLinearRegressor(init_scale=1e-4, fit_intercept=False).fit(X, X @ beta)
+    >>> bool(np.abs(model.coef_ - beta).max() < 1e-2)
+    True
+    """
+
+    _parameter_constraints = {
+        "parametrization": [StrOptions({"pm", "uv", "shape", "positive"})],
+        "init_scale": [Interval(numbers.Real, 0, None, closed="neither"), "array-like"],
+        "init_shape": [None, tuple, list],
+        "depth": [Interval(numbers.Integral, 2, None, closed="left")],
+        "solver": [StrOptions({"gd", "md", "flow"})],
+        "step_size": [StrOptions({"auto"}), Interval(numbers.Real, 0, None, closed="neither")],
+        "max_iter": [Interval(numbers.Integral, 0, None, closed="left")],
+        "tol": [Interval(numbers.Real, 0, None, closed="left")],
+        "fit_intercept": ["boolean"],
+        "flow_tol": [Interval(numbers.Real, 0, 1, closed="neither")],
+        "warm_start": ["boolean"],
+        "n_jobs": [None, numbers.Integral],
+        "verbose": ["verbose"],
+        "loss_every": [Interval(numbers.Integral, 1, None, closed="left")],
+        "snapshot_iters": [None, "array-like"],
+    }
+
+    def __init__(self, *, parametrization="pm", init_scale=1e-3, init_shape=None, depth=2,
+                 solver="gd", step_size="auto", max_iter=100_000, tol=1e-4, fit_intercept=True,
+                 flow_tol=1e-7, warm_start=False, n_jobs=None, verbose=0, loss_every=1,
+                 snapshot_iters=None):
+        self.parametrization = parametrization
+        self.init_scale = init_scale
+        self.init_shape = init_shape
+        self.depth = depth
+        self.solver = solver
+        self.step_size = step_size
+        self.max_iter = max_iter
+        self.tol = tol
+        self.fit_intercept = fit_intercept
+        self.flow_tol = flow_tol
+        self.warm_start = warm_start
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+        self.loss_every = loss_every
+        self.snapshot_iters = snapshot_iters
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Train the network on (X, y).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Used in place if C-contiguous float64/float32, else converted once.
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights: the loss becomes Σ w_i r_i² / (2 Σ w_i).
+
+        Returns
+        -------
+        self
+        """
+        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C", y_numeric=True,
+                             ensure_min_samples=2)
+        n_samples, n_features = X.shape
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+            if not np.any(sample_weight > 0):
+                raise ValueError("sample_weight must have at least one positive entry.")
+        init_scale = check_init_scale(self.init_scale, n_features)
+        init_shape = check_init_shape(self.init_shape, self.parametrization, n_features)
+        step_size = check_step_size(self.step_size)
+        snapshot_iters = check_snapshot_iters(self.snapshot_iters, self.max_iter)
+        if self.parametrization != "pm" and self.depth != 2:
+            raise ValueError(f"depth={self.depth} is only available for parametrization='pm'; "
+                             f"'{self.parametrization}' has depth 2.")
+        if self.solver != "gd" and self.depth >= 3 and init_shape is not None:
+            raise ValueError("init_shape with depth >= 3 is only available for solver='gd'.")
+        if self.solver == "flow" and snapshot_iters is not None:
+            raise ValueError("snapshot_iters does not apply to solver='flow' (it has no iterations); "
+                             "use dlnfast.gradient_flow(X, y, times, ...) for the trajectory.")
+
+        problem = _engine.make_problem(X, y, sample_weight, self.fit_intercept)
+        if self.solver != "gd":
+            return self._fit_mirror(X, problem, init_scale, init_shape, step_size, snapshot_iters)
+        if self.warm_start and hasattr(self, "_network") and self._network.log_w_pos.shape[0] == n_features \
+                and self._network.parametrization == self.parametrization and self._network.depth == self.depth:
+            network = self._network
+        else:
+            network = _engine.init_network(self.parametrization, init_scale, init_shape, self.depth, n_features)
+        initial = network.copy()
+
+        progress = self._progress_printer() if self.verbose else None
+        run = _engine.run_gd(problem, network, step_size=step_size, max_iter=self.max_iter, tol=self.tol,
+                             n_threads=effective_n_threads(self.n_jobs), loss_every=self.loss_every,
+                             snapshot_iters=snapshot_iters, progress=progress)
+        res = run.result
+        if res.status == _core.Status.diverged:
+            hint = f"; try step_size={res.suggested_step / network.step_factor:.3g} or 'auto'" if res.suggested_step > 0 else \
+                "; try step_size='auto'"
+            raise ValueError(
+                f"Gradient descent diverged at iteration {res.n_iter} with step_size={self.step_size!r}: "
+                f"a factor changed sign or a value became non-finite (the step must keep "
+                f"{2 if self.parametrization == 'pm' else 1}·step_size·|g_i| < 1){hint}."
+            )
+        if res.status == _core.Status.interrupted:  # pragma: no cover - Python raises first
+            raise KeyboardInterrupt
+
+        self._network = network
+        dtype = X.dtype
+        self.coef_ = run.coef.astype(dtype, copy=False)
+        self.intercept_ = dtype.type(problem.y_mean - (problem.x_mean @ run.coef if problem.x_mean is not None else 0.0)) \
+            if self.fit_intercept else dtype.type(0.0)
+        self.n_iter_ = int(res.n_iter)
+        self.loss_curve_ = run.loss_curve
+        self.n_loss_increases_ = int(res.n_loss_increases)
+        self.coef_path_ = run.snapshots
+        self.snapshot_iters_ = None if snapshot_iters is None else snapshot_iters[: run.snapshots.shape[0]]
+        self.weights_ = network.weights()
+        with np.errstate(invalid="ignore"):
+            gain = 0.5 * ((network.log_w_pos - initial.log_w_pos) + (network.log_w_neg - initial.log_w_neg))
+        self.effective_init_scale_ = init_scale * np.exp(gain) * np.ones(n_features)
+        self.step_size_ = res.step / network.step_factor
+        self.lambda_max_ = res.lambda_max if step_size == "auto" else None
+        if self.verbose:
+            print(f"[DiagonalLinearRegressor] {res.status.name} after {res.n_iter} iterations: "
+                  f"loss={res.loss:.6g}, criterion={res.criterion:.3g} (tol={self.tol:g})")
+        if res.status == _core.Status.max_iter:
+            warnings.warn(
+                f"DiagonalLinearRegressor did not converge in max_iter={self.max_iter} iterations: "
+                f"criterion ‖∇L‖∞/‖∇L(0)‖∞ = {res.criterion:.3g} > tol = {self.tol:g}. "
+                "Increase max_iter, or use a larger init_scale (shorter plateaus).",
+                ConvergenceWarning,
+            )
+        return self
+
+    def _fit_mirror(self, X, problem, init_scale, init_shape, step_size, snapshot_iters):
+        """solver='md' / 'flow': iterate the mirror coordinate θ = ∇Φ(β) in C++."""
+        n_features = X.shape[1]
+        spec = _mirror.make_spec(self.parametrization, init_scale, init_shape, self.depth, n_features)
+        key = (self.solver, self.parametrization, self.depth, n_features)
+        if self.warm_start and getattr(self, "_mirror_state", None) is not None and self._mirror_state[0] == key:
+            theta = self._mirror_state[1]
+        else:
+            theta = spec.theta0.copy()
+        progress = self._progress_printer() if self.verbose else None
+        n_threads = effective_n_threads(self.n_jobs)
+        if self.solver == "md":
+            run = _mirror.run_md(problem, spec, theta, step_size=step_size, max_iter=self.max_iter, tol=self.tol,
+                                 n_threads=n_threads, loss_every=self.loss_every,
+                                 snapshot_iters=snapshot_iters, progress=progress)
+        else:
+            run = _mirror.run_flow(problem, spec, theta, tol=self.flow_tol, grad_tol=self.tol,
+                                   max_steps=self.max_iter, n_threads=n_threads, loss_every=self.loss_every,
+                                   progress=progress)
+        res = run.result
+        if res.status == _core.Status.diverged:
+            what = ("Mirror descent" if self.solver == "md" else "The gradient-flow integrator")
+            hint = (f" with step_size={self.step_size!r}; try step_size='auto'" if self.solver == "md"
+                    else f"; try a smaller flow_tol than {self.flow_tol:g}")
+            raise ValueError(f"{what} diverged (a value became non-finite or a depth-D mirror coordinate "
+                             f"left its domain){hint}.")
+        if res.status == _core.Status.interrupted:  # pragma: no cover - Python raises first
+            raise KeyboardInterrupt
+        self._mirror_state = (key, theta)
+        self._network = None
+        dtype = X.dtype
+        self.coef_ = run.coef.astype(dtype, copy=False)
+        self.intercept_ = dtype.type(problem.y_mean - (problem.x_mean @ run.coef if problem.x_mean is not None else 0.0)) \
+            if self.fit_intercept else dtype.type(0.0)
+        self.mirror_coef_ = theta.copy()
+        n_iter = res.n_iter if self.solver == "md" else res.n_steps
+        self.n_iter_ = int(n_iter)
+        self.loss_curve_ = run.loss_curve
+        self.n_loss_increases_ = int(res.n_loss_increases) if self.solver == "md" else \
+            int(np.sum(np.diff(run.loss_curve) > 0))
+        self.coef_path_ = run.snapshots if self.solver == "md" else None
+        self.snapshot_iters_ = None if snapshot_iters is None else snapshot_iters[: run.snapshots.shape[0]]
+        self.weights_ = None
+        self.effective_init_scale_ = init_scale * np.ones(n_features)  # no gain without discrete factor steps
+        self.step_size_ = res.step
+        self.lambda_max_ = res.lambda_max if (self.solver == "md" and step_size == "auto") else None
+        self.flow_time_ = float(res.t) if self.solver == "flow" else None
+        if self.verbose:
+            print(f"[DiagonalLinearRegressor] {res.status.name} after {n_iter} {self.solver} steps: "
+                  f"loss={res.loss:.6g}, criterion={res.criterion:.3g} (tol={self.tol:g})")
+        if res.status == _core.Status.max_iter:
+            warnings.warn(
+                f"DiagonalLinearRegressor(solver={self.solver!r}) did not converge in max_iter={self.max_iter} "
+                f"steps: criterion ‖∇L‖∞/‖∇L(0)‖∞ = {res.criterion:.3g} > tol = {self.tol:g}. "
+                "Increase max_iter, or use a larger init_scale (shorter plateaus).",
+                ConvergenceWarning,
+            )
+        return self
+
+    def implicit_bias_limit(self, X, y, sample_weight=None, *, tol=1e-10):
+        """Where gradient flow with this estimator's settings lands on (X, y), without training.
+
+        Solves ``argmin {D_Φ(β, β₀) : X_c β = y_c}`` for the potential Φ of ``parametrization``,
+        ``init_scale``, ``init_shape`` and ``depth`` (X_c, y_c centred as in :meth:`fit` when
+        ``fit_intercept``; positive weights do not change the interpolating set). This is the
+        limit of ``solver="flow"`` and ``"md"``; ``"gd"`` lands within O(step_size) of it.
+        See :func:`dlnfast.implicit_bias_limit`.
+
+        Returns
+        -------
+        ImplicitBiasLimit
+            ``coef`` and the certificate (``interpolation_residual``, ``mirror_residual``).
+        """
+        X = np.asarray(X, dtype=np.float64)
+        y = np.asarray(y, dtype=np.float64)
+        if self.fit_intercept:
+            w = np.full(X.shape[0], 1.0 / X.shape[0]) if sample_weight is None else \
+                np.asarray(sample_weight, dtype=np.float64) / np.sum(sample_weight)
+            X = X - w @ X
+            y = y - w @ y
+        n_features = X.shape[1] if X.ndim == 2 else 0
+        init_scale = check_init_scale(self.init_scale, n_features)
+        init_shape = check_init_shape(self.init_shape, self.parametrization, n_features)
+        return _implicit_bias_limit(X, y, init_scale=init_scale, parametrization=self.parametrization,
+                                    depth=self.depth, init_shape=init_shape, tol=tol)
+
+    def _progress_printer(self):
+        every = 1.0 if self.verbose == 1 else 0.1
+        last = [-np.inf]
+
+        def progress(it, loss, criterion, elapsed):
+            if elapsed - last[0] >= every:
+                last[0] = elapsed
+                print(f"iter {it:>9d}  loss {loss:.6e}  criterion {criterion:.3e}  elapsed {elapsed:8.2f}s", flush=True)
+            return False
+
+        return progress
+
+    def predict(self, X):
+        """Predict ``X @ coef_ + intercept_`` (pure numpy; never calls the engine)."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        return X @ self.coef_ + self.intercept_

@@ -1,0 +1,448 @@
+"""Mirror potentials of diagonal linear networks, evaluated without cancellation or underflow.
+
+Gradient flow on a diagonal linear network is mirror flow ``d/dt ∇Φ(β) = −g(β)`` on the
+predictor β for a potential Φ fixed by the parametrisation and the initialisation
+(DESIGN.md §3). This module evaluates those potentials, their mirror maps ``∇Φ``, the inverse
+maps ``∇Φ*`` (mirror coordinates → β), the Hessians and the convex conjugates:
+
+* the hyperbolic entropy ``ψ_a`` (depth-2 networks; Woodworth et al. 2020, Azulay et al. 2021),
+  and Woodworth's ``Q_α = 2·ψ_{2α²}``;
+* the depth-D potential of ``β = w₊^D − w₋^D`` (Woodworth et al. 2020, D ≥ 3);
+* the (relative) entropy of the non-negative network ``x = u ⊙ u`` (Chou, Maly & Rauhut 2023).
+
+Every scale can be given either directly (``scale=``, ``init_scale=``) or as its natural
+logarithm (``log_scale=``, ``log_init_scale=``), so that scales below the float64 range
+(``1e-400``, or ``α² = (1e-300)²``) are usable: nothing here ever forms ``a`` itself when it
+would underflow. Scales may be scalars or per-coordinate arrays (broadcast against β).
+
+References
+----------
+Woodworth, Gunasekar, Lee, Moroshko, Savarese, Golan, Soudry, Srebro (2020). Kernel and rich
+regimes in overparametrized models. COLT.
+Azulay, Moroshko, Nacson, Woodworth, Srebro, Globerson, Soudry (2021). On the implicit bias of
+initialization shape: beyond infinitesimal mirror descent. ICML.
+Pesme & Flammarion (2023). Saddle-to-saddle dynamics in diagonal linear networks. NeurIPS.
+Even, Pesme, Gunasekar, Flammarion (2023). (S)GD over diagonal linear networks: implicit bias,
+large stepsizes and edge of stability. NeurIPS.
+Chou, Maly, Rauhut (2023). More is less: inducing sparsity via overparameterization.
+Information and Inference.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "hyperbolic_entropy",
+    "hyperbolic_mirror_map",
+    "hyperbolic_inverse_mirror_map",
+    "hyperbolic_inverse_mirror_map_derivative",
+    "hyperbolic_hessian",
+    "hyperbolic_conjugate",
+    "woodworth_q",
+    "depth_potential",
+    "depth_mirror_map",
+    "depth_inverse_mirror_map",
+    "depth_inverse_mirror_map_derivative",
+    "depth_hessian",
+    "depth_conjugate",
+    "positive_entropy",
+    "positive_mirror_map",
+    "positive_inverse_mirror_map",
+    "positive_hessian",
+    "positive_conjugate",
+]
+
+_LOG2 = np.log(2.0)
+
+
+def _resolve_log(value, log_value, name):
+    """Return log(value) as a float64 array, from exactly one of value / log_value."""
+    if (value is None) == (log_value is None):
+        raise ValueError(f"give exactly one of `{name}` and `log_{name}`")
+    if value is not None:
+        v = np.asarray(value, dtype=np.float64)
+        if not np.all(np.isfinite(v)) or np.any(v <= 0):
+            raise ValueError(
+                f"`{name}` must be positive and finite (use `log_{name}` for values below "
+                f"the float range); got {value!r}"
+            )
+        return np.log(v)
+    lv = np.asarray(log_value, dtype=np.float64)
+    if not np.all(np.isfinite(lv)):
+        raise ValueError(f"`log_{name}` must be finite; got {log_value!r}")
+    return lv
+
+
+def _as_float(x, name):
+    arr = np.asarray(x, dtype=np.float64)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"`{name}` must be finite")
+    return arr
+
+
+def _depth_check(depth):
+    if not isinstance(depth, (int, np.integer)) or isinstance(depth, bool) or depth < 3:
+        raise ValueError(f"`depth` must be an integer >= 3 for the depth-D potential; got {depth!r}")
+    return int(depth)
+
+
+# --------------------------------------------------------------------------------------
+# Hyperbolic entropy ψ_a
+# --------------------------------------------------------------------------------------
+def _hyperbolic_split(beta, la):
+    """Split coordinates into |β| ≤ a (use t = β/a) and |β| > a (use r = a/|β| ≤ 1).
+
+    Returns (beta, la, big, t, r, lb) broadcast to a common shape; t is only meaningful where
+    ``~big`` and r, lb only where ``big``.
+    """
+    beta, la = np.broadcast_arrays(np.asarray(beta, dtype=np.float64), la)
+    ab = np.abs(beta)
+    with np.errstate(divide="ignore"):
+        lb = np.log(ab)  # -inf at 0
+    big = lb > la
+    with np.errstate(over="ignore", under="ignore"):
+        a_small = np.exp(np.where(big, 0.0, la))
+    # where β = 0 and a underflows, t = 0 (not 0/0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.where(big | (ab == 0), 0.0, beta / a_small)
+    with np.errstate(over="ignore", under="ignore"):
+        r = np.exp(np.where(big, la - lb, 0.0))
+    return beta, la, big, t, r, lb
+
+
+def hyperbolic_entropy(beta, scale=None, *, log_scale=None):
+    r"""Hyperbolic entropy ``ψ_a(β) = ½ Σ [β·arcsinh(β/a) − sqrt(β² + a²) + a]``.
+
+    Parameters
+    ----------
+    beta : array_like
+        Point β; the sum runs over all entries.
+    scale : float or array_like, optional
+        The scale ``a > 0`` (scalar or per coordinate).
+    log_scale : float or array_like, optional
+        ``log a`` instead of ``scale``, for scales below the float range.
+
+    Returns
+    -------
+    float
+        ψ_a(β) ≥ 0, zero only at β = 0.
+
+    Notes
+    -----
+    Evaluated as ``½ β [arcsinh t − t/(sqrt(1+t²)+1)]`` with ``t = β/a`` where ``|β| ≤ a``
+    (the ``sqrt(β²+a²) − a`` cancellation removed, DESIGN §6.2), and as
+    ``½|β| [log(|β|/a) + log(1 + sqrt(1+r²)) − sqrt(1+r²) + r]`` with ``r = a/|β|`` where
+    ``|β| > a`` (never forms ``β/a``, so ``a`` may be far below the float range).
+    As ``a → 0`` its minimisers over ``{Xβ = y}`` tend to minimum-ℓ1 interpolators, as
+    ``a → ∞`` to the minimum-ℓ2 one (Woodworth et al. 2020).
+
+    Examples
+    --------
+    >>> from dlnfast.potentials import hyperbolic_entropy
+    >>> round(hyperbolic_entropy([1.0, -2.0], scale=0.5), 6)
+    1.958569
+    """
+    la = _resolve_log(scale, log_scale, "scale")
+    beta = _as_float(beta, "beta")
+    beta, la, big, t, r, lb = _hyperbolic_split(beta, la)
+    s = np.sqrt(1.0 + t * t)
+    small_val = 0.5 * beta * (np.arcsinh(t) - t / (s + 1.0))
+    sr = np.sqrt(1.0 + r * r)
+    with np.errstate(invalid="ignore"):
+        big_val = 0.5 * np.abs(beta) * ((lb - la) + np.log1p(sr) - sr + r)
+    return float(np.sum(np.where(big, big_val, small_val)))
+
+
+def hyperbolic_mirror_map(beta, scale=None, *, log_scale=None):
+    r"""Mirror map ``∇ψ_a(β) = ½·arcsinh(β/a)`` (elementwise), stable for any ``a``.
+
+    For ``|β| > a`` it is ``½·sign(β)·[log(|β|/a) + log(1 + sqrt(1 + (a/β)²))]``.
+    """
+    la = _resolve_log(scale, log_scale, "scale")
+    beta = _as_float(beta, "beta")
+    beta, la, big, t, r, lb = _hyperbolic_split(beta, la)
+    with np.errstate(invalid="ignore"):
+        big_val = 0.5 * np.sign(beta) * ((lb - la) + np.log1p(np.sqrt(1.0 + r * r)))
+    return np.where(big, big_val, 0.5 * np.arcsinh(t))
+
+
+def hyperbolic_inverse_mirror_map(z, scale=None, *, log_scale=None):
+    r"""Inverse mirror map ``β = a·sinh(2z)``, computed as
+    ``sign(z)·½·exp(2|z| + log a)·(−expm1(−4|z|))`` (DESIGN §6.1), so that neither ``a`` nor
+    ``sinh(2z)`` is formed when either is out of range.
+    """
+    la = _resolve_log(scale, log_scale, "scale")
+    z = _as_float(z, "z")
+    az = np.abs(z)
+    with np.errstate(over="ignore", under="ignore"):
+        return np.sign(z) * 0.5 * np.exp(2.0 * az + la) * (-np.expm1(-4.0 * az))
+
+
+def hyperbolic_inverse_mirror_map_derivative(z, scale=None, *, log_scale=None):
+    r"""``dβ/dz = 2a·cosh(2z) = 2·sqrt(β² + a²)`` at ``β = a·sinh(2z)``, the inverse Hessian."""
+    la = _resolve_log(scale, log_scale, "scale")
+    az = np.abs(_as_float(z, "z"))
+    with np.errstate(over="ignore", under="ignore"):
+        return np.exp(2.0 * az + la) * (1.0 + np.exp(-4.0 * az))
+
+
+def hyperbolic_hessian(beta, scale=None, *, log_scale=None):
+    r"""Diagonal of ``∇²ψ_a(β) = 1 / (2·sqrt(β² + a²))`` (elementwise)."""
+    la = _resolve_log(scale, log_scale, "scale")
+    beta = _as_float(beta, "beta")
+    beta, la, big, t, r, lb = _hyperbolic_split(beta, la)
+    with np.errstate(over="ignore", under="ignore", divide="ignore"):
+        small_val = 0.5 * np.exp(-la) / np.sqrt(1.0 + t * t)
+        big_val = 0.5 / (np.abs(beta) * np.sqrt(1.0 + r * r))
+    return np.where(big, big_val, small_val)
+
+
+def hyperbolic_conjugate(z, scale=None, *, log_scale=None):
+    r"""Convex conjugate ``ψ_a*(z) = Σ a·sinh²(z)`` (``∇ψ_a* = a·sinh(2z)``), as
+    ``Σ ¼·exp(2|z| + log a)·expm1(−2|z|)²``."""
+    la = _resolve_log(scale, log_scale, "scale")
+    az = np.abs(_as_float(z, "z"))
+    with np.errstate(over="ignore", under="ignore"):
+        return float(np.sum(0.25 * np.exp(2.0 * az + la) * np.expm1(-2.0 * az) ** 2))
+
+
+def woodworth_q(beta, init_scale=None, *, log_init_scale=None):
+    r"""Woodworth et al.'s potential ``Q_α(β) = α² Σ q(β/α²)``,
+    ``q(z) = 2 − sqrt(4 + z²) + z·arcsinh(z/2)``.
+
+    It equals ``2·ψ_{2α²}(β)`` exactly and is evaluated that way (stable for any α;
+    ``log_init_scale = log α``). Gradient flow on ``β = w₊² − w₋²`` from ``w± = α`` converges to
+    ``argmin {Q_α(β) : Xβ = y}`` (Woodworth et al. 2020, Theorem 1).
+    """
+    la = _resolve_log(init_scale, log_init_scale, "init_scale")
+    return 2.0 * hyperbolic_entropy(beta, log_scale=_LOG2 + 2.0 * la)
+
+
+# --------------------------------------------------------------------------------------
+# Depth-D potential, β = w₊^D − w₋^D from w± = α
+# --------------------------------------------------------------------------------------
+def _depth_consts(la, depth):
+    """log c with c = D(D−2)·α^{D−2}, and p = D/(D−2)."""
+    D = depth
+    logc = np.log(D * (D - 2.0)) + (D - 2.0) * la
+    return logc, D / (D - 2.0)
+
+
+def depth_inverse_mirror_map(theta, init_scale=None, depth=3, *, log_init_scale=None):
+    r"""Depth-D inverse mirror map: ``β = α^D [(1 − z)^{−p} − (1 + z)^{−p}]``, ``z = cθ``.
+
+    Here ``c = D(D−2)·α^{D−2}`` and ``p = D/(D−2)``; the mirror coordinate θ is ``−∫g dt`` along
+    the gradient flow of ``β = w₊^D − w₋^D`` from ``w± = α`` (DESIGN §3: ``w±^{2−D} = α^{2−D} ±
+    D(D−2)·G``), and must satisfy ``|z| < 1``. Computed as
+    ``sign(z)·exp(D log α − p·log1p|z| + pL)·(−expm1(−pL))`` with ``L = 2·artanh|z|``: no
+    cancellation near 0 and no overflow near the boundary.
+    """
+    D = _depth_check(depth)
+    la = _resolve_log(init_scale, log_init_scale, "init_scale")
+    theta = _as_float(theta, "theta")
+    logc, p = _depth_consts(la, D)
+    with np.errstate(over="ignore", under="ignore"):
+        z = theta * np.exp(logc)
+    az = np.abs(z)
+    if np.any(az >= 1.0):
+        raise ValueError("mirror coordinate outside the domain |D(D-2)·α^(D-2)·θ| < 1")
+    L = 2.0 * np.arctanh(az)
+    with np.errstate(over="ignore", under="ignore"):
+        return np.sign(z) * np.exp(D * la - p * np.log1p(az) + p * L) * (-np.expm1(-p * L))
+
+
+def depth_inverse_mirror_map_derivative(theta, init_scale=None, depth=3, *, log_init_scale=None):
+    r"""``dβ/dθ = α^D·c·p·[(1 − z)^{−p−1} + (1 + z)^{−p−1}]`` (the inverse of the Hessian)."""
+    D = _depth_check(depth)
+    la = _resolve_log(init_scale, log_init_scale, "init_scale")
+    theta = _as_float(theta, "theta")
+    logc, p = _depth_consts(la, D)
+    with np.errstate(over="ignore", under="ignore"):
+        z = theta * np.exp(logc)
+    az = np.abs(z)
+    if np.any(az >= 1.0):
+        raise ValueError("mirror coordinate outside the domain |D(D-2)·α^(D-2)·θ| < 1")
+    L = 2.0 * np.arctanh(az)
+    with np.errstate(over="ignore", under="ignore"):
+        return np.exp(D * la + logc + np.log(p) - (p + 1.0) * np.log1p(-az)) * (
+            1.0 + np.exp(-(p + 1.0) * L)
+        )
+
+
+def _depth_solve_w(Lb, p):
+    """Solve ``w^{−p} − (2 − w)^{−p} = exp(Lb)`` for ``s = log w ∈ (−∞, 0)`` (w = 1 − |z|).
+
+    ``w^{−p} ∈ [b, b + 1]`` brackets ``s ∈ [−log1p(b)/p, −log(b)/p]``; safeguarded Newton on
+    ``G(s) = −p·s + log(1 − r^p) − Lb``, ``r = w/(2 − w)``, which is decreasing in s.
+    """
+    lo = -np.logaddexp(0.0, Lb) / p
+    hi = np.minimum(0.0, -Lb / p)
+    # start: large-b asymptote w ≈ b^{-1/p}; small-b: z ≈ b/(2p)
+    b_small = Lb < np.log(p)
+    with np.errstate(over="ignore"):
+        s = np.where(b_small, np.log1p(-np.exp(np.minimum(Lb, np.log(p))) / (2.0 * p)), hi)
+    s = np.clip(s, lo, hi)
+    for _ in range(100):
+        e = -np.expm1(s)  # 1 − w
+        lr = s - np.log1p(e)  # log r
+        E = np.exp(p * lr)
+        one_m_E = -np.expm1(p * lr)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            G = -p * s + np.log(one_m_E) - Lb
+            dG = -p - p * (2.0 / (1.0 + e)) * E / one_m_E
+        # keep the bracket: G > 0 means the root is to the right
+        lo = np.where(G > 0, s, lo)
+        hi = np.where(G <= 0, s, hi)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            s_new = s - G / dG
+        bad = ~np.isfinite(s_new) | (s_new <= lo) | (s_new >= hi)
+        s_new = np.where(bad, 0.5 * (lo + hi), s_new)
+        if np.all(np.abs(s_new - s) <= 4e-16 * np.maximum(1.0, np.abs(s))):
+            s = s_new
+            break
+        s = s_new
+    return s
+
+
+def depth_mirror_map(beta, init_scale=None, depth=3, *, log_init_scale=None):
+    r"""Depth-D mirror map ``θ = ∇Φ_D(β)``: the inverse of :func:`depth_inverse_mirror_map`.
+
+    Solved per coordinate by safeguarded Newton on ``log(1 − |z|)``, which keeps full relative
+    precision in the distance to the boundary ``|z| = 1``; the gradient flow satisfies
+    ``dθ/dt = −g``.
+    """
+    D = _depth_check(depth)
+    la = _resolve_log(init_scale, log_init_scale, "init_scale")
+    beta = _as_float(beta, "beta")
+    beta, la = np.broadcast_arrays(beta, la)
+    logc, p = _depth_consts(la, D)
+    ab = np.abs(beta)
+    with np.errstate(divide="ignore"):
+        Lb = np.log(ab) - D * la
+    nz = ab > 0
+    s = _depth_solve_w(np.where(nz, Lb, 0.0), p)
+    with np.errstate(over="ignore", under="ignore"):
+        theta = np.sign(beta) * (-np.expm1(s)) * np.exp(-logc)
+    return np.where(nz, theta, 0.0)
+
+
+def depth_conjugate(theta, init_scale=None, depth=3, *, log_init_scale=None):
+    r"""Conjugate ``Φ_D*(θ) = Σ α²/(2D)·[(1 − z)^{−2/(D−2)} + (1 + z)^{−2/(D−2)} − 2]``,
+    ``z = cθ``; its gradient is the inverse mirror map. Evaluated with ``expm1``/``log1p``."""
+    D = _depth_check(depth)
+    la = _resolve_log(init_scale, log_init_scale, "init_scale")
+    theta = _as_float(theta, "theta")
+    logc, _ = _depth_consts(la, D)
+    with np.errstate(over="ignore", under="ignore"):
+        z = theta * np.exp(logc)
+    az = np.abs(z)
+    if np.any(az >= 1.0):
+        return np.inf
+    q = 2.0 / (D - 2.0)
+    with np.errstate(over="ignore", under="ignore"):
+        val = np.exp(2.0 * la - np.log(2.0 * D)) * (
+            np.expm1(-q * np.log1p(-az)) + np.expm1(-q * np.log1p(az))
+        )
+    return float(np.sum(val))
+
+
+def depth_potential(beta, init_scale=None, depth=3, *, log_init_scale=None):
+    r"""Depth-D potential ``Φ_D(β) = Σ [θβ − Φ_D*(θ)]``, ``θ = ∇Φ_D(β)``.
+
+    Gradient flow on ``β = w₊^D − w₋^D`` from ``w± = α`` satisfies ``d/dt ∇Φ_D(β) = −g(β)``
+    and, when it interpolates, converges to ``argmin {Φ_D(β) : Xβ = y}`` (Woodworth et al. 2020,
+    Theorem 3). Φ_D ≥ 0 with equality only at 0.
+
+    Parameters
+    ----------
+    beta : array_like
+    init_scale : float or array_like, optional
+        α > 0 (per coordinate allowed).
+    depth : int
+        D ≥ 3.
+    log_init_scale : float or array_like, optional
+        log α instead of ``init_scale``.
+    """
+    D = _depth_check(depth)
+    la = _resolve_log(init_scale, log_init_scale, "init_scale")
+    beta = _as_float(beta, "beta")
+    theta = depth_mirror_map(beta, depth=D, log_init_scale=la)
+    beta_b, la_b = np.broadcast_arrays(beta, la)
+    logc, _ = _depth_consts(la_b, D)
+    # Φ*(θ) elementwise, with |z| from θ (may lose relative precision only at the boundary)
+    with np.errstate(over="ignore", under="ignore"):
+        az = np.minimum(np.abs(theta) * np.exp(logc), np.nextafter(1.0, 0.0))
+    q = 2.0 / (D - 2.0)
+    with np.errstate(over="ignore", under="ignore"):
+        conj = np.exp(2.0 * la_b - np.log(2.0 * D)) * (
+            np.expm1(-q * np.log1p(-az)) + np.expm1(-q * np.log1p(az))
+        )
+    return float(np.sum(theta * beta_b - conj))
+
+
+def depth_hessian(beta, init_scale=None, depth=3, *, log_init_scale=None):
+    r"""Diagonal of ``∇²Φ_D(β) = 1 / (dβ/dθ)`` at ``θ = ∇Φ_D(β)``."""
+    D = _depth_check(depth)
+    la = _resolve_log(init_scale, log_init_scale, "init_scale")
+    theta = depth_mirror_map(beta, depth=D, log_init_scale=la)
+    return 1.0 / depth_inverse_mirror_map_derivative(theta, depth=D, log_init_scale=la)
+
+
+# --------------------------------------------------------------------------------------
+# Entropy of the non-negative network x = u ⊙ u, u₀ = α
+# --------------------------------------------------------------------------------------
+def positive_entropy(x, init_scale=None, *, log_init_scale=None):
+    r"""Entropy of the non-negative network: ``Φ(x) = ¼ Σ [x·log(x/x₀) − x + x₀]``, ``x₀ = α²``.
+
+    Gradient flow on ``x = u ⊙ u`` from ``u₀ = α`` satisfies ``d/dt ¼·log x = −g`` and converges
+    to ``argmin {Φ(x) : Xx = y, x ≥ 0}`` (Chou, Maly & Rauhut 2023); the ``+x₀`` makes it the
+    Bregman divergence from ``x₀`` (≥ 0). ``x log(x/x₀)`` is evaluated as ``x(log x − 2 log α)``
+    so α may be below the float range; ``0·log 0 = 0``.
+    """
+    la = _resolve_log(init_scale, log_init_scale, "init_scale")
+    x = _as_float(x, "x")
+    if np.any(x < 0):
+        raise ValueError("`x` must be non-negative for the entropy of the non-negative network")
+    x, la = np.broadcast_arrays(x, la)
+    with np.errstate(divide="ignore", invalid="ignore", under="ignore"):
+        xlogx = np.where(x > 0, x * (np.log(np.where(x > 0, x, 1.0)) - 2.0 * la), 0.0)
+        x0 = np.exp(2.0 * la)
+    return float(0.25 * np.sum(xlogx - x + x0))
+
+
+def positive_mirror_map(x, init_scale=None, *, log_init_scale=None):
+    r"""Mirror map ``θ = ∇Φ(x) = ¼·log(x/x₀) = ¼·(log x − 2 log α)`` (``−∞`` at ``x = 0``)."""
+    la = _resolve_log(init_scale, log_init_scale, "init_scale")
+    x = _as_float(x, "x")
+    if np.any(x < 0):
+        raise ValueError("`x` must be non-negative")
+    with np.errstate(divide="ignore"):
+        return 0.25 * (np.log(x) - 2.0 * la)
+
+
+def positive_inverse_mirror_map(theta, init_scale=None, *, log_init_scale=None):
+    r"""Inverse mirror map ``x = x₀·exp(4θ) = exp(4θ + 2 log α)``."""
+    la = _resolve_log(init_scale, log_init_scale, "init_scale")
+    theta = _as_float(theta, "theta")
+    with np.errstate(over="ignore", under="ignore"):
+        return np.exp(4.0 * theta + 2.0 * la)
+
+
+def positive_hessian(x, init_scale=None, *, log_init_scale=None):
+    r"""Diagonal of ``∇²Φ(x) = 1/(4x)`` (independent of α)."""
+    _resolve_log(init_scale, log_init_scale, "init_scale")
+    x = _as_float(x, "x")
+    with np.errstate(divide="ignore"):
+        return 0.25 / x
+
+
+def positive_conjugate(theta, init_scale=None, *, log_init_scale=None):
+    r"""Conjugate ``Φ*(θ) = Σ ¼·x₀·(exp(4θ) − 1)`` (``∇Φ* = x₀·exp(4θ)``)."""
+    la = _resolve_log(init_scale, log_init_scale, "init_scale")
+    theta = _as_float(theta, "theta")
+    with np.errstate(over="ignore", under="ignore"):
+        # for θ > 0 factor out exp(4θ + 2 log α) so that a tiny x₀ never multiplies an overflow
+        tp, tn = np.maximum(theta, 0.0), np.minimum(theta, 0.0)
+        pos = 0.25 * np.exp(4.0 * tp + 2.0 * la) * (-np.expm1(-4.0 * tp))
+        neg = 0.25 * np.exp(2.0 * la) * np.expm1(4.0 * tn)
+        return float(np.sum(np.where(theta > 0, pos, neg)))

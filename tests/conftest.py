@@ -1,0 +1,17 @@
+import numpy as np
+import pytest
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(20231128)
+
+
+def sparse_problem(rng, n=30, d=80, k=3, noise=0.0, dtype=np.float64):
+    """Gaussian compressed-sensing instance: X (n, d), k-sparse β*, y = Xβ* (+ noise)."""
+    X = rng.standard_normal((n, d))
+    beta = np.zeros(d)
+    idx = rng.choice(d, k, replace=False)
+    beta[idx] = rng.choice([-1.0, 1.0], k) * rng.uniform(0.5, 2.0, k)
+    y = X @ beta + noise * rng.standard_normal(n)
+    return X.astype(dtype), y.astype(dtype), beta

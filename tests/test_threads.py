@@ -1,0 +1,70 @@
+"""Threads: results do not depend on the thread count; concurrent fits; Ctrl-C."""
+import _thread
+import threading
+import time
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+from dlnfast import DiagonalLinearRegressor, has_openmp
+
+
+def _problem(rng, n=400, d=600):
+    # n·d large enough that the engine really uses 2 threads (it caps threads for tiny problems)
+    X = rng.standard_normal((n, d))
+    y = X[:, :10] @ rng.standard_normal(10) + 1.0
+    return X, y
+
+
+@pytest.mark.parametrize("parametrization", ["pm", "uv"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_bit_identical_across_thread_counts(rng, parametrization, dtype):
+    X, y = _problem(rng)
+    X = X.astype(dtype)
+    w = rng.uniform(0.5, 2.0, X.shape[0])
+    fits = [DiagonalLinearRegressor(parametrization=parametrization, n_jobs=nj, max_iter=100, tol=0.0)
+            for nj in (1, 2, 3)]
+    for model in fits:
+        with pytest.warns(Warning, match="did not converge"):
+            model.fit(X, y, sample_weight=w)
+    for other in fits[1:]:
+        np.testing.assert_array_equal(fits[0].coef_, other.coef_)
+        assert fits[0].intercept_ == other.intercept_
+        np.testing.assert_array_equal(fits[0].loss_curve_, other.loss_curve_)
+
+
+def test_two_python_threads_fit_at_once(rng):
+    X, y = _problem(rng, n=200, d=400)
+
+    def fit(seed):
+        model = DiagonalLinearRegressor(init_scale=0.1 * (seed + 1), n_jobs=1, max_iter=500, tol=0.0)
+        return model.fit(X, y).coef_
+
+    # The warnings filter is process-wide (catch_warnings is not thread-safe): set it once here
+    # for the ConvergenceWarning that the fixed budget raises.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sequential = [fit(s) for s in range(2)]
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            parallel = list(pool.map(fit, range(2)))
+    for a, b in zip(sequential, parallel):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_ctrl_c_interrupts_a_long_fit(rng):
+    X, y = _problem(rng, n=100, d=300)
+    model = DiagonalLinearRegressor(init_scale=1e-300, step_size=1e-6, max_iter=10**9, tol=0.0)
+    timer = threading.Timer(0.5, _thread.interrupt_main)
+    start = time.perf_counter()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(X, y)
+    elapsed = time.perf_counter() - start
+    timer.cancel()
+    assert elapsed < 1.5  # 0.5 s until the signal, then at most ~0.1 s poll interval + one iteration
+
+
+def test_reports_openmp():
+    assert isinstance(has_openmp, bool)
