@@ -209,7 +209,8 @@ def test_limits_are_honoured(rng):
         ({"c": [1.0], "A_eq": [[np.inf]], "b_eq": [1]}, "A_eq must contain only finite"),
         ({"c": [1.0], "tol": 0.0}, "tol must be"),
         ({"c": [1.0], "maxiter": 0}, "maxiter must be"),
-        ({"c": [1.0], "n_jobs": 0}, "n_jobs must be"),
+        ({"c": [1.0], "n_jobs": 0}, "n_jobs"),
+        ({"c": [1.0], "n_jobs": 1.5}, "n_jobs must be"),
         ({"c": [1.0], "step_size": -1.0}, "step_size must be"),
     ],
 )

@@ -10,6 +10,7 @@ from scipy.optimize import OptimizeResult
 from dlnfast import _core
 from dlnfast._entropic_newton import elastic_path_following, lp_measures, path_following, polish
 from dlnfast._lp_standard_form import StandardForm, to_standard_form, validate
+from dlnfast._threads import effective_n_threads
 
 _METHODS = ("newton", "dln", "eg")
 _STEP_RULES = {"paper": _core.LpStepRule.paper, "adaptive": _core.LpStepRule.adaptive}
@@ -23,13 +24,10 @@ _MESSAGES = {
 
 
 def resolve_n_threads(n_jobs):
-    """n_jobs → thread count: None means OpenMP's limit, −1 all, −k all but k−1 (sklearn)."""
-    limit = max(1, int(_core.omp_max_threads()))
-    if n_jobs is None:
-        return limit
-    if not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
-        raise ValueError(f"n_jobs must be a nonzero int or None, got {n_jobs!r}")
-    return int(n_jobs) if n_jobs > 0 else max(1, limit + 1 + int(n_jobs))
+    """n_jobs → OpenMP threads, as everywhere in dlnfast (``_threads.effective_n_threads``)."""
+    if n_jobs is not None and not isinstance(n_jobs, (int, np.integer)):
+        raise ValueError(f"n_jobs must be None or a nonzero int, got {n_jobs!r}")
+    return effective_n_threads(n_jobs)
 
 
 class LpOperator:
