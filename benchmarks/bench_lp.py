@@ -200,7 +200,6 @@ def bench_netlib(threads, dln_time, pdlp_time):
     for ans in answers:
         name = ans["name"]
         prob = dlnfast.read_mps(NETLIB / f"{name}.mps")
-        prob.pop("name")
         c0 = prob["c0"]
         kw = {k: v for k, v in prob.items() if k != "c0"}
         ref = float(ans["objective"]) if ans["objective"] else None
