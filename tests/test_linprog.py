@@ -144,7 +144,7 @@ def test_dln_bias_shrinks_with_the_step(rng):
 
 @pytest.mark.parametrize("method", ["dln", "eg"])
 def test_thread_count_does_not_change_result(method, rng):
-    c, A, b = random_standard_lp(rng, 30, 1200)  # > 2 column blocks of the dense kernel
+    c, A, b = random_standard_lp(rng, 60, 1200)  # > 2^16 entries (threads used), > 2 column blocks
     for A_in in (A, sp.csr_matrix(A)):
         r1 = dlnfast.linprog(c, A_eq=A_in, b_eq=b, method=method, reg=0.5, maxiter=300, n_jobs=1)
         r2 = dlnfast.linprog(c, A_eq=A_in, b_eq=b, method=method, reg=0.5, maxiter=300, n_jobs=2)
@@ -209,7 +209,8 @@ def test_limits_are_honoured(rng):
         ({"c": [1.0], "A_eq": [[np.inf]], "b_eq": [1]}, "A_eq must contain only finite"),
         ({"c": [1.0], "tol": 0.0}, "tol must be"),
         ({"c": [1.0], "maxiter": 0}, "maxiter must be"),
-        ({"c": [1.0], "n_jobs": 0}, "n_jobs must be"),
+        ({"c": [1.0], "n_jobs": 0}, "n_jobs"),
+        ({"c": [1.0], "n_jobs": 1.5}, "n_jobs must be"),
         ({"c": [1.0], "step_size": -1.0}, "step_size must be"),
     ],
 )
@@ -247,3 +248,70 @@ def test_basis_pursuit_dln_approaches_l1_minimum_as_reg_shrinks(rng):
         excess.append(np.abs(res.x).sum() - l1)
     assert all(e1 > e2 > 0 for e1, e2 in zip(excess, excess[1:]))
     assert excess[-1] <= 0.05 * l1
+
+
+def test_ctrl_c_interrupts_a_long_run(rng):
+    # the kernel polls for signals (GIL re-acquired) at most every 0.1 s
+    import _thread
+    import threading
+    import time
+
+    c, A, b = random_standard_lp(rng, 30, 200)
+    timer = threading.Timer(0.3, _thread.interrupt_main)
+    t0 = time.perf_counter()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        dlnfast.linprog(c, A_eq=A, b_eq=b, method="dln", reg=1e-4, maxiter=10**9,
+                        time_limit=60, n_jobs=1)
+    timer.join()
+    assert time.perf_counter() - t0 < 5.0
+
+
+@pytest.mark.parametrize("method", ["dln", "eg"])
+def test_sparse_kernel_matches_dense_kernel_and_certificate(method, rng):
+    # a 5%-dense A goes to the CSR kernel; forcing each kernel on the same A must agree
+    from dlnfast import _core
+    from dlnfast._linprog import LpOperator, run_dynamics
+
+    m, n = 40, 600
+    A = sp.random(m, n, density=0.05, random_state=1, format="csr") + sp.eye(m, n, format="csr")
+    A = sp.csr_matrix(A)
+    b = A @ rng.uniform(0.5, 1.5, n)
+    c = rng.uniform(0.1, 1.0, n)
+    update = _core.LpUpdate.dln_gd if method == "dln" else _core.LpUpdate.exponentiated_gradient
+    norm_a_sq = float(np.linalg.norm(A.toarray(), 2)) ** 2
+    out = {}
+    for dense in (True, False):
+        op = LpOperator(A, dense=dense)
+        assert op.dense == dense
+        out[dense] = run_dynamics(op, b, c, 0.2, update=update, step_rule=_core.LpStepRule.paper,
+                                  tol=1e-9, max_iter=200_000, time_limit=60, n_threads=1,
+                                  norm_a_sq=norm_a_sq)
+    (xd, nud, omd, rd), (xs, nus, oms, rs) = out[True], out[False]
+    assert rd.status == _core.LpStatus.converged and rs.status == _core.LpStatus.converged
+    np.testing.assert_allclose(xs, xd, rtol=1e-8, atol=1e-12)
+    # the CSR run's own certificate: λ log x = Aᵀν − c − λω exactly
+    Ad = A.toarray()
+    assert kkt_residual(Ad, c, xs, 0.2, oms) <= 1e-8
+    res = 0.2 * np.log(xs) - (Ad.T @ nus - c - 0.2 * oms)
+    assert np.abs(res).max() <= 1e-9 * (1 + np.abs(c).max())
+
+
+def test_sparse_kernel_is_thread_count_invariant(rng):
+    # large enough (nnz > 2^16) for the driver to use threads at all
+    from dlnfast import _core
+    from dlnfast._linprog import LpOperator, run_dynamics
+
+    m, n = 200, 20_000
+    A = sp.csr_matrix(sp.random(m, n, density=0.02, random_state=2, format="csr")
+                      + sp.eye(m, n, format="csr"))
+    b = A @ rng.uniform(0.5, 1.5, n)
+    c = rng.uniform(0.1, 1.0, n)
+    xs = []
+    for threads in (1, 2):
+        x, *_ = run_dynamics(LpOperator(A, dense=False), b, c, 0.5,
+                             update=_core.LpUpdate.dln_gd, step_rule=_core.LpStepRule.adaptive,
+                             tol=0.0, max_iter=50, time_limit=60, n_threads=threads,
+                             norm_a_sq=1.0)
+        xs.append(x)
+    assert np.array_equal(xs[0], xs[1])

@@ -101,10 +101,11 @@ def test_exact_ot_matches_emd(problem):
 
 def test_thread_count_does_not_change_the_plan(problem):
     a, b, M = problem
-    big = np.tile(M, (1, 30))  # 750 columns: more than one column block
-    bb = np.tile(b, 30) / 30
-    r1 = dlnfast.transport(a, bb, big, 0.1, method="dln", maxiter=200, n_jobs=1)
-    r2 = dlnfast.transport(a, bb, big, 0.1, method="dln", maxiter=200, n_jobs=2)
+    big = np.tile(M, (3, 40))  # 90 × 1000 > 2^16 entries (threads used), two column blocks
+    bb = np.tile(b, 40) / 40
+    a = np.tile(a, 3) / 3
+    r1 = dlnfast.transport(a, bb, big, 0.1, method="dln", maxiter=50, n_jobs=1)
+    r2 = dlnfast.transport(a, bb, big, 0.1, method="dln", maxiter=50, n_jobs=2)
     assert np.array_equal(r1.plan, r2.plan)
 
 

@@ -10,6 +10,7 @@ from scipy.optimize import OptimizeResult
 from dlnfast import _core
 from dlnfast._entropic_newton import elastic_path_following, lp_measures, path_following, polish
 from dlnfast._lp_standard_form import StandardForm, to_standard_form, validate
+from dlnfast._threads import effective_n_threads
 
 _METHODS = ("newton", "dln", "eg")
 _STEP_RULES = {"paper": _core.LpStepRule.paper, "adaptive": _core.LpStepRule.adaptive}
@@ -23,13 +24,10 @@ _MESSAGES = {
 
 
 def resolve_n_threads(n_jobs):
-    """n_jobs → thread count: None means OpenMP's limit, −1 all, −k all but k−1 (sklearn)."""
-    limit = max(1, int(_core.omp_max_threads()))
-    if n_jobs is None:
-        return limit
-    if not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
-        raise ValueError(f"n_jobs must be a nonzero int or None, got {n_jobs!r}")
-    return int(n_jobs) if n_jobs > 0 else max(1, limit + 1 + int(n_jobs))
+    """n_jobs → OpenMP threads, as everywhere in dlnfast (``_threads.effective_n_threads``)."""
+    if n_jobs is not None and not isinstance(n_jobs, (int, np.integer)):
+        raise ValueError(f"n_jobs must be None or a nonzero int, got {n_jobs!r}")
+    return effective_n_threads(n_jobs)
 
 
 class LpOperator:
@@ -307,11 +305,16 @@ def linprog(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds=(0, None), *, 
         if reg is not None:
             return finish(y, status, msg, nit, extra)
 
+    if status == 1:  # a limit was hit: report it, do not start auxiliary solves
+        return finish(y, 1, f"{_MESSAGES[1]} {msg}; residuals (primal, dual, gap) = "
+                      f"{extra.get('lp_residuals')} above tol = {tol:g}.", nit, extra)
     if status == 0:
         if sf.dropped.get("unbounded_column"):
             return finish(None, 3, "The problem is unbounded: a variable with negative cost appears in no constraint.", nit, extra)
         return finish(y, 0, "", nit, extra)
-    diag, why = _diagnose(sf, max(deadline, time.perf_counter() + 60.0))
+    # the auxiliary LPs get what is left of time_limit (at least 5 s), or 300 s without one
+    diag_deadline = deadline if np.isfinite(deadline) else time.perf_counter() + 300.0
+    diag, why = _diagnose(sf, max(diag_deadline, time.perf_counter() + 5.0))
     if diag == 2:
         return finish(None, 2, f"The problem is infeasible: {why}.", nit, extra)
     if diag == 3:

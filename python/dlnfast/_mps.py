@@ -21,8 +21,9 @@ def read_mps(path):
         Keyword arguments for :func:`dlnfast.linprog` and :func:`scipy.optimize.linprog`:
         ``c``, ``A_ub``, ``b_ub``, ``A_eq``, ``b_eq`` (scipy.sparse CSR matrices and float64
         arrays), ``bounds`` (a list of ``(lower, upper)`` pairs, ``None`` for no bound), plus
-        ``c0``, the objective constant (scipy's linprog has no such argument: add it to
-        ``res.fun`` yourself, or pass it to :func:`dlnfast.linprog`), and ``name``.
+        ``c0``, the objective constant (scipy's linprog has no such argument: pop it and add
+        it to ``res.fun`` yourself; :func:`dlnfast.linprog` takes it, so
+        ``dlnfast.linprog(**read_mps(path))`` works as is).
 
     Notes
     -----
@@ -33,7 +34,7 @@ def read_mps(path):
     Examples
     --------
     >>> prob = read_mps("afiro.mps")                           # doctest: +SKIP
-    >>> res = dlnfast.linprog(**{k: v for k, v in prob.items() if k != "name"})  # doctest: +SKIP
+    >>> res = dlnfast.linprog(**prob)                          # doctest: +SKIP
     """
     try:
         import highspy
@@ -71,6 +72,5 @@ def read_mps(path):
     A_ub = sp.vstack([A[up], -A[low]], format="csr")
     b_ub = np.concatenate([rhi[up], -rlo[low]])
     bounds = [(None if l <= -inf else float(l), None if u >= inf else float(u)) for l, u in zip(lo, hi)]
-    name = os.path.splitext(os.path.basename(path))[0]
     return {"c": c, "A_ub": A_ub, "b_ub": b_ub, "A_eq": A_eq, "b_eq": b_eq, "bounds": bounds,
-            "c0": c0, "name": name}
+            "c0": c0}

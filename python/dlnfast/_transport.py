@@ -48,6 +48,8 @@ def transport(a, b, M, reg, *, method="newton", tol=1e-9, maxiter=None, time_lim
         ``U ← U⊙(1 − 2η(g_i + h_j))`` (log-domain, C++). ``"eg"``: exponentiated gradient
         ``P ← P⊙exp(−4η(g_i + h_j))``. ``"newton"``: Newton on the entropic dual
         ``min λ Σ exp((f_i + g_j − M_ij)/λ) − aᵀf − bᵀg`` with continuation in λ, exact at λ.
+        Unlike "dln"/"eg" it builds the sparse marginal operator (2·n1·n2 nonzeros) to form
+        the (n1+n2−1)² Newton matrix [[diag(P1), P], [Pᵀ, diag(Pᵀ1)]].
     tol : float, default 1e-9
         "dln"/"eg": stop when ``‖(P1 − a, Pᵀ1 − b)‖₂ ≤ tol·(1 + ‖(a, b)‖₂)``. "newton": relative
         marginal error of each Newton stage (and LP tolerance with ``reg=None``).

@@ -16,6 +16,8 @@ class DenseOperator {
   std::int64_t n_rows() const { return m_; }
   std::int64_t n_vars() const { return n_; }
   const double* rhs() const { return b_; }
+  /// Multiply-adds in one residual (or adjoint) pass.
+  std::int64_t work() const { return m_ * n_; }
 
   /// r = A x − b.
   void residual(const double* x, double* r, int n_threads) const {

@@ -22,6 +22,8 @@ class SparseOperator {
   std::int64_t n_rows() const { return a_.n_rows; }
   std::int64_t n_vars() const { return a_.n_cols; }
   const double* rhs() const { return b_; }
+  /// Multiply-adds in one residual (or adjoint) pass: the nonzeros of A.
+  std::int64_t work() const { return a_.indptr[a_.n_rows]; }
 
   /// r = A x − b.
   void residual(const double* x, double* r, int n_threads) const {

@@ -22,6 +22,8 @@ class TransportOperator {
   std::int64_t n_vars() const { return n1_ * n2_; }
   const double* rhs() const { return rhs_.data(); }
   double norm_sq() const { return static_cast<double>(n1_ + n2_); }
+  /// Additions in one residual (or adjoint) pass.
+  std::int64_t work() const { return n1_ * n2_; }
 
   /// r = A vec(P) − [a; b].
   void residual(const double* p, double* r, int n_threads) const {
