@@ -73,3 +73,13 @@ def test_pm_equals_uv_with_doubled_scale_and_step(rng):
                    fit_intercept=False)
     scale = np.abs(pm.coef_path_[1:]).max()
     assert np.abs(pm.coef_path_ - uv.coef_path_).max() / scale < 1e-12
+
+
+def test_per_feature_init_scale_matches_reference(rng):
+    X, y, _ = sparse_problem(rng, n=20, d=40)
+    scale = rng.uniform(1e-3, 1e-1, 40)
+    for parametrization in ("pm", "uv"):
+        params = dict(parametrization=parametrization, init_scale=scale, step_size=0.02, fit_intercept=False)
+        model = _fit_path(X, y, 100, **params)
+        ref = gd_reference(X, y, n_iter=100, **params)
+        assert np.abs(model.coef_path_ - ref).max() / np.abs(ref[1:]).max() < 1e-12

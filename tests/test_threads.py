@@ -2,6 +2,7 @@
 import _thread
 import threading
 import time
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -23,14 +24,15 @@ def test_bit_identical_across_thread_counts(rng, parametrization, dtype):
     X, y = _problem(rng)
     X = X.astype(dtype)
     w = rng.uniform(0.5, 2.0, X.shape[0])
-    fits = [DiagonalLinearRegressor(parametrization=parametrization, n_jobs=nj, max_iter=300, tol=0.0)
-            for nj in (1, 2)]
+    fits = [DiagonalLinearRegressor(parametrization=parametrization, n_jobs=nj, max_iter=100, tol=0.0)
+            for nj in (1, 2, 3)]
     for model in fits:
         with pytest.warns(Warning, match="did not converge"):
             model.fit(X, y, sample_weight=w)
-    np.testing.assert_array_equal(fits[0].coef_, fits[1].coef_)
-    assert fits[0].intercept_ == fits[1].intercept_
-    np.testing.assert_array_equal(fits[0].loss_curve_, fits[1].loss_curve_)
+    for other in fits[1:]:
+        np.testing.assert_array_equal(fits[0].coef_, other.coef_)
+        assert fits[0].intercept_ == other.intercept_
+        np.testing.assert_array_equal(fits[0].loss_curve_, other.loss_curve_)
 
 
 def test_two_python_threads_fit_at_once(rng):
@@ -38,13 +40,15 @@ def test_two_python_threads_fit_at_once(rng):
 
     def fit(seed):
         model = DiagonalLinearRegressor(init_scale=0.1 * (seed + 1), n_jobs=1, max_iter=500, tol=0.0)
-        with pytest.warns(Warning):
-            model.fit(X, y)
-        return model.coef_
+        return model.fit(X, y).coef_
 
-    sequential = [fit(s) for s in range(2)]
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        parallel = list(pool.map(fit, range(2)))
+    # The warnings filter is process-wide (catch_warnings is not thread-safe): set it once here
+    # for the ConvergenceWarning that the fixed budget raises.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sequential = [fit(s) for s in range(2)]
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            parallel = list(pool.map(fit, range(2)))
     for a, b in zip(sequential, parallel):
         np.testing.assert_array_equal(a, b)
 

@@ -32,7 +32,7 @@ GDResult gd(py::array_t<T, py::array::c_style> X, DArray y, std::optional<DArray
             std::optional<DArray> x_mean, DArray log_w_pos, DArray log_w_neg, DArray beta,
             int depth, const GDOptions& options, long loss_every, std::optional<DArray> loss_out,
             std::optional<LArray> snapshot_iters, std::optional<DArray> snapshots_out,
-            py::object progress) {
+            py::object progress, std::optional<DArray> signs_out) {
   if (X.ndim() != 2) throw std::invalid_argument("X must be 2-dimensional");
   const py::ssize_t n = X.shape(0), d = X.shape(1);
   check_len(y, n, "y");
@@ -40,6 +40,8 @@ GDResult gd(py::array_t<T, py::array::c_style> X, DArray y, std::optional<DArray
   check_len(log_w_neg, d, "log_w_neg");
   check_len(beta, d, "beta");
   GDHistory hist;
+  if (signs_out && (signs_out->ndim() != 1 || signs_out->shape(0) != 2 * d))
+    throw std::invalid_argument("signs_out must have length 2 * n_features");
   hist.loss_every = loss_every;
   if (loss_out) {
     hist.loss = loss_out->mutable_data();
@@ -62,6 +64,7 @@ GDResult gd(py::array_t<T, py::array::c_style> X, DArray y, std::optional<DArray
     py::gil_scoped_release release;
     res = run_gd(loss, net, options, beta.mutable_data(), hist, monitor);
     net.log_weights(log_w_pos.mutable_data(), log_w_neg.mutable_data());
+    if (signs_out) net.signs(signs_out->mutable_data(), signs_out->mutable_data() + d);
   }
   raise_if_python_error();
   res.n_loss = hist.n_loss;
@@ -87,7 +90,10 @@ void bind_gd(py::module_& m) {
       .def_readwrite("max_iter", &GDOptions::max_iter)
       .def_readwrite("tol", &GDOptions::tol)
       .def_readwrite("grad_scale", &GDOptions::grad_scale)
-      .def_readwrite("n_threads", &GDOptions::n_threads);
+      .def_readwrite("n_threads", &GDOptions::n_threads)
+      .def_readwrite("step_decay", &GDOptions::step_decay)
+      .def_readwrite("momentum", &GDOptions::momentum)
+      .def_readwrite("nesterov", &GDOptions::nesterov);
 
   py::class_<GDResult>(m, "GDResult")
       .def_readonly("status", &GDResult::status)
@@ -108,12 +114,14 @@ void bind_gd(py::module_& m) {
         py::arg("weights").noconvert(), py::arg("x_mean").noconvert(), py::arg("log_w_pos").noconvert(),
         py::arg("log_w_neg").noconvert(), py::arg("beta").noconvert(), py::arg("depth"),
         py::arg("options"), py::arg("loss_every"), py::arg("loss_out").noconvert(),
-        py::arg("snapshot_iters").noconvert(), py::arg("snapshots_out").noconvert(), py::arg("progress"));
+        py::arg("snapshot_iters").noconvert(), py::arg("snapshots_out").noconvert(), py::arg("progress"),
+        py::arg("signs_out").noconvert() = py::none());
   m.def("gd", &gd<float>, doc, py::arg("X").noconvert(), py::arg("y").noconvert(),
         py::arg("weights").noconvert(), py::arg("x_mean").noconvert(), py::arg("log_w_pos").noconvert(),
         py::arg("log_w_neg").noconvert(), py::arg("beta").noconvert(), py::arg("depth"),
         py::arg("options"), py::arg("loss_every"), py::arg("loss_out").noconvert(),
-        py::arg("snapshot_iters").noconvert(), py::arg("snapshots_out").noconvert(), py::arg("progress"));
+        py::arg("snapshot_iters").noconvert(), py::arg("snapshots_out").noconvert(), py::arg("progress"),
+        py::arg("signs_out").noconvert() = py::none());
 }
 
 }  // namespace dlnfast::bindings

@@ -1,13 +1,42 @@
 // Build information: version, OpenMP support, the OpenMP thread limit in force.
+#include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <algorithm>
+#include <vector>
+
 #include "bindings/bind.hpp"
+#include "dlnfast/row_kernels.hpp"
 #include "dlnfast/threads.hpp"
 
 #define DLNFAST_STRINGIFY_(x) #x
 #define DLNFAST_STRINGIFY(x) DLNFAST_STRINGIFY_(x)
 
 namespace dlnfast::bindings {
+namespace {
+
+// Read every element of X once with n_threads threads (static row split): a bandwidth probe.
+template <class T>
+double stream_sum(py::array_t<T, py::array::c_style> X, int n_threads) {
+  const T* p = X.data();
+  const std::ptrdiff_t len = X.size();
+  double total = 0.0;
+  {
+    py::gil_scoped_release release;
+    const int nt = std::max(1, n_threads);
+    std::vector<double> part(nt, 0.0);
+#pragma omp parallel num_threads(nt)
+    {
+      const int t = dlnfast::thread_id();
+      const std::ptrdiff_t a = len * t / nt, b = len * (t + 1) / nt;
+      part[t] = detail::stream_sum(p + a, b - a);
+    }
+    for (double v : part) total += v;
+  }
+  return total;
+}
+
+}  // namespace
 
 void bind_info(py::module_& m) {
 #ifdef VERSION_INFO
@@ -18,6 +47,9 @@ void bind_info(py::module_& m) {
   m.attr("has_openmp") = dlnfast::has_openmp();
   m.def("omp_max_threads", &dlnfast::omp_max_threads,
         "omp_get_max_threads() (1 without OpenMP): the limit set by OMP_NUM_THREADS or threadpoolctl.");
+  m.def("stream_sum", &stream_sum<double>, py::arg("X").noconvert(), py::arg("n_threads"),
+        "Sum of X read once with n_threads threads (benchmarks' bandwidth bound).");
+  m.def("stream_sum", &stream_sum<float>, py::arg("X").noconvert(), py::arg("n_threads"));
 }
 
 }  // namespace dlnfast::bindings

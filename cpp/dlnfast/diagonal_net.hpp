@@ -152,17 +152,68 @@ class DiagonalNet {
     shared.merge(local);
   }
 
-  /// Serial: bring every m back into [1, 2), moving the rest into the exponent.
-  void renormalise() {
+  /// Serial: bring every m back into [1, 2), moving the rest into the exponent. `companion`
+  /// (optional, length 2d, e.g. a momentum velocity stored in the same m-frame as the factors)
+  /// is rescaled by the same power of two, which is exact.
+  void renormalise(double* companion = nullptr) {
     for (Index k = 0; k < 2 * d_; ++k) {
-      if (m_[k] == 0.0 || (m_[k] >= kLow && m_[k] <= kHigh)) continue;
+      const double am = std::abs(m_[k]);  // negative only under momentum (momentum.hpp)
+      if (am == 0.0 || (am >= kLow && am <= kHigh)) continue;
       int ex = 0;
-      const double fr = std::frexp(m_[k], &ex);  // m = fr·2^ex, fr ∈ [½, 1)
+      const double fr = std::frexp(m_[k], &ex);  // m = fr·2^ex, |fr| ∈ [½, 1)
       set_parts(k, 2.0 * fr, e_[k] + ex - 1);
+      if (companion) companion[k] = std::ldexp(companion[k], 1 - ex);
     }
   }
 
-  /// Natural logs of the current factors (−inf for a zero branch).
+  /// The factors as plain doubles w = m·2^e (exact), if every live one lies in [lo, hi];
+  /// returns false (and leaves the outputs partly written) otherwise.
+  bool to_plain(double* w_pos, double* w_neg, double lo, double hi) const {
+    for (Index k = 0; k < 2 * d_; ++k) {
+      double* out = k < d_ ? w_pos + k : w_neg + (k - d_);
+      if (m_[k] == 0.0) {
+        *out = 0.0;
+        continue;
+      }
+      const double w = std::ldexp(m_[k], e_[k]);
+      if (!(std::abs(w) >= lo && std::abs(w) <= hi)) return false;
+      *out = w;
+    }
+    return true;
+  }
+
+  /// Sets the factors from plain doubles, exactly (w = m·2^e with m ∈ [1, 2), or 0).
+  void assign_plain(const double* w_pos, const double* w_neg) {
+    for (Index k = 0; k < 2 * d_; ++k) {
+      const double w = k < d_ ? w_pos[k] : w_neg[k - d_];
+      if (w == 0.0) {
+        set_parts(k, 0.0, 0);
+        continue;
+      }
+      int ex = 0;
+      const double fr = std::frexp(w, &ex);
+      set_parts(k, 2.0 * fr, ex - 1);
+    }
+  }
+
+  // Low-level access for optimisers that keep per-factor state (momentum.hpp). Factor k
+  // (k < d: w₊ of coordinate k; k ≥ d: w₋ of coordinate k − d) is w_k = m_k·2^{e_k}.
+  double* mantissas() { return m_.data(); }
+  const double* mantissas() const { return m_.data(); }
+  const double* power_scales() const { return pow_.data(); }  ///< 2^{D·e_k}
+  bool live(Index k) const { return m_[k] != 0.0; }
+  double power(Index k) const { return ipow(m_[k], depth_) * pow_[k]; }                // w^D
+  double rate_power(Index k) const { return ipow(m_[k], depth_ - 2) * pow_rate_[k]; }  // w^{D−2}
+  /// w₊^{2D−2} + w₋^{2D−2} of coordinate j: its weight in the factor-space curvature.
+  double curvature_weight(Index j) const {
+    return power(j) * rate_power(j) + power(d_ + j) * rate_power(d_ + j);
+  }
+  /// w^D from a mantissa m in factor k's frame (m·2^{e_k})^D.
+  double power_of(Index k, double m) const { return ipow(m, depth_) * pow_[k]; }
+  double rate_power_of(Index k, double m) const { return ipow(m, depth_ - 2) * pow_rate_[k]; }
+  static constexpr double kLow = 0x1p-100, kHigh = 0x1p100;  ///< renormalisation window for m
+
+  /// Natural logs of the current factors' magnitudes (−inf for a zero branch).
   void log_weights(double* log_pos, double* log_neg) const {
     for (Index j = 0; j < d_; ++j) {
       log_pos[j] = log_of(j);
@@ -170,18 +221,19 @@ class DiagonalNet {
     }
   }
 
- private:
-  static constexpr double kLow = 0x1p-100, kHigh = 0x1p100;
-
-  bool live(Index k) const { return m_[k] != 0.0; }
-  double power(Index k) const { return ipow(m_[k], depth_) * pow_[k]; }            // w^D
-  double rate_power(Index k) const { return ipow(m_[k], depth_ - 2) * pow_rate_[k]; }  // w^{D−2}
-  double curvature_weight(Index j) const {
-    return power(j) * rate_power(j) + power(d_ + j) * rate_power(d_ + j);  // w₊^{2D−2} + w₋^{2D−2}
+  /// Signs of the factors, ±1 (+1 for a zero branch). GD keeps every factor ≥ 0 (a sign change
+  /// is a divergence there); heavy-ball momentum can legitimately carry one through 0.
+  void signs(double* pos, double* neg) const {
+    for (Index j = 0; j < d_; ++j) {
+      pos[j] = m_[j] < 0.0 ? -1.0 : 1.0;
+      neg[j] = m_[d_ + j] < 0.0 ? -1.0 : 1.0;
+    }
   }
+
+ private:
   double log_of(Index k) const {
     if (m_[k] == 0.0) return -std::numeric_limits<double>::infinity();
-    return std::log(m_[k]) + e_[k] * std::log(2.0);
+    return std::log(std::abs(m_[k])) + e_[k] * std::log(2.0);
   }
 
   static double ipow(double x, int p) {

@@ -105,9 +105,9 @@ FlowResult run_flow(LeastSquares<T>& loss, MirrorNet& net, const FlowOptions& op
 #pragma omp for schedule(static)
       for (Index j = 0; j < d; ++j) btmp[j] = net.beta_of(j, th[j]);
       loss.accumulate(btmp.data());
-      const double sum_c = loss.sum_weighted_residual();
+      loss.gradient(k_out);
 #pragma omp for schedule(static)
-      for (Index j = 0; j < d; ++j) k_out[j] = -loss.gradient_at(j, sum_c);
+      for (Index j = 0; j < d; ++j) k_out[j] = -k_out[j];
     }
     ++res.n_grad;
     return loss.loss();

@@ -7,7 +7,9 @@
 //        whose optimum has g_j ≥ 0 at β_j = 0 (Net::criterion_term)       (converged; grad_scale = ‖∇L(0)‖∞ makes tol scale-free)
 //   η_k = step, or with auto_step:
 //         η_k = min( 1/(λ_max·D²·max_j(w₊^{2D−2} + w₋^{2D−2})),  ¼ / max_j D·w^{D−2}|g_j| )
+//   η_k ← η_k / (1 + step_decay·k)         (decaying schedule; step_decay = 0: constant)
 //   w± ← w±(1 ∓ η_k·D·w±^{D−2}·g_k)        (DiagonalNet::update)
+//   or, with momentum μ > 0, heavy-ball / Nesterov steps on the factors (momentum.hpp).
 //
 // The first term of the automatic step is half the stability limit 2/‖∇²_w L‖ of the factor
 // Hessian (‖JᵀAJ‖ ≤ λ_max·‖J‖², J = D·diag(w₊^{D−1}, −w₋^{D−1}), DESIGN §6.3); it shrinks as β
@@ -22,10 +24,13 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
+#include <type_traits>
 #include <vector>
 
 #include "dlnfast/diagonal_net.hpp"
 #include "dlnfast/least_squares.hpp"
+#include "dlnfast/momentum.hpp"
 #include "dlnfast/status.hpp"
 #include "dlnfast/threads.hpp"
 
@@ -39,6 +44,9 @@ struct GDOptions {
   double tol = 1e-5;
   double grad_scale = 1.0;   ///< ‖∇L(0)‖∞ (> 0)
   int n_threads = 1;
+  double step_decay = 0.0;   ///< η_k = η/(1 + step_decay·k) (0: constant)
+  double momentum = 0.0;     ///< μ ∈ [0, 1): heavy ball (or Nesterov) on the factors
+  bool nesterov = false;
 };
 
 /// Optional outputs filled during the run. Arrays are owned by the caller.
@@ -78,6 +86,26 @@ GDResult run_gd(LeastSquares<T>& loss, Net& net, const GDOptions& opt, double* b
   if (opt.max_iter < 0) throw std::invalid_argument("max_iter must be >= 0");
   if (!opt.auto_step && !(opt.step > 0.0)) throw std::invalid_argument("step must be > 0");
   if (!(opt.grad_scale > 0.0)) throw std::invalid_argument("grad_scale must be > 0");
+  if (!(opt.step_decay >= 0.0)) throw std::invalid_argument("step_decay must be >= 0");
+  // Momentum acts on the factors of a DiagonalNet (momentum.hpp); other networks (MirrorNet)
+  // take plain steps. The if-constexpr helpers below keep Momentum out of their instantiation.
+  constexpr bool kFactors = std::is_same_v<Net, DiagonalNet>;
+  if (!kFactors && opt.momentum != 0.0)
+    throw std::invalid_argument("momentum applies to gradient descent on the factors only");
+  std::unique_ptr<Momentum> mom;
+  if (opt.momentum != 0.0) mom = std::make_unique<Momentum>(d, opt.momentum, opt.nesterov);
+  auto snapshot_beta = [&](const double* b, double* out) {
+    if constexpr (kFactors) {
+      if (mom) return mom->iterate_beta(net, b, out);
+    }
+    std::copy(b, b + d, out);
+  };
+  auto renormalise = [&]() {
+    if constexpr (kFactors) {
+      if (mom) return mom->renormalise(net);
+    }
+    net.renormalise();
+  };
   const int nt = work_threads(opt.n_threads, loss.n_samples() * d);
   const int D = net.depth();
 
@@ -104,7 +132,7 @@ GDResult run_gd(LeastSquares<T>& loss, Net& net, const GDOptions& opt, double* b
       last_recorded = L;
     }
     if (hist.n_snapshots < hist.n_snapshot_iters && hist.snapshot_iters[hist.n_snapshots] == k) {
-      std::copy(b, b + d, hist.snapshots + hist.n_snapshots * d);
+      snapshot_beta(b, hist.snapshots + hist.n_snapshots * d);
       ++hist.n_snapshots;
     }
     if (!std::isfinite(L) || !std::isfinite(res.criterion)) return Status::Diverged;
@@ -123,12 +151,15 @@ GDResult run_gd(LeastSquares<T>& loss, Net& net, const GDOptions& opt, double* b
       {
         const double sum_c = loss.sum_weighted_residual();
         double lg = 0.0, lr = 0.0;
+        const Index nb = loss.n_blocks(), B = LeastSquares<T>::kBlock;
 #pragma omp for schedule(static) nowait
-        for (Index j = 0; j < d; ++j) {
-          const double gj = loss.gradient_at(j, sum_c);
-          g[j] = gj;
-          lg = std::max(lg, net.criterion_term(j, gj, beta));
-          lr = std::max(lr, net.rate(j, gj));
+        for (Index b = 0; b < nb; ++b) {
+          const Index j0 = b * B, j1 = std::min(d, j0 + B);
+          loss.gradient_block(j0, j1, sum_c, g.data());
+          for (Index j = j0; j < j1; ++j) {
+            lg = std::max(lg, net.criterion_term(j, g[j], beta));
+            lr = std::max(lr, net.rate(j, g[j]));
+          }
         }
 #pragma omp critical(dlnfast_gd_grad)
         {
@@ -145,7 +176,8 @@ GDResult run_gd(LeastSquares<T>& loss, Net& net, const GDOptions& opt, double* b
             status = Status::Diverged;
             res.suggested_step = prev_rate > 0.0 ? 0.25 / prev_rate : 0.0;
           } else if (stats.renormalise) {
-            net.renormalise();  // exact: only the split of w into m·2^e changes
+            // exact: only the split of w into m·2^e changes (and the velocity's frame with it)
+            renormalise();
           }
           weight_max = stats.weight_max;
         }
@@ -162,6 +194,7 @@ GDResult run_gd(LeastSquares<T>& loss, Net& net, const GDOptions& opt, double* b
           } else {
             eta = opt.step;
           }
+          if (opt.step_decay > 0.0) eta /= 1.0 + opt.step_decay * double(it);
         }
         res.step = eta;
         prev_rate = rate_max;
@@ -172,10 +205,18 @@ GDResult run_gd(LeastSquares<T>& loss, Net& net, const GDOptions& opt, double* b
 #pragma omp barrier
       if (status != Status::Running) break;
 
-      net.update(eta, g.data(), beta, stats);  // ends with a barrier
+      if constexpr (kFactors) {
+        if (mom) mom->update(net, eta, g.data(), beta, stats);  // ends with a barrier
+        else net.update(eta, g.data(), beta, stats);
+      } else {
+        net.update(eta, g.data(), beta, stats);  // ends with a barrier
+      }
 #pragma omp master
       ++it;
     }
+  }
+  if constexpr (kFactors) {
+    if (mom) mom->finish(net, beta);  // Nesterov: report the iterate w, not the look-ahead
   }
   res.status = status;
   res.n_iter = it;

@@ -48,6 +48,10 @@ class Network:
     sign_s: np.ndarray = None  # uv only
     sign_d: np.ndarray = None  # uv only
     shape_init: tuple = None   # shape only: (u₀, v₀, log w₊(0), log w₋(0))
+    # Signs of the engine's factors w₊, w₋ (None: all +). Only momentum can make one negative
+    # (heavy ball may carry a factor through 0; see cpp/dlnfast/momentum.hpp).
+    sign_pos: np.ndarray = None
+    sign_neg: np.ndarray = None
 
     @property
     def step_factor(self):
@@ -57,12 +61,16 @@ class Network:
         """The user-facing factors: (w₊, w₋) for pm, (u, v) for uv, (u₊, v₊, u₋, v₋) for shape,
         (u,) for positive (may underflow to 0)."""
         wp, wn = np.exp(self.log_w_pos), np.exp(self.log_w_neg)
+        if self.sign_pos is not None:
+            wp, wn = wp * self.sign_pos, wn * self.sign_neg
         if self.parametrization == "uv":
             s, d = 2.0 * self.sign_s * wp, 2.0 * self.sign_d * wn
             return (s + d) / 2.0, (s - d) / 2.0
         if self.parametrization == "shape":
             u0, v0, lp0, ln0 = self.shape_init
             rp, rn = np.exp(self.log_w_pos - lp0), np.exp(self.log_w_neg - ln0)
+            if self.sign_pos is not None:
+                rp, rn = rp * self.sign_pos, rn * self.sign_neg
             p_pos, m_neg = (u0 + v0) * rp, (u0 - v0) * rp
             m_pos, p_neg = (u0 - v0) * rn, (u0 + v0) * rn
             return (p_pos + m_pos) / 2, (p_pos - m_pos) / 2, (p_neg + m_neg) / 2, (p_neg - m_neg) / 2
@@ -71,9 +79,29 @@ class Network:
         return wp, wn
 
     def copy(self):
+        def c(a):
+            return None if a is None else a.copy()
+
         return Network(self.parametrization, self.depth, self.log_w_pos.copy(), self.log_w_neg.copy(),
-                       None if self.sign_s is None else self.sign_s.copy(),
-                       None if self.sign_d is None else self.sign_d.copy(), self.shape_init)
+                       c(self.sign_s), c(self.sign_d), self.shape_init, c(self.sign_pos), c(self.sign_neg))
+
+    def record_signs(self, signs):
+        """Store the engine's factor signs after a momentum run (``signs``: [w₊ | w₋], ±1).
+
+        The engine restarts from the magnitudes (log-factors), so for ``uv`` a flipped rotated
+        coordinate is folded into ``sign_s``/``sign_d``; otherwise the signs are kept here
+        (β = w₊^D − w₋^D does not depend on them for even D). For ``shape`` the two rotated
+        factors of a branch follow the same linear recurrence from zero velocity, so they stay
+        proportional and change sign together with w±.
+        """
+        d = self.log_w_pos.shape[0]
+        sp, sn = signs[:d], signs[d:]
+        if self.parametrization == "uv":
+            self.sign_s = self.sign_s * sp
+            self.sign_d = self.sign_d * sn
+        else:
+            self.sign_pos = sp.copy() if self.sign_pos is None else self.sign_pos * sp
+            self.sign_neg = sn.copy() if self.sign_neg is None else self.sign_neg * sn
 
 
 def _log_abs(x):
@@ -152,10 +180,13 @@ class GDRun:
 
 
 def run_gd(problem, network, *, step_size, max_iter, tol, n_threads, loss_every=1,
-           snapshot_iters=None, progress=None):
+           snapshot_iters=None, progress=None, momentum=0.0, nesterov=False, step_decay=0.0):
     """Run GD in C++ from ``network`` (updated in place to the final state)."""
     d = problem.X.shape[1]
     opts = _core.GDOptions()
+    opts.momentum = float(momentum)
+    opts.nesterov = bool(nesterov)
+    opts.step_decay = float(step_decay)
     opts.auto_step = step_size == "auto"
     if not opts.auto_step:
         opts.step = float(step_size) * network.step_factor
@@ -169,10 +200,62 @@ def run_gd(problem, network, *, step_size, max_iter, tol, n_threads, loss_every=
     if snapshot_iters is not None:
         snapshot_iters = np.ascontiguousarray(snapshot_iters, dtype=np.int64)
         snaps_out = np.empty((snapshot_iters.shape[0], d))
+    signs = np.empty(2 * d) if momentum else None
     res = _core.gd(problem.X, problem.y_centred, problem.weights, problem.x_mean,
                    network.log_w_pos, network.log_w_neg, beta, network.depth, opts,
-                   int(loss_every), loss_out, snapshot_iters, snaps_out, progress)
+                   int(loss_every), loss_out, snapshot_iters, snaps_out, progress, signs)
+    if signs is not None:
+        network.record_signs(signs)
     # For uv, β = (s² − d²)/4 = w₊² − w₋² in the engine's coordinates: no mapping needed.
+    loss_curve = loss_out[:res.n_loss] if loss_out is not None else np.empty(0)
+    snaps = snaps_out[:res.n_snapshots] if snaps_out is not None else None
+    return GDRun(beta, res, loss_curve, snaps)
+
+
+def run_sgd(problem, network, *, step_size, max_iter, tol, n_threads, batch_size=1, shuffle=False,
+            seed=0, label_noise=0.0, momentum=0.0, nesterov=False, step_decay=0.0, eval_every=None,
+            loss_every=1, snapshot_iters=None, progress=None, min_work_per_thread=None):
+    """Run SGD in C++ from ``network`` (updated in place to the final state).
+
+    The full-batch loss and gradient are evaluated every ``eval_every`` steps (default: one
+    epoch, ``ceil(n / batch_size)`` steps); ``loss_every`` counts evaluations.
+    ``min_work_per_thread`` (tests and benchmarks only) overrides the B·d per thread below which
+    the engine uses fewer threads than ``n_threads``.
+    """
+    n, d = problem.X.shape
+    opts = _core.SGDOptions()
+    opts.auto_step = step_size == "auto"
+    if not opts.auto_step:
+        opts.step = float(step_size) * network.step_factor
+    opts.step_decay = float(step_decay)
+    opts.batch_size = int(batch_size)
+    opts.shuffle = bool(shuffle)
+    opts.seed = int(seed)
+    opts.label_noise = float(label_noise)
+    opts.momentum = float(momentum)
+    opts.nesterov = bool(nesterov)
+    opts.max_iter = int(max_iter)
+    if eval_every is None:
+        eval_every = -(-n // int(batch_size))
+    opts.eval_every = int(eval_every)
+    opts.tol = float(tol)
+    opts.grad_scale = problem.grad_scale
+    opts.n_threads = int(n_threads)
+    if min_work_per_thread is not None:
+        opts.min_work_per_thread = int(min_work_per_thread)
+    beta = np.empty(d)
+    loss_out = np.empty(max_iter // (eval_every * loss_every) + 2) if loss_every else None
+    snaps_out = None
+    if snapshot_iters is not None:
+        snapshot_iters = np.ascontiguousarray(snapshot_iters, dtype=np.int64)
+        snaps_out = np.empty((snapshot_iters.shape[0], d))
+    signs = np.empty(2 * d) if momentum else None
+    res = _core.sgd(problem.X, problem.y_centred, problem.weights, problem.x_mean,
+                    network.log_w_pos, network.log_w_neg, beta, network.depth, opts,
+                    int(loss_every * eval_every) if loss_every else 0, loss_out, snapshot_iters, snaps_out,
+                    progress, signs)
+    if signs is not None:
+        network.record_signs(signs)
     loss_curve = loss_out[:res.n_loss] if loss_out is not None else np.empty(0)
     snaps = snaps_out[:res.n_snapshots] if snaps_out is not None else None
     return GDRun(beta, res, loss_curve, snaps)

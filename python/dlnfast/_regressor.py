@@ -11,6 +11,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from dlnfast import _core, _engine, _mirror
 from dlnfast._limit import implicit_bias_limit as _implicit_bias_limit
+from dlnfast._sampling import seed_from_random_state
 from dlnfast._threads import effective_n_threads
 from dlnfast._validation import check_init_scale, check_init_shape, check_snapshot_iters, check_step_size
 
@@ -45,8 +46,11 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         a² ≠ b² for ``uv``: otherwise the network is one-signed.)
     depth : int, default=2
         Depth D ≥ 2 of the ``pm`` network (β = w₊^D − w₋^D).
-    solver : {"gd", "md", "flow"}, default="gd"
-        ``"gd"``: full-batch gradient descent on the factors. ``"md"``: mirror descent
+    solver : {"gd", "sgd", "md", "flow"}, default="gd"
+        ``"gd"``: full-batch gradient descent on the factors. ``"sgd"``: mini-batch stochastic
+        gradient descent on the factors (``batch_size`` samples per step, drawn by ``shuffle``
+        from a stream seeded by ``random_state``); ``max_iter`` then counts steps, and the full
+        loss and gradient are evaluated once per epoch (for ``tol`` and ``loss_curve_``). ``"md"``: mirror descent
         ∇Φ(β) ← ∇Φ(β) − η·g on β with the potential Φ of the parametrisation (state kept in
         mirror coordinates, so any ``init_scale`` works); it has no O(η) bias and converges to
         :meth:`implicit_bias_limit`. ``"flow"``: the exact gradient flow d/dt ∇Φ(β) = −g (the
@@ -60,8 +64,34 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         power iteration) and a bound keeping every factor within 25 % of itself per step, far
         from the sign-flip bound. It grows as the run leaves the initial plateau and shrinks as β
         grows. A fixed step that breaks the sign-flip bound raises a ValueError suggesting one.
+        For ``solver="sgd"``, ``"auto"`` uses the sampled batch instead of λ_max:
+        η_t = min(1/κ_t, 1/(4·max D·w^{D−2}|g_t|)) with κ_t = (D²/B)·Σ_b Σ_j x̃_{b,j}²(w₊^{2D−2} + w₋^{2D−2})_j
+        (an upper bound on the batch's curvature in factor space), so the step varies with the
+        sample; pass a float for the constant steps of the SGD literature.
     max_iter : int, default=100_000
-        Maximum number of GD / mirror-descent updates (Runge–Kutta steps for ``"flow"``).
+        Maximum number of GD / mirror-descent updates (SGD steps for ``"sgd"``, Runge–Kutta
+        steps for ``"flow"``).
+    batch_size : int, default=1
+        Samples per SGD step (``solver="sgd"`` only); capped at n_samples.
+    shuffle : bool, default=True
+        ``solver="sgd"``: visit the samples in a fresh random order each epoch (True) or draw
+        them independently with replacement (False).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the sampling and label-noise stream of ``solver="sgd"``. An int gives
+        bit-identical results for any ``n_jobs`` and across pickling.
+    momentum : float in [0, 1), default=0.0
+        Heavy-ball momentum μ on the factors (``solver`` "gd" or "sgd"):
+        w ← w − η∇_w L + μ(w − w_prev). The dynamics follow a flow governed by
+        λ = η/(1 − μ)² (Papazov et al. 2024): runs with equal λ land close together.
+    nesterov : bool, default=False
+        Use Nesterov's momentum (gradient at the look-ahead w + μ(w − w_prev)).
+    label_noise : float, default=0.0
+        Standard deviation σ of Gaussian noise added to each sampled label at each step
+        (``solver="sgd"`` only; label-noise SGD). It drives the effective initialisation down
+        during training, hence sparser solutions.
+    step_decay : float, default=0.0
+        Decaying schedule η_k = η/(1 + step_decay·k) (k the update; "gd" and "sgd"); 0 keeps
+        the step constant.
     tol : float, default=1e-4
         Stop when ‖∇L(β)‖∞ ≤ tol·‖∇L(0)‖∞. This criterion is scale-free (invariant to rescaling
         X or y) and is not met on a saddle plateau, where the gradient of the inactive
@@ -76,8 +106,10 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
     warm_start : bool, default=False
         Continue from the factors of the previous fit instead of re-initialising.
     n_jobs : int or None, default=None
-        OpenMP threads. None: all cores that OpenMP may use (``OMP_NUM_THREADS`` and
-        threadpoolctl limits are honoured); -1: all cores. Results are bit-identical for any value.
+        Maximum number of OpenMP threads. None: all cores that OpenMP may use
+        (``OMP_NUM_THREADS`` and threadpoolctl limits are honoured); -1: all cores. The engine
+        uses at most one thread per 65,536 entries of X (below that, synchronising threads
+        costs more than it saves). Results are bit-identical for any value.
     verbose : int, default=0
         ≥ 1 prints the iteration, loss, criterion and elapsed time about once per second
         (≥ 2: ten times per second) during a fit, and a summary at the end.
@@ -92,9 +124,10 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         β at the end of training (dtype of X: float64 or float32).
     intercept_ : float
     n_iter_ : int
-        Number of GD updates performed.
+        Number of updates performed (SGD: steps).
     loss_curve_ : ndarray
-        L(β_k) for k = 0, loss_every, 2·loss_every, …
+        L(β_k) for k = 0, loss_every, 2·loss_every, … (``solver="sgd"``: the full loss at every
+        ``loss_every``-th epoch boundary, plus the end when it falls on one).
     n_loss_increases_ : int
         How many recorded losses exceed the previous record (oscillation indicator).
     coef_path_ : ndarray of shape (n_snapshots, n_features) or None
@@ -104,8 +137,17 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         The factors: (w₊, w₋) for ``pm``, (u, v) for ``uv`` (may underflow to 0 for tiny scales).
     effective_init_scale_ : ndarray of shape (n_features,)
         α_∞ per coordinate (DESIGN §3.1): discrete GD behaves like gradient flow started from
-        this smaller scale, α_∞² = α²·Π_k(1 − (f·η_k g_k)²) with f = 2 (pm) or 1 (uv). It explains
-        why large steps change the solution. NaN where one branch is identically 0.
+        this smaller scale, α_∞² = α²·Π_k(1 − (f·η_k g_k)²) with f = 2 (pm) or 1 (uv), for any
+        gradient sequence (full batch or stochastic: then g_k is the step's mini-batch gradient).
+        It explains why large steps and stochasticity change the solution. Computed as
+        α·sqrt(w₊w₋ / (w₊⁰w₋⁰)) from the factors, which is that quantity for GD/SGD; with
+        momentum it is reported the same way, but the product identity is then approximate.
+        Equal to α for "md" and "flow". NaN where one branch is identically 0.
+    gain_ : ndarray of shape (n_features,)
+        The per-coordinate gain log(α² / α_∞²) ≥ 0 (Even et al. 2023): how much the discrete
+        (and stochastic) dynamics shrank each coordinate's initialisation. Large GD steps
+        concentrate it on the support; SGD spreads it nearly evenly, hence its sparser
+        solutions. 0 for "md" and "flow".
     step_size_ : float
         The last step used.
     lambda_max_ : float or None
@@ -116,6 +158,15 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
 
     Notes
     -----
+    Stochastic training (``solver="sgd"``) draws sample ``b`` of step ``t`` from a counter-based
+    SplitMix64 stream seeded by ``random_state`` (``dlnfast._sampling`` documents it exactly), so
+    a fixed seed gives bit-identical results for any ``n_jobs``, and the numpy reference
+    ``dlnfast._reference.sgd_reference`` reproduces the iterates. A step reads only its
+    ``batch_size`` rows of X (batch size 1: one fused pass over the coordinates, no allocation);
+    the full loss is evaluated once per epoch. With momentum a factor may pass through 0 (heavy
+    ball oscillates when 2η|g| > (1 − √μ)²); that is tracked and ``weights_`` keeps the signs.
+    ``warm_start`` restarts momentum from rest.
+
     X is used in place when it is a C-contiguous float64 or float32 array; any other layout or
     dtype is converted once (a copy) before training. float32 X is trained with float32 reads of
     X and float64 accumulation; ``coef_`` is returned in X's dtype.
@@ -129,6 +180,8 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
     Woodworth et al., "Kernel and rich regimes in overparametrized models", COLT 2020.
     Pesme, Pillaud-Vivien, Flammarion, "Implicit bias of SGD for diagonal linear networks", 2021.
     Even, Pesme, Gunasekar, Flammarion, "(S)GD over diagonal linear networks", NeurIPS 2023.
+    Papazov, Pesme, Flammarion, "Leveraging continuous time to understand momentum when
+    training diagonal linear networks", AISTATS 2024.
 
     Examples
     --------
@@ -146,7 +199,14 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         "init_scale": [Interval(numbers.Real, 0, None, closed="neither"), "array-like"],
         "init_shape": [None, tuple, list],
         "depth": [Interval(numbers.Integral, 2, None, closed="left")],
-        "solver": [StrOptions({"gd", "md", "flow"})],
+        "solver": [StrOptions({"gd", "sgd", "md", "flow"})],
+        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "momentum": [Interval(numbers.Real, 0, 1, closed="left")],
+        "nesterov": ["boolean"],
+        "label_noise": [Interval(numbers.Real, 0, None, closed="left")],
+        "step_decay": [Interval(numbers.Real, 0, None, closed="left")],
         "step_size": [StrOptions({"auto"}), Interval(numbers.Real, 0, None, closed="neither")],
         "max_iter": [Interval(numbers.Integral, 0, None, closed="left")],
         "tol": [Interval(numbers.Real, 0, None, closed="left")],
@@ -162,7 +222,8 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
     def __init__(self, *, parametrization="pm", init_scale=1e-3, init_shape=None, depth=2,
                  solver="gd", step_size="auto", max_iter=100_000, tol=1e-4, fit_intercept=True,
                  flow_tol=1e-7, warm_start=False, n_jobs=None, verbose=0, loss_every=1,
-                 snapshot_iters=None):
+                 snapshot_iters=None, batch_size=1, shuffle=True, random_state=None, momentum=0.0,
+                 nesterov=False, label_noise=0.0, step_decay=0.0):
         self.parametrization = parametrization
         self.init_scale = init_scale
         self.init_shape = init_shape
@@ -178,6 +239,13 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         self.verbose = verbose
         self.loss_every = loss_every
         self.snapshot_iters = snapshot_iters
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.label_noise = label_noise
+        self.step_decay = step_decay
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -206,6 +274,10 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         init_shape = check_init_shape(self.init_shape, self.parametrization, n_features)
         step_size = check_step_size(self.step_size)
         snapshot_iters = check_snapshot_iters(self.snapshot_iters, self.max_iter)
+        if self.label_noise > 0 and self.solver != "sgd":
+            raise ValueError("label_noise is only available with solver='sgd' (noise on the sampled labels).")
+        if (self.momentum > 0 or self.step_decay > 0) and self.solver not in ("gd", "sgd"):
+            raise ValueError("momentum and step_decay apply to solver='gd' or 'sgd' (steps on the factors).")
         if self.parametrization != "pm" and self.depth != 2:
             raise ValueError(f"depth={self.depth} is only available for parametrization='pm'; "
                              f"'{self.parametrization}' has depth 2.")
@@ -216,7 +288,7 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
                              "use dlnfast.gradient_flow(X, y, times, ...) for the trajectory.")
 
         problem = _engine.make_problem(X, y, sample_weight, self.fit_intercept)
-        if self.solver != "gd":
+        if self.solver not in ("gd", "sgd"):
             return self._fit_mirror(X, problem, init_scale, init_shape, step_size, snapshot_iters)
         if self.warm_start and hasattr(self, "_network") and self._network.log_w_pos.shape[0] == n_features \
                 and self._network.parametrization == self.parametrization and self._network.depth == self.depth:
@@ -226,16 +298,25 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         initial = network.copy()
 
         progress = self._progress_printer() if self.verbose else None
-        run = _engine.run_gd(problem, network, step_size=step_size, max_iter=self.max_iter, tol=self.tol,
-                             n_threads=effective_n_threads(self.n_jobs), loss_every=self.loss_every,
-                             snapshot_iters=snapshot_iters, progress=progress)
+        if self.solver == "sgd":
+            run = _engine.run_sgd(problem, network, step_size=step_size, max_iter=self.max_iter, tol=self.tol,
+                                  n_threads=effective_n_threads(self.n_jobs),
+                                  batch_size=min(self.batch_size, n_samples), shuffle=self.shuffle,
+                                  seed=seed_from_random_state(self.random_state), label_noise=self.label_noise,
+                                  momentum=self.momentum, nesterov=self.nesterov, step_decay=self.step_decay,
+                                  loss_every=self.loss_every, snapshot_iters=snapshot_iters, progress=progress)
+        else:
+            run = _engine.run_gd(problem, network, step_size=step_size, max_iter=self.max_iter, tol=self.tol,
+                                 n_threads=effective_n_threads(self.n_jobs), loss_every=self.loss_every,
+                                 snapshot_iters=snapshot_iters, progress=progress, momentum=self.momentum,
+                                 nesterov=self.nesterov, step_decay=self.step_decay)
         res = run.result
         if res.status == _core.Status.diverged:
             hint = f"; try step_size={res.suggested_step / network.step_factor:.3g} or 'auto'" if res.suggested_step > 0 else \
                 "; try step_size='auto'"
             raise ValueError(
-                f"Gradient descent diverged at iteration {res.n_iter} with step_size={self.step_size!r}: "
-                f"a factor changed sign or a value became non-finite (the step must keep "
+                f"Training (solver={self.solver!r}) diverged at iteration {res.n_iter} with "
+                f"step_size={self.step_size!r}: a factor changed sign or a value became non-finite (the step must keep "
                 f"{2 if self.parametrization == 'pm' else 1}·step_size·|g_i| < 1){hint}."
             )
         if res.status == _core.Status.interrupted:  # pragma: no cover - Python raises first
@@ -255,6 +336,7 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         with np.errstate(invalid="ignore"):
             gain = 0.5 * ((network.log_w_pos - initial.log_w_pos) + (network.log_w_neg - initial.log_w_neg))
         self.effective_init_scale_ = init_scale * np.exp(gain) * np.ones(n_features)
+        self.gain_ = -2.0 * gain * np.ones(n_features)
         self.step_size_ = res.step / network.step_factor
         self.lambda_max_ = res.lambda_max if step_size == "auto" else None
         if self.verbose:
@@ -313,6 +395,7 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         self.snapshot_iters_ = None if snapshot_iters is None else snapshot_iters[: run.snapshots.shape[0]]
         self.weights_ = None
         self.effective_init_scale_ = init_scale * np.ones(n_features)  # no gain without discrete factor steps
+        self.gain_ = np.zeros(n_features)
         self.step_size_ = res.step
         self.lambda_max_ = res.lambda_max if (self.solver == "md" and step_size == "auto") else None
         self.flow_time_ = float(res.t) if self.solver == "flow" else None

@@ -1,0 +1,114 @@
+// Heavy-ball and Nesterov momentum on the factors of a DiagonalNet.
+//
+// With G = ∇_w L at the gradient point (∂L/∂w₊ = D·w₊^{D−1}·g, ∂L/∂w₋ = −D·w₋^{D−1}·g):
+//
+//   heavy ball : v ← μ·v − η·G(w),  w ← w + v            (w_{k+1} = w_k − ηG + μ(w_k − w_{k−1}))
+//   Nesterov   : the state is the look-ahead ŷ = w + μ·v (Bengio et al.'s form):
+//                v ← μ·v − η·G(ŷ),  ŷ ← ŷ + μ·v − η·G(ŷ)
+//                which is v_{k+1} = μv_k − ηG(w_k + μv_k), w_{k+1} = w_k + v_{k+1}; the iterate
+//                is recovered as w = ŷ − μ·v (iterate_beta, finish).
+//
+// Storage: the additive update does not fit the multiplicative m·2^e storage of the factors
+// directly, so the velocity is kept in the same frame as its factor: v_k = ν_k·2^{e_k}. The update
+// is then done on mantissas (w = m·2^e ⇒ G/2^e = ±D·m·(w^{D−2})·g), and when the network
+// renormalises a factor by 2^s, ν is rescaled by the same power of two (exact).
+//
+// Unlike plain GD (where a factor changing sign means the step broke 2η|g| < 1), heavy ball
+// can legitimately carry a factor through 0: on the linear decay w ← w(1 − a) its iteration
+// oscillates as soon as a > (1 − √μ)². So signs are allowed (m may be negative; the network
+// reports them through DiagonalNet::signs) and only non-finite values count as divergence.
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "dlnfast/diagonal_net.hpp"
+
+namespace dlnfast {
+
+class Momentum {
+ public:
+  Momentum(Index d, double momentum, bool nesterov) : d_(d), mu_(momentum), nesterov_(nesterov) {
+    if (!(momentum >= 0.0 && momentum < 1.0)) throw std::invalid_argument("momentum must be in [0, 1)");
+    nu_.assign(2 * d, 0.0);
+  }
+
+  double momentum() const { return mu_; }
+  bool nesterov() const { return nesterov_; }
+  double* velocity() { return nu_.data(); }
+
+  /// Inside a parallel region: one momentum step of size η with gradient g (taken at the
+  /// network's current state); writes β of the new state and merges StepStats into `shared`.
+  void update(DiagonalNet& net, double eta, const double* g, double* beta, StepStats& shared) {
+    StepStats local;
+    double* m = net.mantissas();
+    double* nu = nu_.data();
+    const Index d = d_;
+    const double D = net.depth();
+    const double mu = mu_;
+    const bool nest = nesterov_;
+#pragma omp for schedule(static)
+    for (Index j = 0; j < d; ++j) {
+      double b = 0.0, wsum = 0.0;
+      for (int side = 0; side < 2; ++side) {
+        const Index k = side == 0 ? j : d + j;
+        if (m[k] == 0.0) continue;
+        const double mk = m[k];
+        // G/2^e = ±D·m·w^{D−2}·g  (+ for w₊, − for w₋)
+        const double step = eta * D * mk * net.rate_power(k) * (side == 0 ? g[j] : -g[j]);
+        const double v = mu * nu[k] - step;        // v ← μv − ηG
+        const double mn = nest ? mk + mu * v - step : mk + v;  // ŷ ← ŷ + μv − ηG  |  w ← w + v
+        nu[k] = v;
+        m[k] = mn;
+        const double amn = std::abs(mn);
+        local.renormalise = local.renormalise || !(amn >= DiagonalNet::kLow && amn <= DiagonalNet::kHigh);
+        const double p = net.power_of(k, mn);
+        b += side == 0 ? p : -p;
+        wsum += p * net.rate_power_of(k, mn);
+      }
+      beta[j] = b;
+      local.weight_max = std::max(local.weight_max, wsum);
+      local.nonfinite = local.nonfinite || !(std::abs(b) <= std::numeric_limits<double>::max());
+    }
+#pragma omp critical(dlnfast_step_stats)
+    shared.merge(local);
+  }
+
+  /// Serial: renormalise the network and rescale the velocity with it.
+  void renormalise(DiagonalNet& net) { net.renormalise(nu_.data()); }
+
+  /// Serial: β at the iterate w (heavy ball: the state; Nesterov: ŷ − μv).
+  void iterate_beta(const DiagonalNet& net, const double* beta_state, double* out) const {
+    if (!nesterov_) {
+      std::copy(beta_state, beta_state + d_, out);
+      return;
+    }
+    const double* m = net.mantissas();
+    for (Index j = 0; j < d_; ++j) {
+      const double p = m[j] == 0.0 ? 0.0 : net.power_of(j, m[j] - mu_ * nu_[j]);
+      const double q = m[d_ + j] == 0.0 ? 0.0 : net.power_of(d_ + j, m[d_ + j] - mu_ * nu_[d_ + j]);
+      out[j] = p - q;
+    }
+  }
+
+  /// Serial, at the end of a run: move a Nesterov state from ŷ to the iterate w = ŷ − μv (and
+  /// the velocity with it, so that a warm start continues exactly); writes β of w.
+  void finish(DiagonalNet& net, double* beta) {
+    if (!nesterov_) return;
+    double* m = net.mantissas();
+    for (Index k = 0; k < 2 * d_; ++k) {
+      if (m[k] != 0.0) m[k] -= mu_ * nu_[k];
+    }
+    renormalise(net);
+    net.beta(beta);
+  }
+
+ private:
+  Index d_;
+  double mu_;
+  bool nesterov_;
+  std::vector<double> nu_;  // velocity mantissas, [ν₊ (d) | ν₋ (d)], v_k = ν_k·2^{e_k}
+};
+
+}  // namespace dlnfast

@@ -1,0 +1,396 @@
+"""Linear programs through diagonal linear networks (Wang, Ghosal & Mazumder 2023)."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import OptimizeResult
+
+from dlnfast import _core
+from dlnfast._entropic_newton import elastic_path_following, lp_measures, path_following, polish
+from dlnfast._lp_standard_form import StandardForm, to_standard_form, validate
+from dlnfast._threads import effective_n_threads
+
+_METHODS = ("newton", "dln", "eg")
+_STEP_RULES = {"paper": _core.LpStepRule.paper, "adaptive": _core.LpStepRule.adaptive}
+_MESSAGES = {
+    0: "Optimization terminated successfully.",
+    1: "Iteration or time limit reached.",
+    2: "The problem is infeasible.",
+    3: "The problem is unbounded.",
+    4: "Numerical difficulties encountered.",
+}
+
+
+def resolve_n_threads(n_jobs):
+    """n_jobs → OpenMP threads, as everywhere in dlnfast (``_threads.effective_n_threads``)."""
+    if n_jobs is not None and not isinstance(n_jobs, (int, np.integer)):
+        raise ValueError(f"n_jobs must be None or a nonzero int, got {n_jobs!r}")
+    return effective_n_threads(n_jobs)
+
+
+class LpOperator:
+    """The standard-form A handed to the C++ kernels: dense row-major or CSR + CSRᵀ."""
+
+    def __init__(self, A, dense=None):
+        m, n = A.shape
+        if dense is None:
+            dense = A.nnz > 0.2 * m * n and m * n <= 50_000_000
+        self.dense = dense
+        self.shape = (m, n)
+        if dense:
+            self.A = np.ascontiguousarray(A.toarray(), dtype=np.float64)
+        else:
+            A = sp.csr_matrix(A, dtype=np.float64)
+            A.sort_indices()
+            At = A.T.tocsr()
+            At.sort_indices()
+            self.csr = (A.indptr.astype(np.int64), A.indices.astype(np.int64), A.data.copy())
+            self.csr_t = (At.indptr.astype(np.int64), At.indices.astype(np.int64), At.data.copy())
+
+    def run(self, b, log_u, omega, eta_r_sum, options):
+        if self.dense:
+            return _core.lp_dense(self.A, b, log_u, omega, eta_r_sum, options)
+        return _core.lp_sparse(*self.csr, *self.csr_t, b, log_u, omega, eta_r_sum, options)
+
+
+def spectral_norm_sq(A):
+    """An upper bound on ‖A‖₂² (the paper's step rule needs one): exact SVD when small."""
+    m, n = A.shape
+    if min(m, n) == 0:
+        return 1.0
+    if min(m, n) <= 1500:
+        M = A.toarray() if sp.issparse(A) else A
+        s = np.linalg.norm(M, 2)
+    else:
+        from scipy.sparse.linalg import svds
+
+        v0 = np.ones(min(m, n))
+        s = svds(A, k=1, return_singular_vectors=False, v0=v0, tol=1e-6)[0]
+    # 1e-6 relative margin covers the eigen-solver's tolerance
+    return max(float(s) ** 2 * (1 + 1e-6), 1e-300)
+
+
+def run_dynamics(op, b, c, reg, *, update, step_rule, tol, max_iter, time_limit, n_threads,
+                 norm_a_sq, nu0=None, step_size=0.0):
+    """One run of DLN GD / EG at λ = reg from log x₀ = (Aᵀν₀ − c)/λ (ν₀ = 0: u₀ = exp(−c/(2λ))).
+
+    Returns (x, ν, ω, result) with log x = (Aᵀν − c − λω)/λ exactly (DESIGN §3.1).
+    """
+    m, n = op.shape
+    nu0 = np.zeros(m) if nu0 is None else nu0
+    AT_nu0 = (op.A.T @ nu0) if op.dense else _csr_t_matvec(op, nu0)
+    log_u = np.ascontiguousarray((AT_nu0 - c) / (2.0 * reg))
+    omega = np.zeros(n)
+    eta_r = np.zeros(m)
+    o = _core.LpOptions()
+    o.update = update
+    o.step_rule = step_rule
+    o.norm_a_sq = norm_a_sq
+    o.step_size = float(step_size or 0.0)
+    o.tol = tol
+    o.max_iter = int(max_iter)
+    o.time_limit = float(time_limit)
+    o.n_threads = n_threads
+    res = op.run(b, log_u, omega, eta_r, o)
+    x = np.exp(2.0 * log_u)
+    nu = nu0 - 4.0 * reg * eta_r
+    return x, nu, omega, res
+
+
+def _csr_t_matvec(op, v):
+    indptr, indices, data = op.csr_t
+    return sp.csr_matrix((data, indices, indptr), shape=(op.shape[1], op.shape[0])) @ v
+
+
+def _diagnose(sf: StandardForm, deadline):
+    """Decide infeasible (2) / unbounded (3) / unknown (None) with two auxiliary LPs.
+
+    Phase 1 (elastic): min 1ᵀ(p + q) s.t. Ây + p − q = b̂, all ≥ 0. It is strictly feasible and
+    bounded below by 0; an optimum clearly above 0 proves the LP infeasible. Ray LP:
+    min ĉᵀd s.t. Âd = 0, 1ᵀd = 1, d ≥ 0 (solved elastically): a feasible ray LP with a negative
+    optimum gives an improving ray of a feasible LP, which is then unbounded.
+    """
+    A, b, c = sf.A, sf.b, sf.c
+    m, n = A.shape
+    I = sp.eye(m, format="csr")
+    A1 = sp.hstack([A, I, -I], format="csr")
+    c1 = np.concatenate([np.zeros(n), np.ones(2 * m)])
+    left = max(5.0, deadline - time.perf_counter())
+    r1 = path_following(A1, b, c1, tol=1e-9, time_limit=left / 2)
+    mass = float(c1 @ r1.x)
+    bnorm = 1.0 + float(np.abs(b).max(initial=0.0))
+    if mass > 1e-6 * bnorm and (r1.status == 0 or float(b @ r1.nu) > 1e-6 * bnorm):
+        return 2, (f"the least constraint violation 1ᵀ|Ây − b̂| over y ≥ 0 is {mass:.3e} "
+                   f"(scaled standard form), not 0")
+    if mass <= 1e-7 * bnorm:
+        A2 = sp.vstack([A, sp.csr_matrix(np.ones((1, n)))], format="csr")
+        b2 = np.concatenate([np.zeros(m), [1.0]])
+        left = max(5.0, deadline - time.perf_counter())
+        r2, mass2, _ = elastic_path_following(A2, b2, c, tol=1e-9, time_limit=left)
+        ray = float(c @ r2.x)
+        if mass2 <= 1e-9 and ray < -1e-7:
+            return 3, f"an improving ray d ≥ 0 with Âd = 0, 1ᵀd = 1 and ĉᵀd = {ray:.3e} exists"
+        if sf.dropped.get("unbounded_column"):
+            return 3, "a variable with negative cost appears in no constraint"
+    return None, ""
+
+
+def linprog(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds=(0, None), *, method="newton",
+            reg=None, tol=1e-8, maxiter=None, time_limit=None, c0=0.0, step_rule="adaptive",
+            step_size=None, scale=True, n_jobs=None):
+    r"""Solve a linear program through the dynamics of a diagonal linear network.
+
+    Same problem and call as :func:`scipy.optimize.linprog`::
+
+        min  cᵀx + c0   s.t.  A_ub x ≤ b_ub,  A_eq x = b_eq,  bounds[j][0] ≤ x_j ≤ bounds[j][1]
+
+    The problem is reduced to the standard form ``min ĉᵀy s.t. Ây = b̂, y ≥ 0`` (shifts, splits of
+    free variables, slacks, box rows, Ruiz scaling) and solved there by the DLN dynamics of
+    Wang, Ghosal & Mazumder (2023): y = u⊙u, gradient descent on ``f(u) = ½‖Â(u⊙u) − b̂‖²`` from
+    ``u₀ = exp(−ĉ/(2λ))``. The flow converges to the *entropic LP*
+    ``min ĉᵀy + λ Σ (y log y − y) s.t. Ây = b̂``, which tends to an LP optimum as λ → 0.
+
+    Parameters
+    ----------
+    c : array_like, shape (n,)
+        Cost vector (any sign).
+    A_ub, b_ub : array_like or scipy.sparse matrix, shape (p, n) and (p,), optional
+        Inequality constraints ``A_ub x ≤ b_ub``.
+    A_eq, b_eq : array_like or scipy.sparse matrix, shape (q, n) and (q,), optional
+        Equality constraints.
+    bounds : pair or sequence of n pairs, default (0, None)
+        Bounds per variable as in scipy (``None`` = no bound).
+    method : {"newton", "dln", "eg"}, default "newton"
+        ``"dln"``: the paper's gradient descent on the factors u (C++ kernel, log-domain state).
+        ``"eg"``: exponentiated gradient ``y ← y⊙exp(−4η Âᵀr)`` (mirror descent, no O(η) bias).
+        ``"newton"``: exact solve of the entropic LP through its dual,
+        ``min_ν λ Σ exp((Âᵀν − ĉ)/λ) − b̂ᵀν``, by Newton's method (where the DLN lands); with
+        continuation in λ this is the method that reaches tight LP tolerances.
+    reg : float > 0 or None, default None
+        λ, the entropic regularisation, in the scaled standard form (``res.certificate`` holds
+        that form; with ``scale=False`` and a standard-form input it is the user's own problem).
+        ``None``: continuation, λ is driven down until the LP tolerance is met.
+    tol : float, default 1e-8
+        With ``reg=None``: relative primal infeasibility, dual infeasibility and duality gap of
+        the standard form. With ``reg`` given: ``‖Ây − b̂‖₂ ≤ tol·(1 + ‖b̂‖₂)``.
+    maxiter : int, optional
+        Iteration budget (GD/EG iterations, or Newton steps). Default 10⁶ for "dln"/"eg",
+        2000 for "newton".
+    time_limit : float, optional
+        Seconds (default: none for "newton", 600 for "dln"/"eg").
+    c0 : float, default 0.0
+        Objective constant, added to ``res.fun`` (the ``c0`` of :func:`dlnfast.read_mps`).
+    step_rule : {"adaptive", "paper"}, default "adaptive"
+        DLN/EG step. ``"paper"``: ``η = min{1/(4‖Âᵀr‖∞), 1/(5‖Â‖₂²‖u‖∞²)}``, which keeps every
+        factor ≥ ½ and f decreasing. ``"adaptive"``: ``η = min{1/(4‖Âᵀr‖∞), s}`` with s grown
+        ×1.25 after each step and halved after any step that increases f, which is undone. The
+        first term still keeps every factor ≥ ½ and the rollback keeps f monotone, so both
+        properties the paper's analysis needs hold, while s tracks the local curvature
+        (about ``‖Â diag(u)‖₂²``, often far below ``‖Â‖₂²‖u‖∞²``); about 10× fewer iterations.
+    step_size : float > 0, optional
+        A fixed step η for "dln"/"eg" (overrides ``step_rule``); a step that would flip a
+        factor's sign (2η|Âᵀr|_j ≥ 1) stops the run with status 4. Smaller steps shrink the
+        certificate ω = O(η) (DESIGN §3.1).
+    scale : bool, default True
+        Ruiz-equilibrate the standard form.
+    n_jobs : int or None
+        Threads for the C++ kernels (None: OpenMP's limit). Results do not depend on it.
+
+    Returns
+    -------
+    res : scipy.optimize.OptimizeResult
+        ``x``, ``fun`` (includes c0), ``status`` (0 optimal, 1 iteration/time limit,
+        2 infeasible, 3 unbounded, 4 numerical difficulties), ``message``, ``success``, ``nit``,
+        ``slack`` (b_ub − A_ub x), ``con`` (b_eq − A_eq x), ``reg`` (the final λ),
+        ``lp_residuals`` (primal, dual, gap of the standard form), ``polished`` (the final
+        point is the projection onto the detected optimal face), ``certificate``: for "dln"/"eg",
+        the standard form (``A``, ``b``, ``c``), its point ``y``, ``reg`` = λ, ``omega`` = ω and
+        ``dual`` = ν with ``λ log y = Âᵀν − ĉ − λω`` exactly: y solves the entropic LP with cost
+        ``ĉ + λω`` (ω = 0 for EG) and right-hand side ``Ây`` (DESIGN §3.1).
+
+    Notes
+    -----
+    Infeasibility and unboundedness are decided, when the main solve does not reach the
+    tolerance, by two auxiliary LPs solved the same way: phase 1 ``min 1ᵀt s.t. Ây + Et = b̂``
+    and the ray LP ``min ĉᵀd s.t. Âd = 0, 1ᵀd = 1, d ≥ 0``. "dln" and "eg" with ``reg=None``
+    restart each λ stage from ``log y₀ = (Âᵀν − ĉ)/λ`` (ν from the previous stage), a valid DLN
+    initialisation with the same implicit bias, and polish like "newton".
+
+    References
+    ----------
+    Y. Wang, R. Ghosal, R. Mazumder, "Linear programming using diagonal linear networks",
+    arXiv:2310.02535 (2023).
+
+    Examples
+    --------
+    >>> import dlnfast
+    >>> res = dlnfast.linprog([-1, -2], A_ub=[[1, 1]], b_ub=[1])
+    >>> round(res.fun, 6)
+    -2.0
+    """
+    t_start = time.perf_counter()
+    if method not in _METHODS:
+        raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
+    if step_rule not in _STEP_RULES:
+        raise ValueError(f"step_rule must be one of {tuple(_STEP_RULES)}, got {step_rule!r}")
+    if step_size is not None and not (np.isscalar(step_size) and np.isfinite(step_size)
+                                      and step_size > 0):
+        raise ValueError(f"step_size must be a positive float or None, got {step_size!r}")
+    if reg is not None:
+        if not np.isscalar(reg) or not np.isfinite(reg) or reg <= 0:
+            raise ValueError(f"reg must be a positive finite float or None, got {reg!r}")
+        reg = float(reg)
+    if not (np.isscalar(tol) and np.isfinite(tol) and tol > 0):
+        raise ValueError(f"tol must be a positive float, got {tol!r}")
+    if maxiter is not None and (not isinstance(maxiter, (int, np.integer)) or maxiter < 1):
+        raise ValueError(f"maxiter must be a positive int, got {maxiter!r}")
+    if time_limit is not None and not (np.isscalar(time_limit) and time_limit > 0):
+        raise ValueError(f"time_limit must be a positive number of seconds, got {time_limit!r}")
+    if not np.isscalar(c0) or not np.isfinite(c0):
+        raise ValueError(f"c0 must be a finite float, got {c0!r}")
+    n_threads = resolve_n_threads(n_jobs)
+    c, A_ub, b_ub, A_eq, b_eq, lo, hi = validate(c, A_ub, b_ub, A_eq, b_eq, bounds)
+    sf = to_standard_form(c, A_ub, b_ub, A_eq, b_eq, lo, hi, c0=c0, scale=scale)
+    if time_limit is None:
+        time_limit = np.inf if method == "newton" else 600.0
+    deadline = t_start + time_limit
+
+    def finish(y, status, message, nit, extra):
+        x = sf.to_original(y) if y is not None else np.full(c.size, np.nan)
+        fun = float(c @ x) + float(c0) if y is not None else np.nan
+        out = OptimizeResult(
+            x=x, fun=fun, status=status, success=status == 0,
+            message=message or _MESSAGES[status], nit=int(nit), method=method,
+            slack=b_ub - A_ub @ x if y is not None else np.full(b_ub.size, np.nan),
+            con=b_eq - A_eq @ x if y is not None else np.full(b_eq.size, np.nan),
+        )
+        out.update(extra)
+        return out
+
+    if sf.status:
+        return finish(None, sf.status, sf.message, 0, {})
+    A, b, cs = sf.A, sf.b, sf.c
+    m, n = A.shape
+    if n == 0:  # every variable fixed or dropped
+        pf = float(np.abs(b).max(initial=0.0))
+        if pf > 1e-9:
+            return finish(None, 2, "The problem is infeasible (all variables fixed).", 0, {})
+        return finish(np.zeros(0), 0, "", 0, {"reg": reg})
+    if m == 0:  # no constraints left: y = 0 is optimal unless a cost is negative
+        if np.any(cs < 0) or sf.dropped.get("unbounded_column"):
+            return finish(None, 3, "The problem is unbounded: a variable with negative cost is free to grow.", 0, {})
+        return finish(np.zeros(n), 0, "", 0, {"reg": reg})
+
+    if method == "newton":
+        max_newton = 2000 if maxiter is None else int(maxiter)
+        left = deadline - time.perf_counter()
+        if reg is not None:
+            r = path_following(A, b, cs, reg_final=reg, max_newton=max_newton, time_limit=left)
+            status = 0 if r.status == 0 else (1 if r.status == 1 else 4)
+            return finish(r.x, status, "" if status == 0 else r.message, r.nit,
+                          {"reg": r.reg, "lp_residuals": (r.pfeas, r.dfeas, r.gap),
+                           "polished": False,
+                           "certificate": {"A": A, "b": b, "c": cs, "y": r.x, "dual": r.nu,
+                                           "reg": r.reg, "omega": np.zeros(n)}})
+        r, mass, big_m = elastic_path_following(A, b, cs, tol=tol, max_newton=max_newton,
+                                                time_limit=left)
+        y, nu, nit, status, msg = r.x, r.nu, r.nit, r.status, r.message
+        extra = {"reg": r.reg, "lp_residuals": (r.pfeas, r.dfeas, r.gap), "polished": r.polished,
+                 "elastic": {"big_m": big_m, "violation": mass}}
+    else:
+        y, nu, nit, status, msg, extra = _solve_dynamics(sf, method, reg, tol, maxiter, deadline,
+                                                         step_rule, step_size, n_threads)
+        if reg is not None:
+            return finish(y, status, msg, nit, extra)
+
+    if status == 1:  # a limit was hit: report it, do not start auxiliary solves
+        return finish(y, 1, f"{_MESSAGES[1]} {msg}; residuals (primal, dual, gap) = "
+                      f"{extra.get('lp_residuals')} above tol = {tol:g}.", nit, extra)
+    if status == 0:
+        if sf.dropped.get("unbounded_column"):
+            return finish(None, 3, "The problem is unbounded: a variable with negative cost appears in no constraint.", nit, extra)
+        return finish(y, 0, "", nit, extra)
+    # the auxiliary LPs get what is left of time_limit (at least 5 s), or 300 s without one
+    diag_deadline = deadline if np.isfinite(deadline) else time.perf_counter() + 300.0
+    diag, why = _diagnose(sf, max(diag_deadline, time.perf_counter() + 5.0))
+    if diag == 2:
+        return finish(None, 2, f"The problem is infeasible: {why}.", nit, extra)
+    if diag == 3:
+        return finish(None, 3, f"The problem is unbounded: {why}.", nit, extra)
+    return finish(y, status, f"{_MESSAGES[status]} {msg}; residuals (primal, dual, gap) = "
+                  f"{extra.get('lp_residuals')} above tol = {tol:g}.", nit, extra)
+
+
+def _solve_dynamics(sf, method, reg, tol, maxiter, deadline, step_rule, step_size, n_threads):
+    """DLN GD / EG at a fixed λ, or with continuation in λ (warm-started) and polish."""
+    A, b, c = sf.A, sf.b, sf.c
+    op = LpOperator(A)
+    norm_a_sq = spectral_norm_sq(A)
+    update = _core.LpUpdate.dln_gd if method == "dln" else _core.LpUpdate.exponentiated_gradient
+    rule = _STEP_RULES[step_rule] if step_size is None else _core.LpStepRule.fixed
+    max_iter = 1_000_000 if maxiter is None else int(maxiter)
+    b = np.ascontiguousarray(b)
+    bnorm2 = 1.0 + float(np.linalg.norm(b))
+
+    def certificate(x, nu, omega, lam):
+        return {"A": A, "b": b, "c": c, "y": x, "dual": nu, "reg": lam, "omega": omega}
+
+    if reg is not None:
+        x, nu, omega, r = run_dynamics(op, b, c, reg, update=update, step_rule=rule,
+                                       tol=tol * bnorm2, max_iter=max_iter,
+                                       time_limit=max(0.0, deadline - time.perf_counter()),
+                                       n_threads=n_threads, norm_a_sq=norm_a_sq,
+                                       step_size=step_size)
+        status, msg = _kernel_status(r)
+        return x, nu, r.n_iter, status, msg, {
+            "reg": reg, "lp_residuals": lp_measures(A, b, c, x, nu), "polished": False,
+            "certificate": certificate(x, nu, omega, reg), "step_rejections": r.n_rejected}
+
+    lam, zeta = 1.0, 4.0
+    nu = np.zeros(A.shape[0])
+    nit = 0
+    best = None
+    while True:
+        left_t = deadline - time.perf_counter()
+        if left_t <= 0 or nit >= max_iter:
+            break
+        x, nu_new, omega, r = run_dynamics(op, b, c, lam, update=update, step_rule=rule,
+                                           tol=1e-3 * tol * bnorm2, max_iter=max_iter - nit,
+                                           time_limit=left_t, n_threads=n_threads,
+                                           norm_a_sq=norm_a_sq, nu0=nu, step_size=step_size)
+        nit += r.n_iter
+        if r.status == _core.LpStatus.diverged:
+            return x, nu_new, nit, 4, "the dynamics diverged (non-finite values)", {
+                "reg": lam, "lp_residuals": lp_measures(A, b, c, x, nu_new), "polished": False}
+        nu = nu_new
+        meas = lp_measures(A, b, c, x, nu)
+        cand = (max(meas), x, nu, False, meas)
+        if max(meas) > tol and max(meas[1:]) <= 1e-3:
+            pol = polish(A, b, c, x, nu)
+            if pol is not None:
+                pm = lp_measures(A, b, c, *pol)
+                if max(pm) < cand[0]:
+                    cand = (max(pm), pol[0], pol[1], True, pm)
+        if best is None or cand[0] < best[0]:
+            best = cand
+        extra = {"reg": lam, "lp_residuals": best[4], "polished": best[3],
+                 "certificate": certificate(x, nu, omega, lam)}
+        if best[0] <= tol:
+            return best[1], best[2], nit, 0, "", extra
+        if r.status != _core.LpStatus.converged:
+            break
+        lam /= zeta
+    if best is None:
+        return np.zeros(A.shape[1]), nu, nit, 1, "no iteration was run", {"reg": lam}
+    return best[1], best[2], nit, 1, f"stopped at reg = {lam:.3g}", extra
+
+
+def _kernel_status(r):
+    S = _core.LpStatus
+    if r.status == S.converged:
+        return 0, ""
+    if r.status in (S.max_iter, S.time_limit):
+        return 1, f"{r.status.name} after {r.n_iter} iterations, ‖Ay − b‖₂ = {r.residual_norm:.3e}"
+    return 4, f"diverged after {r.n_iter} iterations (last step {r.last_step:.3e})"

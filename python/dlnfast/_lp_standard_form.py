@@ -1,0 +1,216 @@
+"""Reduction of a general LP (scipy.optimize.linprog's form) to the standard form of DESIGN §5.
+
+General form::
+
+    min  cᵀx + c0   s.t.  A_ub x ≤ b_ub,  A_eq x = b_eq,  l ≤ x ≤ u
+
+Standard form (what the DLN dynamics and the entropic Newton solver see)::
+
+    min  ĉᵀy   s.t.  Â y = b̂,  y ≥ 0
+
+with x = shift + T·D_c·y (T has one ±1 per column), Â = D_r·A_std·D_c, b̂ = D_r·b_std / β,
+ĉ = D_c·c_std / γ (Ruiz equilibration D_r, D_c and the scalars β, γ make the entries of Â,
+b̂ and ĉ of order one, so that one λ schedule fits every instance).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+
+@dataclass
+class StandardForm:
+    """A standard-form LP and the map back to the user's variables."""
+
+    A: sp.csr_matrix          # Â (scaled)
+    b: np.ndarray             # b̂ (scaled)
+    c: np.ndarray             # ĉ (scaled)
+    n_orig: int
+    T: sp.csr_matrix          # x = shift + T @ (col_scale * y * b_scale)
+    shift: np.ndarray
+    col_scale: np.ndarray     # D_c
+    row_scale: np.ndarray     # D_r
+    b_scale: float            # β
+    c_scale: float            # γ
+    obj_const: float          # cᵀshift + c0
+    status: int = 0           # 2 / 3 when the reduction alone proves infeasible / unbounded
+    message: str = ""
+    dropped: dict = field(default_factory=dict)
+
+    def to_original(self, y):
+        """x = shift + T (D_c y β)."""
+        return self.shift + self.T @ (self.col_scale * y * self.b_scale)
+
+    def objective(self, y):
+        """Objective of the original problem at the point mapped from y."""
+        return float(self.c @ y) * self.c_scale * self.b_scale + self.obj_const
+
+
+def _as_matrix(A, n, name):
+    if A is None:
+        return sp.csr_matrix((0, n))
+    if sp.issparse(A):
+        M = sp.csr_matrix(A, dtype=np.float64)
+    else:
+        M = np.asarray(A, dtype=np.float64)
+        if M.ndim == 1 and M.size == n:
+            M = M.reshape(1, n)
+        if M.ndim != 2:
+            raise ValueError(f"{name} must be a 2-D array or sparse matrix, got ndim={M.ndim}")
+        M = sp.csr_matrix(M)
+    if M.shape[1] != n:
+        raise ValueError(f"{name} must have len(c) = {n} columns, got shape {M.shape}")
+    if not np.all(np.isfinite(M.data)):
+        raise ValueError(f"{name} must contain only finite values (found NaN or inf)")
+    return M
+
+
+def _as_vector(v, m, name):
+    if v is None:
+        if m:
+            raise ValueError(f"{name} is required when its matrix has {m} rows")
+        return np.zeros(0)
+    v = np.atleast_1d(np.asarray(v, dtype=np.float64)).ravel()
+    if v.size != m:
+        raise ValueError(f"{name} must have {m} entries (the rows of its matrix), got {v.size}")
+    if not np.all(np.isfinite(v)):
+        raise ValueError(f"{name} must contain only finite values (found NaN or inf)")
+    return v
+
+
+def parse_bounds(bounds, n):
+    """scipy's bounds (a pair for all, or n pairs; None = unbounded) -> (lower, upper) arrays."""
+    if bounds is None:
+        return np.zeros(n), np.full(n, np.inf)
+    try:
+        arr = np.array(bounds, dtype=object)
+    except Exception as exc:  # pragma: no cover - numpy accepts nearly anything
+        raise ValueError(f"bounds could not be read: {exc}") from None
+    if arr.ndim == 1 and arr.size == 2:
+        arr = np.tile(arr.reshape(1, 2), (n, 1))
+    if arr.ndim != 2 or arr.shape != (n, 2):
+        raise ValueError(f"bounds must be a (min, max) pair or {n} such pairs, got shape {arr.shape}")
+    lo = np.array([-np.inf if v is None else float(v) for v in arr[:, 0]])
+    hi = np.array([np.inf if v is None else float(v) for v in arr[:, 1]])
+    if np.any(np.isnan(lo)) or np.any(np.isnan(hi)):
+        raise ValueError("bounds must not contain NaN")
+    if np.any(lo == np.inf) or np.any(hi == -np.inf):
+        raise ValueError("bounds: a lower bound of +inf or an upper bound of -inf is not allowed")
+    return lo, hi
+
+
+def validate(c, A_ub, b_ub, A_eq, b_eq, bounds):
+    c = np.atleast_1d(np.asarray(c, dtype=np.float64))
+    if c.ndim != 1:
+        raise ValueError(f"c must be 1-D, got shape {c.shape}")
+    if c.size == 0:
+        raise ValueError("c is empty: the problem has no variables")
+    if not np.all(np.isfinite(c)):
+        raise ValueError("c must contain only finite values (found NaN or inf)")
+    n = c.size
+    A_ub = _as_matrix(A_ub, n, "A_ub")
+    A_eq = _as_matrix(A_eq, n, "A_eq")
+    b_ub = _as_vector(b_ub, A_ub.shape[0], "b_ub")
+    b_eq = _as_vector(b_eq, A_eq.shape[0], "b_eq")
+    lo, hi = parse_bounds(bounds, n)
+    return c, A_ub, b_ub, A_eq, b_eq, lo, hi
+
+
+def _ruiz(A, n_iter=20):
+    """Ruiz equilibration: D_r, D_c with every row and column of D_r A D_c of ∞-norm ≈ 1."""
+    m, n = A.shape
+    dr, dc = np.ones(m), np.ones(n)
+    M = A.tocsr().copy()
+    for _ in range(n_iter):
+        rmax = np.sqrt(abs(M).max(axis=1).toarray().ravel())
+        cmax = np.sqrt(abs(M).max(axis=0).toarray().ravel())
+        rmax[rmax == 0] = 1.0
+        cmax[cmax == 0] = 1.0
+        dr /= rmax
+        dc /= cmax
+        M = sp.diags(1.0 / rmax) @ M @ sp.diags(1.0 / cmax)
+        if max(abs(rmax - 1).max(initial=0), abs(cmax - 1).max(initial=0)) < 1e-3:
+            break
+    return M.tocsr(), dr, dc
+
+
+def to_standard_form(c, A_ub, b_ub, A_eq, b_eq, lo, hi, c0=0.0, scale=True):
+    """Build the standard form; detects the infeasibility/unboundedness visible without solving."""
+    n = c.size
+    status, message = 0, ""
+    if np.any(lo > hi):
+        j = int(np.flatnonzero(lo > hi)[0])
+        status, message = 2, f"The problem is infeasible: bounds of x[{j}] have lower > upper."
+    cols, signs, shift = [], [], np.zeros(n)
+    box_rows = []  # (new column index of y, width u − l)
+    fixed = np.isfinite(lo) & np.isfinite(hi) & (lo == hi)
+    for j in range(n):
+        l, u = lo[j], hi[j]
+        if fixed[j]:
+            shift[j] = l
+        elif np.isfinite(l):
+            shift[j] = l
+            cols.append(j), signs.append(1.0)
+            if np.isfinite(u):
+                box_rows.append((len(cols) - 1, u - l))
+        elif np.isfinite(u):
+            shift[j] = u
+            cols.append(j), signs.append(-1.0)
+        else:
+            cols.append(j), signs.append(1.0)
+            cols.append(j), signs.append(-1.0)
+    N = len(cols)
+    T = sp.csr_matrix((signs, (cols, np.arange(N))), shape=(n, N))
+    AeqT = (A_eq @ T).tocsr()
+    AubT = (A_ub @ T).tocsr()
+    beq = b_eq - A_eq @ shift
+    bub = b_ub - A_ub @ shift
+    p = AubT.shape[0]
+    nb = len(box_rows)
+    n_slack = p + nb
+    # [AeqT   0   0 ]   [y]     [beq]
+    # [AubT   I   0 ] · [s]  =  [bub]
+    # [E_box  0   I ]   [w]     [u−l]
+    Ebox = sp.csr_matrix((np.ones(nb), (np.arange(nb), [k for k, _ in box_rows])), shape=(nb, N))
+    A = sp.bmat([[AeqT, sp.csr_matrix((AeqT.shape[0], n_slack))],
+                 [AubT, sp.eye(p, n_slack, format="csr")],
+                 [Ebox, sp.csr_matrix((sp.eye(nb, n_slack, k=p)))]], format="csr")
+    A.sum_duplicates()
+    A.eliminate_zeros()
+    b = np.concatenate([beq, bub, np.array([w for _, w in box_rows])])
+    c_std = np.concatenate([T.T @ c, np.zeros(n_slack)])
+    T_full = sp.hstack([T, sp.csr_matrix((n, n_slack))], format="csr")
+    obj_const = float(c @ shift) + float(c0)
+
+    # Empty rows: 0 = b_i must hold; drop them.
+    row_nnz = np.diff(A.indptr)
+    empty = row_nnz == 0
+    bnorm = 1.0 + np.abs(b).max(initial=0.0)
+    if status == 0 and np.any(np.abs(b[empty]) > 1e-9 * bnorm):
+        status, message = 2, "The problem is infeasible: a constraint with no variables has a nonzero right-hand side."
+    keep_rows = ~empty
+    # Empty columns: y_j ≥ 0 appears in no constraint; y_j = 0 if c_j ≥ 0, unbounded if c_j < 0.
+    col_nnz = np.diff(A.tocsc().indptr)
+    empty_cols = col_nnz == 0
+    unbounded_col = empty_cols & (c_std < 0)
+    keep_cols = ~empty_cols
+    A = A[keep_rows][:, keep_cols].tocsr()
+    b = b[keep_rows]
+    c_std_k = c_std[keep_cols]
+    T_k = T_full[:, keep_cols]
+
+    if scale and A.shape[0] and A.nnz:
+        A, dr, dc = _ruiz(A)
+        b = dr * b
+        c_std_k = dc * c_std_k
+    else:
+        dr, dc = np.ones(A.shape[0]), np.ones(A.shape[1])
+    beta = max(1.0, float(np.abs(b).max(initial=0.0))) if scale else 1.0
+    gamma = max(1.0, float(np.abs(c_std_k).max(initial=0.0))) if scale else 1.0
+    sf = StandardForm(A=A, b=b / beta, c=c_std_k / gamma, n_orig=n, T=T_k, shift=shift,
+                      col_scale=dc, row_scale=dr, b_scale=beta, c_scale=gamma,
+                      obj_const=obj_const, status=status, message=message)
+    sf.dropped = {"unbounded_column": bool(np.any(unbounded_col))}
+    return sf

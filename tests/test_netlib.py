@@ -1,0 +1,83 @@
+"""Every instance in ../shared/netlib read, reduced and solved, against ANSWERS.csv."""
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.optimize import linprog as scipy_linprog
+
+import dlnfast
+
+# <repo>/../shared/netlib: CI runs in a fresh clone with a copy of shared/ beside it
+NETLIB = Path(__file__).resolve().parents[1].parent / "shared" / "netlib"
+pytestmark = pytest.mark.skipif(not (NETLIB / "ANSWERS.csv").is_file(),
+                                reason=f"netlib instances not found at {NETLIB}")
+
+STATUS = {"Optimal": 0, "Infeasible": 2, "Unbounded": 3}
+
+
+def answers():
+    if not (NETLIB / "ANSWERS.csv").is_file():
+        return []
+    with open(NETLIB / "ANSWERS.csv") as fh:
+        return list(csv.DictReader(fh))
+
+
+# Measured on the 2-core CI-class machine: these take ≤ ~3 s each with method="newton".
+FAST = {"adlittle", "blend", "boeing2", "bore3d", "forest6", "kb2", "lotfi", "recipe", "sc105",
+        "sc205", "sc50a", "sc50b", "scagr7", "scsd1", "share2b", "stocfor1"}
+# Known failure, measured: the entropic path stalls at λ ≈ 1e-11 with a 2.8e-4 relative
+# objective gap (status 4, reported as such); see benchmarks/README.md.
+KNOWN_FAILURES = {"forplan": "stalls at a 2.8e-4 relative gap (status 4)"}
+
+
+def cases():
+    out = []
+    for row in answers():
+        marks = [] if row["name"] in FAST else [pytest.mark.slow]
+        if row["name"] in KNOWN_FAILURES:
+            marks.append(pytest.mark.xfail(reason=KNOWN_FAILURES[row["name"]], strict=True))
+        out.append(pytest.param(row, id=row["name"], marks=marks))
+    return out
+
+
+def read(name):
+    prob = dlnfast.read_mps(NETLIB / f"{name}.mps")
+    assert set(prob) == {"c", "A_ub", "b_ub", "A_eq", "b_eq", "bounds", "c0"}
+    return prob
+
+
+@pytest.mark.parametrize("row", [pytest.param(r, id=r["name"]) for r in answers()])
+def test_read_mps_gives_the_published_answer_with_highs(row):
+    # the reader is checked by solving its output with scipy's HiGHS
+    prob = read(row["name"])
+    c0 = prob.pop("c0")
+    res = scipy_linprog(method="highs", **prob)
+    assert res.status == STATUS[row["status"]]
+    if row["status"] == "Optimal":
+        ref = float(row["objective"])
+        assert abs(res.fun + c0 - ref) <= 1e-6 * max(1.0, abs(ref))
+
+
+@pytest.mark.parametrize("row", cases())
+def test_netlib_instance_solved(row):
+    prob = read(row["name"])
+    res = dlnfast.linprog(**prob)
+    expected = STATUS[row["status"]]
+    assert res.status == expected, res.message
+    if expected == 0:
+        ref = float(row["objective"])
+        assert abs(res.fun - ref) <= 1e-6 * max(1.0, abs(ref))
+        x = res.x
+        A_ub, A_eq = prob["A_ub"], prob["A_eq"]
+        scale = 1.0 + np.abs(x).max()
+        assert (A_ub @ x - prob["b_ub"]).max(initial=0.0) <= 1e-6 * scale
+        assert np.abs(A_eq @ x - prob["b_eq"]).max(initial=0.0) <= 1e-6 * scale
+    else:
+        assert not res.success
+        assert ("infeasible" if expected == 2 else "unbounded") in res.message
+
+
+def test_read_mps_rejects_a_missing_file(tmp_path):
+    with pytest.raises(ValueError, match="path: no such file"):
+        dlnfast.read_mps(tmp_path / "nope.mps")
