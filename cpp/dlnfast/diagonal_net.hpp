@@ -61,6 +61,13 @@ class DiagonalNet {
   }
 
   Index size() const { return d_; }
+  /// Every factor non-zero (no one-signed coordinate). Invariant along a run: a factor only
+  /// becomes 0 through a factor of exactly 0, which stops the run as diverged.
+  bool all_live() const {
+    for (double m : m_)
+      if (m == 0.0) return false;
+    return true;
+  }
   int depth() const { return depth_; }
 
   /// β from the current factors (serial).
@@ -102,33 +109,39 @@ class DiagonalNet {
     const double* sp = pow_.data();
     const double* sn = pow_.data() + d_;
     if (depth_ == 2) {
-      double min_factor = local.min_factor, wmax = 0.0;
-      bool renorm = false, nonfinite = false;
+      // Branch-free so that each block vectorises; blocks (not coordinates) are shared out, and
+      // each coordinate's update does not depend on the split, so the bits do not either.
+      constexpr double inf = std::numeric_limits<double>::infinity();
+      constexpr double big = std::numeric_limits<double>::max();
+      const Index nb = (d_ + kUpdateBlock - 1) / kUpdateBlock;
 #pragma omp for schedule(static)
-      for (Index j = 0; j < d_; ++j) {
-        const double a = 2.0 * eta * g[j];
-        const double fp = 1.0 - a, fn = 1.0 + a;  // w₊ ← w₊(1 − 2ηg), w₋ ← w₋(1 + 2ηg)
-        const double p = mp[j] * fp, q = mn[j] * fn;
-        mp[j] = p;
-        mn[j] = q;
-        const double wp2 = p * p * sp[j], wn2 = q * q * sn[j];
-        const double b = wp2 - wn2;  // β = w₊² − w₋²
-        beta[j] = b;
-        if (p != 0.0) {
-          min_factor = std::min(min_factor, fp);
-          renorm = renorm || !(p >= kLow && p <= kHigh);
+      for (Index blk = 0; blk < nb; ++blk) {
+        const Index j0 = blk * kUpdateBlock, j1 = std::min(d_, j0 + kUpdateBlock);
+        double min_factor = local.min_factor, wmax = local.weight_max;
+        int flags = 0;  // 1: renormalise, 2: non-finite
+#pragma omp simd reduction(min : min_factor) reduction(max : wmax) reduction(| : flags)
+        for (Index j = j0; j < j1; ++j) {
+          const double a = 2.0 * eta * g[j];
+          const double fp = 1.0 - a, fn = 1.0 + a;  // w₊ ← w₊(1 − 2ηg), w₋ ← w₋(1 + 2ηg)
+          const double p = mp[j] * fp, q = mn[j] * fn;
+          mp[j] = p;
+          mn[j] = q;
+          const double wp2 = p * p * sp[j], wn2 = q * q * sn[j];
+          const double b = wp2 - wn2;  // β = w₊² − w₋²
+          beta[j] = b;
+          // only live branches (m ≠ 0) count for the sign-flip bound and renormalisation
+          min_factor = std::min(min_factor, std::min(p != 0.0 ? fp : inf, q != 0.0 ? fn : inf));
+          const bool out_p = (p != 0.0) & ((p < kLow) | (p > kHigh));
+          const bool out_q = (q != 0.0) & ((q < kLow) | (q > kHigh));
+          flags |= (out_p | out_q) ? 1 : 0;
+          flags |= (std::abs(b) <= big) ? 0 : 2;
+          wmax = std::max(wmax, wp2 + wn2);
         }
-        if (q != 0.0) {
-          min_factor = std::min(min_factor, fn);
-          renorm = renorm || !(q >= kLow && q <= kHigh);
-        }
-        wmax = std::max(wmax, wp2 + wn2);
-        nonfinite = nonfinite || !(std::abs(b) <= std::numeric_limits<double>::max());
+        local.min_factor = min_factor;
+        local.weight_max = wmax;
+        local.renormalise = local.renormalise || (flags & 1);
+        local.nonfinite = local.nonfinite || (flags & 2);
       }
-      local.min_factor = min_factor;
-      local.weight_max = wmax;
-      local.renormalise = renorm;
-      local.nonfinite = nonfinite;
     } else {
 #pragma omp for schedule(static)
       for (Index j = 0; j < d_; ++j) {
@@ -211,7 +224,8 @@ class DiagonalNet {
   /// w^D from a mantissa m in factor k's frame (m·2^{e_k})^D.
   double power_of(Index k, double m) const { return ipow(m, depth_) * pow_[k]; }
   double rate_power_of(Index k, double m) const { return ipow(m, depth_ - 2) * pow_rate_[k]; }
-  static constexpr double kLow = 0x1p-100, kHigh = 0x1p100;  ///< renormalisation window for m
+  static constexpr double kLow = 0x1p-100, kHigh = 0x1p100;
+  static constexpr Index kUpdateBlock = 1024;  ///< renormalisation window for m
 
   /// Natural logs of the current factors' magnitudes (−inf for a zero branch).
   void log_weights(double* log_pos, double* log_neg) const {

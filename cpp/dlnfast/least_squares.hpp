@@ -154,7 +154,11 @@ class LeastSquares {
   void accumulate_chunks(const double* beta, const double* target, double shift) {
 #pragma omp for schedule(static)
     for (Index k = 0; k < n_chunks_; ++k) {
-      const Index r0 = k * n_ / n_chunks_, r1 = (k + 1) * n_ / n_chunks_;
+      // Chunks hold whole groups of 4 rows (the kernel's unit), so only the last chunk can end
+      // in a slower 1-3 row tail.
+      const Index groups = (n_ + 3) / 4;
+      const Index r0 = std::min(n_, 4 * (k * groups / n_chunks_));
+      const Index r1 = std::min(n_, 4 * ((k + 1) * groups / n_chunks_));
       double* G = partial_g_.data() + k * d_;
       std::fill(G, G + d_, 0.0);
       double sum_c = 0.0;
