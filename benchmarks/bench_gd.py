@@ -35,12 +35,29 @@ ALPHA = 1e-3
 
 
 def _iters_for(n, d):
-    # about 0.3 s of numpy work per measurement
-    return int(max(5, min(20_000, 3e8 / (2 * n * d))))
+    # about 0.15 s of numpy work per measurement
+    return int(max(5, min(10_000, 1.5e8 / (2 * n * d))))
+
+
+def quiesce():
+    """Let the previous library's worker threads go idle (OpenBLAS, torch and libgomp threads
+    spin for a while after a parallel call and would steal the second core from the next one)."""
+    time.sleep(0.2)
+
+
+def warm(fn, *args):
+    """Run once untimed (thread pools woken, buffers touched), then return the timed run.
+
+    On this VM an idle second vCPU takes milliseconds to come back, which made the first
+    multi-threaded call after a pause up to 2x slower than the steady state users see.
+    """
+    quiesce()
+    fn(*args)
+    return fn(*args)
 
 
 def time_dlnfast(X, y, k, nt):
-    problem = _engine.make_problem(X, y, None, fit_intercept=False)
+    problem = _engine.make_problem(X, y, None, fit_intercept=False, n_threads=nt)
     net = _engine.init_network("pm", ALPHA, None, 2, X.shape[1])
     t = time.perf_counter()
     run = _engine.run_gd(problem, net, step_size=STEP, max_iter=k, tol=0.0, n_threads=nt, loss_every=0)
@@ -94,10 +111,11 @@ def time_torch(X, y, k, nt, autograd):
         return elapsed, (wp * wp - wn * wn).numpy()
 
 
-def time_stream(X, nt, reps=5):
+def time_stream(X, nt):
+    # enough passes per call that the call and fork/join overhead does not count
+    reps = max(1, int(2e7 // X.size))
     t = time.perf_counter()
-    for _ in range(reps):
-        _core.stream_sum(X, nt)
+    _core.stream_sum(X, nt, reps)
     return (time.perf_counter() - t) / reps
 
 
@@ -135,16 +153,16 @@ def main():
             for nt in threads:
                 res = {name: [] for name in ("dln", "np", "torch", "autograd", "stream")}
                 for _ in range(args.repeats):
-                    t_d, b_d = time_dlnfast(X, y, k, nt)
+                    t_d, b_d = warm(time_dlnfast, X, y, k, nt)
                     res["dln"].append(k / t_d)
-                    t_n, b_n = time_numpy(X, y, k, nt)
+                    t_n, b_n = warm(time_numpy, X, y, k, nt)
                     res["np"].append(k / t_n)
                     # the baselines run the same iterations: check they agree
                     assert np.abs(b_n - b_d).max() <= 1e-3 * max(np.abs(b_d).max(), 1e-12) + (1e-4 if dt == "float32" else 1e-10)
                     if torch is not None:
-                        res["torch"].append(k / time_torch(X, y, k, nt, autograd=False)[0])
-                        res["autograd"].append(k / time_torch(X, y, k, nt, autograd=True)[0])
-                    res["stream"].append(1.0 / time_stream(X, nt))
+                        res["torch"].append(k / warm(time_torch, X, y, k, nt, False)[0])
+                        res["autograd"].append(k / warm(time_torch, X, y, k, nt, True)[0])
+                    res["stream"].append(1.0 / warm(time_stream, X, nt))
                 med = {key: statistics.median(v) if v else float("nan") for key, v in res.items()}
                 frac = med["dln"] / med["stream"]
                 print(f"| {n}x{d} | {dt} | {nt} | {med['dln']:.0f} | {med['np']:.0f} | {med['torch']:.0f} "

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "bindings/bind.hpp"
 #include "bindings/monitor.hpp"
@@ -73,6 +74,32 @@ GDResult gd(py::array_t<T, py::array::c_style> X, DArray y, std::optional<DArray
   return res;
 }
 
+// Xᵀv with the engine's own fused kernel and threads: the same deterministic chunked sum, and
+// no BLAS call whose spinning worker threads would then compete with the solve that follows.
+template <class T>
+DArray xt_dot(py::array_t<T, py::array::c_style> X, DArray v, int n_threads) {
+  if (X.ndim() != 2) throw std::invalid_argument("X must be 2-dimensional");
+  const py::ssize_t n = X.shape(0), d = X.shape(1);
+  check_len(v, n, "v");
+  DArray out(d);
+  std::vector<double> minus_v(n), zeros(d, 0.0);
+  for (py::ssize_t i = 0; i < n; ++i) minus_v[i] = -v.data()[i];
+  LeastSquares<T> ls(X.data(), n, d, minus_v.data(), nullptr, nullptr);
+  double* o = out.mutable_data();
+  {
+    py::gil_scoped_release release;
+    const int nt = work_threads(n_threads, static_cast<long long>(n) * d);
+    // at β = 0 the residual is r = v, so the gradient (with weights 1/n) is Xᵀv/n
+#pragma omp parallel num_threads(nt)
+    {
+      ls.accumulate(zeros.data());
+      ls.gradient(o);
+    }
+    for (py::ssize_t j = 0; j < d; ++j) o[j] *= double(n);
+  }
+  return out;
+}
+
 }  // namespace
 
 void bind_gd(py::module_& m) {
@@ -110,6 +137,9 @@ void bind_gd(py::module_& m) {
   const char* doc =
       "Full-batch GD on beta = w+^D - w-^D (see dlnfast/gd.hpp). X is used in place; "
       "log_w_pos/log_w_neg (in: initial, out: final log-factors) and beta (out) are written.";
+  m.def("xt_dot", &xt_dot<double>, py::arg("X").noconvert(), py::arg("v").noconvert(), py::arg("n_threads"),
+        "X^T v in float64 with the engine's kernel (X used in place).");
+  m.def("xt_dot", &xt_dot<float>, py::arg("X").noconvert(), py::arg("v").noconvert(), py::arg("n_threads"));
   m.def("gd", &gd<double>, doc, py::arg("X").noconvert(), py::arg("y").noconvert(),
         py::arg("weights").noconvert(), py::arg("x_mean").noconvert(), py::arg("log_w_pos").noconvert(),
         py::arg("log_w_neg").noconvert(), py::arg("beta").noconvert(), py::arg("depth"),

@@ -10,18 +10,10 @@ import numpy as np
 
 from dlnfast import _core
 
-_BLOCK_ROWS = 4096
-
-
-def xt_dot(X, v):
-    """Xᵀv in float64 without copying X (row blocks are upcast when X is float32)."""
-    if X.dtype == np.float64:
-        return X.T @ v
-    out = np.zeros(X.shape[1])
-    for start in range(0, X.shape[0], _BLOCK_ROWS):
-        block = X[start:start + _BLOCK_ROWS]
-        out += block.T.astype(np.float64) @ v[start:start + _BLOCK_ROWS]
-    return out
+def xt_dot(X, v, n_threads=1):
+    """Xᵀv in float64 without copying X, by the engine's own kernel (not BLAS: a BLAS call
+    leaves worker threads spinning on the cores the solve that follows needs)."""
+    return _core.xt_dot(X, np.ascontiguousarray(v, dtype=np.float64), int(n_threads))
 
 
 @dataclass
@@ -149,7 +141,7 @@ class Problem:
     grad_scale: float      # ‖∇L(0)‖∞, or 1 when that is 0
 
 
-def make_problem(X, y, sample_weight, fit_intercept):
+def make_problem(X, y, sample_weight, fit_intercept, n_threads=1):
     n = X.shape[0]
     y = np.asarray(y, dtype=np.float64)
     weights = None
@@ -158,13 +150,13 @@ def make_problem(X, y, sample_weight, fit_intercept):
         weights = weights / weights.sum()
     w_eff = np.full(n, 1.0 / n) if weights is None else weights
     if fit_intercept:
-        x_mean = xt_dot(X, w_eff)
+        x_mean = xt_dot(X, w_eff, n_threads)
         y_mean = float(w_eff @ y)
     else:
         x_mean, y_mean = None, 0.0
     yc = y - y_mean
     # ∇L(0) = −X_cᵀWỹ = −(XᵀWỹ − x̄·ΣWỹ); ΣWỹ = 0 after centring.
-    g0 = xt_dot(X, w_eff * yc)
+    g0 = xt_dot(X, w_eff * yc, n_threads)
     if x_mean is not None:
         g0 -= x_mean * float(w_eff @ yc)
     gs = float(np.max(np.abs(g0))) if g0.size else 0.0

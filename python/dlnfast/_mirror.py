@@ -162,7 +162,7 @@ def gradient_flow(X, y, times, *, init_scale=1e-3, parametrization="pm", depth=2
         if not np.all(np.isfinite(a)) or np.any(a <= 0):
             raise ValueError("init_scale must be positive and finite (use log_init_scale below the float range)")
     spec = make_spec(parametrization, init_scale, init_shape, depth, d, log_init_scale=log_init_scale)
-    problem = _engine.make_problem(X, y, None, fit_intercept)
+    problem = _engine.make_problem(X, y, None, fit_intercept, effective_n_threads(n_jobs))
     theta = spec.theta0.copy()
     run = run_flow(problem, spec, theta, tol=tol, grad_tol=0.0, max_steps=max_steps,
                    n_threads=effective_n_threads(n_jobs), times=times, loss_every=0, keep_theta=True)

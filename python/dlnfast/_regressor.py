@@ -287,7 +287,7 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
             raise ValueError("snapshot_iters does not apply to solver='flow' (it has no iterations); "
                              "use dlnfast.gradient_flow(X, y, times, ...) for the trajectory.")
 
-        problem = _engine.make_problem(X, y, sample_weight, self.fit_intercept)
+        problem = _engine.make_problem(X, y, sample_weight, self.fit_intercept, effective_n_threads(self.n_jobs))
         if self.solver not in ("gd", "sgd"):
             return self._fit_mirror(X, problem, init_scale, init_shape, step_size, snapshot_iters)
         if self.warm_start and hasattr(self, "_network") and self._network.log_w_pos.shape[0] == n_features \
