@@ -7,26 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "bindings/arrays.hpp"
 #include "bindings/bind.hpp"
 #include "bindings/monitor.hpp"
 #include "dlnfast/gd.hpp"
 
 namespace dlnfast::bindings {
 namespace {
-
-using DArray = py::array_t<double, py::array::c_style>;
-using LArray = py::array_t<long, py::array::c_style>;
-
-const double* optional_ptr(const std::optional<DArray>& a, py::ssize_t n, const char* name) {
-  if (!a) return nullptr;
-  if (a->ndim() != 1 || a->shape(0) != n)
-    throw std::invalid_argument(std::string(name) + " has the wrong length");
-  return a->data();
-}
-
-void check_len(const DArray& a, py::ssize_t n, const char* name) {
-  if (a.ndim() != 1 || a.shape(0) != n) throw std::invalid_argument(std::string(name) + " has the wrong length");
-}
 
 template <class T>
 GDResult gd(py::array_t<T, py::array::c_style> X, DArray y, std::optional<DArray> weights,
@@ -40,22 +27,9 @@ GDResult gd(py::array_t<T, py::array::c_style> X, DArray y, std::optional<DArray
   check_len(log_w_pos, d, "log_w_pos");
   check_len(log_w_neg, d, "log_w_neg");
   check_len(beta, d, "beta");
-  GDHistory hist;
   if (signs_out && (signs_out->ndim() != 1 || signs_out->shape(0) != 2 * d))
     throw std::invalid_argument("signs_out must have length 2 * n_features");
-  hist.loss_every = loss_every;
-  if (loss_out) {
-    hist.loss = loss_out->mutable_data();
-    hist.loss_capacity = loss_out->shape(0);
-  }
-  if (snapshot_iters) {
-    if (!snapshots_out || snapshots_out->ndim() != 2 || snapshots_out->shape(0) != snapshot_iters->shape(0) ||
-        snapshots_out->shape(1) != d)
-      throw std::invalid_argument("snapshots_out must have shape (len(snapshot_iters), n_features)");
-    hist.snapshot_iters = snapshot_iters->data();
-    hist.n_snapshot_iters = snapshot_iters->shape(0);
-    hist.snapshots = snapshots_out->mutable_data();
-  }
+  GDHistory hist = make_history(loss_every, loss_out, snapshot_iters, snapshots_out, d);
   LeastSquares<T> loss(X.data(), n, d, y.data(), optional_ptr(weights, n, "weights"),
                        optional_ptr(x_mean, d, "x_mean"));
   DiagonalNet net(d, depth, log_w_pos.data(), log_w_neg.data());

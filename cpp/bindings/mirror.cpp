@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "bindings/arrays.hpp"
 #include "bindings/bind.hpp"
 #include "bindings/monitor.hpp"
 #include "dlnfast/flow.hpp"
@@ -15,19 +16,6 @@
 
 namespace dlnfast::bindings {
 namespace {
-
-using DArray = py::array_t<double, py::array::c_style>;
-using LArray = py::array_t<long, py::array::c_style>;
-
-void check_len(const DArray& a, py::ssize_t n, const char* name) {
-  if (a.ndim() != 1 || a.shape(0) != n) throw std::invalid_argument(std::string(name) + " has the wrong length");
-}
-
-const double* optional_ptr(const std::optional<DArray>& a, py::ssize_t n, const char* name) {
-  if (!a) return nullptr;
-  check_len(*a, n, name);
-  return a->data();
-}
 
 /// The mirror geometry of one network, as one argument.
 struct MirrorSpecArgs {
@@ -52,20 +40,7 @@ GDResult md(py::array_t<T, py::array::c_style> X, DArray y, std::optional<DArray
   const py::ssize_t n = X.shape(0), d = X.shape(1);
   check_len(y, n, "y");
   check_len(beta, d, "beta");
-  GDHistory hist;
-  hist.loss_every = loss_every;
-  if (loss_out) {
-    hist.loss = loss_out->mutable_data();
-    hist.loss_capacity = loss_out->shape(0);
-  }
-  if (snapshot_iters) {
-    if (!snapshots_out || snapshots_out->ndim() != 2 || snapshots_out->shape(0) != snapshot_iters->shape(0) ||
-        snapshots_out->shape(1) != d)
-      throw std::invalid_argument("snapshots_out must have shape (len(snapshot_iters), n_features)");
-    hist.snapshot_iters = snapshot_iters->data();
-    hist.n_snapshot_iters = snapshot_iters->shape(0);
-    hist.snapshots = snapshots_out->mutable_data();
-  }
+  GDHistory hist = make_history(loss_every, loss_out, snapshot_iters, snapshots_out, d);
   LeastSquares<T> loss(X.data(), n, d, y.data(), optional_ptr(weights, n, "weights"),
                        optional_ptr(x_mean, d, "x_mean"));
   MirrorNet net = make_net(spec, log_scale, theta, d);
