@@ -163,6 +163,24 @@ def make_problem(X, y, sample_weight, fit_intercept, n_threads=1):
     return Problem(X, yc, weights, x_mean, y_mean, gs if gs > 0 else 1.0)
 
 
+def history_buffers(n_records, snapshot_iters, d):
+    """Output arrays the engine fills: loss records (capacity ``n_records``, None for none)
+    and β snapshots at ``snapshot_iters``. Returns (loss_out, snapshot_iters, snaps_out)."""
+    loss_out = np.empty(n_records) if n_records else None
+    snaps_out = None
+    if snapshot_iters is not None:
+        snapshot_iters = np.ascontiguousarray(snapshot_iters, dtype=np.int64)
+        snaps_out = np.empty((snapshot_iters.shape[0], d))
+    return loss_out, snapshot_iters, snaps_out
+
+
+def history_results(res, loss_out, snaps_out):
+    """The filled parts of history_buffers' arrays: (loss_curve, snapshots or None)."""
+    loss_curve = loss_out[:res.n_loss] if loss_out is not None else np.empty(0)
+    snaps = snaps_out[:res.n_snapshots] if snaps_out is not None else None
+    return loss_curve, snaps
+
+
 @dataclass
 class GDRun:
     coef: np.ndarray
@@ -187,11 +205,8 @@ def run_gd(problem, network, *, step_size, max_iter, tol, n_threads, loss_every=
     opts.grad_scale = problem.grad_scale
     opts.n_threads = int(n_threads)
     beta = np.empty(d)
-    loss_out = np.empty(max_iter // loss_every + 2) if loss_every else None
-    snaps_out = None
-    if snapshot_iters is not None:
-        snapshot_iters = np.ascontiguousarray(snapshot_iters, dtype=np.int64)
-        snaps_out = np.empty((snapshot_iters.shape[0], d))
+    loss_out, snapshot_iters, snaps_out = history_buffers(
+        max_iter // loss_every + 2 if loss_every else 0, snapshot_iters, d)
     signs = np.empty(2 * d) if momentum else None
     res = _core.gd(problem.X, problem.y_centred, problem.weights, problem.x_mean,
                    network.log_w_pos, network.log_w_neg, beta, network.depth, opts,
@@ -199,8 +214,7 @@ def run_gd(problem, network, *, step_size, max_iter, tol, n_threads, loss_every=
     if signs is not None:
         network.record_signs(signs)
     # For uv, β = (s² − d²)/4 = w₊² − w₋² in the engine's coordinates: no mapping needed.
-    loss_curve = loss_out[:res.n_loss] if loss_out is not None else np.empty(0)
-    snaps = snaps_out[:res.n_snapshots] if snaps_out is not None else None
+    loss_curve, snaps = history_results(res, loss_out, snaps_out)
     return GDRun(beta, res, loss_curve, snaps)
 
 
@@ -236,11 +250,8 @@ def run_sgd(problem, network, *, step_size, max_iter, tol, n_threads, batch_size
     if min_work_per_thread is not None:
         opts.min_work_per_thread = int(min_work_per_thread)
     beta = np.empty(d)
-    loss_out = np.empty(max_iter // (eval_every * loss_every) + 2) if loss_every else None
-    snaps_out = None
-    if snapshot_iters is not None:
-        snapshot_iters = np.ascontiguousarray(snapshot_iters, dtype=np.int64)
-        snaps_out = np.empty((snapshot_iters.shape[0], d))
+    loss_out, snapshot_iters, snaps_out = history_buffers(
+        max_iter // (eval_every * loss_every) + 2 if loss_every else 0, snapshot_iters, d)
     signs = np.empty(2 * d) if momentum else None
     res = _core.sgd(problem.X, problem.y_centred, problem.weights, problem.x_mean,
                     network.log_w_pos, network.log_w_neg, beta, network.depth, opts,
@@ -248,6 +259,5 @@ def run_sgd(problem, network, *, step_size, max_iter, tol, n_threads, batch_size
                     progress, signs)
     if signs is not None:
         network.record_signs(signs)
-    loss_curve = loss_out[:res.n_loss] if loss_out is not None else np.empty(0)
-    snaps = snaps_out[:res.n_snapshots] if snaps_out is not None else None
+    loss_curve, snaps = history_results(res, loss_out, snaps_out)
     return GDRun(beta, res, loss_curve, snaps)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dlnfast import _core
+from dlnfast import _core, _engine
 from dlnfast._limit import MirrorSpec, mirror_spec
 
 _KIND = {"hyperbolic": 0, "depth": 1, "entropic": 2}
@@ -54,16 +54,12 @@ def run_md(problem, spec, theta, *, step_size, max_iter, tol, n_threads, loss_ev
     opts.grad_scale = problem.grad_scale
     opts.n_threads = int(n_threads)
     beta = np.empty(d)
-    loss_out = np.empty(max_iter // loss_every + 2) if loss_every else None
-    snaps_out = None
-    if snapshot_iters is not None:
-        snapshot_iters = np.ascontiguousarray(snapshot_iters, dtype=np.int64)
-        snaps_out = np.empty((snapshot_iters.shape[0], d))
+    loss_out, snapshot_iters, snaps_out = _engine.history_buffers(
+        max_iter // loss_every + 2 if loss_every else 0, snapshot_iters, d)
     res = _core.md(problem.X, problem.y_centred, problem.weights, problem.x_mean, core_spec(spec),
                    np.ascontiguousarray(spec.log_scale, dtype=np.float64), theta, beta, opts,
                    int(loss_every), loss_out, snapshot_iters, snaps_out, progress)
-    loss_curve = loss_out[:res.n_loss] if loss_out is not None else np.empty(0)
-    snaps = snaps_out[:res.n_snapshots] if snaps_out is not None else None
+    loss_curve, snaps = _engine.history_results(res, loss_out, snaps_out)
     return MirrorRun(beta, theta, res, loss_curve, snaps)
 
 
@@ -141,7 +137,6 @@ def gradient_flow(X, y, times, *, init_scale=1e-3, parametrization="pm", depth=2
 
     from sklearn.exceptions import ConvergenceWarning
 
-    from dlnfast import _engine
     from dlnfast._threads import effective_n_threads
     from dlnfast._validation import check_init_shape
 
