@@ -60,6 +60,19 @@ struct GDHistory {
   long n_snapshot_iters = 0;
   double* snapshots = nullptr;    ///< n_snapshot_iters × d, row-major
   long n_snapshots = 0;           ///< out: rows written
+
+  /// Record L(β_k) if iteration k is due (and there is room), counting increases.
+  void record_loss(long k, double L) {
+    if (loss_every <= 0 || k % loss_every != 0 || n_loss >= loss_capacity) return;
+    if (n_loss > 0 && L > loss[n_loss - 1]) ++n_loss_increases;
+    loss[n_loss++] = L;
+  }
+  /// The row to fill with β_k when iteration k is the next snapshot, else nullptr (the row
+  /// then counts as written).
+  double* snapshot_row(long k, long d) {
+    if (n_snapshots >= n_snapshot_iters || snapshot_iters[n_snapshots] != k) return nullptr;
+    return snapshots + (n_snapshots++) * d;
+  }
 };
 
 struct GDResult {
@@ -120,7 +133,6 @@ GDResult run_gd(LeastSquares<T>& loss, Net& net, const GDOptions& opt, double* b
   Status status = Status::Running;
   long it = 0;
   double eta = 0.0, cur_loss = 0.0, gmax = 0.0, rate_max = 0.0;
-  double last_recorded = std::numeric_limits<double>::infinity();
   double prev_rate = 0.0;
   bool plain_criterion = false;
   if constexpr (std::is_same_v<Net, DiagonalNet>) plain_criterion = net.depth() == 2 && net.all_live();
@@ -128,15 +140,8 @@ GDResult run_gd(LeastSquares<T>& loss, Net& net, const GDOptions& opt, double* b
 
   // Master only: history, then the stopping rules in order (non-finite, tol, max_iter, Ctrl-C).
   auto bookkeeping = [&](long k, double L, const double* b) -> Status {
-    if (hist.loss_every > 0 && k % hist.loss_every == 0 && hist.n_loss < hist.loss_capacity) {
-      hist.loss[hist.n_loss++] = L;
-      if (L > last_recorded) ++hist.n_loss_increases;
-      last_recorded = L;
-    }
-    if (hist.n_snapshots < hist.n_snapshot_iters && hist.snapshot_iters[hist.n_snapshots] == k) {
-      snapshot_beta(b, hist.snapshots + hist.n_snapshots * d);
-      ++hist.n_snapshots;
-    }
+    hist.record_loss(k, L);
+    if (double* row = hist.snapshot_row(k, d)) snapshot_beta(b, row);
     if (!std::isfinite(L) || !std::isfinite(res.criterion)) return Status::Diverged;
     if (res.criterion <= opt.tol) return Status::Converged;
     if (k >= opt.max_iter) return Status::MaxIter;

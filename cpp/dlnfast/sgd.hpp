@@ -109,7 +109,6 @@ GDResult run_sgd_single(LeastSquares<T>& loss, const T* X, const double* y_centr
   Status status = Status::Running;
   long t = 0;
   double cur_loss = 0.0, prev_rate = 0.0;
-  double last_recorded = std::numeric_limits<double>::infinity();
   // Prologue: the first sample's residual ingredients at β_0 (a zero step rewrites the same
   // factors and β bit for bit: m·(1 − 0) = m).
   // While every factor lies in [2^−450, 2^450] (so that w² is a normal double) the factors are
@@ -157,16 +156,11 @@ GDResult run_sgd_single(LeastSquares<T>& loss, const T* X, const double* y_centr
       }
       cur_loss = loss.loss();
       res.criterion = gmax / opt.grad_scale;
-      if (hist.loss_every > 0 && t % hist.loss_every == 0 && hist.n_loss < hist.loss_capacity) {
-        hist.loss[hist.n_loss++] = cur_loss;
-        if (cur_loss > last_recorded) ++hist.n_loss_increases;
-        last_recorded = cur_loss;
-      }
+      hist.record_loss(t, cur_loss);
     }
-    if (hist.n_snapshots < hist.n_snapshot_iters && hist.snapshot_iters[hist.n_snapshots] == t) {
+    if (double* row = hist.snapshot_row(t, d)) {
       materialise();
-      std::copy(beta, beta + d, hist.snapshots + hist.n_snapshots * d);
-      ++hist.n_snapshots;
+      std::copy(beta, beta + d, row);
     }
     if (status == Status::Running) {
       if (eval && (!std::isfinite(cur_loss) || !std::isfinite(res.criterion))) status = Status::Diverged;
@@ -261,7 +255,6 @@ GDResult run_sgd(LeastSquares<T>& loss, const T* X, const double* y_centred, con
   Status status = Status::Running;
   long steps_done = 0;
   double eta = 0.0, cur_loss = 0.0, gmax = 0.0, rate_max = 0.0, prev_rate = 0.0;
-  double last_recorded = std::numeric_limits<double>::infinity();
   StepStats stats;
 
 #pragma omp parallel num_threads(nt)
@@ -296,17 +289,11 @@ GDResult run_sgd(LeastSquares<T>& loss, const T* X, const double* y_centred, con
           cur_loss = loss.loss();
           res.criterion = gmax / opt.grad_scale;
           gmax = 0.0;
-          if (hist.loss_every > 0 && t % hist.loss_every == 0 && hist.n_loss < hist.loss_capacity) {
-            hist.loss[hist.n_loss++] = cur_loss;
-            if (cur_loss > last_recorded) ++hist.n_loss_increases;
-            last_recorded = cur_loss;
-          }
+          hist.record_loss(t, cur_loss);
         }
-        if (hist.n_snapshots < hist.n_snapshot_iters && hist.snapshot_iters[hist.n_snapshots] == t) {
-          double* out = hist.snapshots + hist.n_snapshots * d;
+        if (double* out = hist.snapshot_row(t, d)) {
           if (mom) mom->iterate_beta(net, beta, out);
           else std::copy(beta, beta + d, out);
-          ++hist.n_snapshots;
         }
         if (status == Status::Running) {
           if (eval && (!std::isfinite(cur_loss) || !std::isfinite(res.criterion))) status = Status::Diverged;
