@@ -92,7 +92,7 @@ def dlnfast_sgd(problem, d, n_steps, eta, alpha, n_threads, *, kernel, min_work=
     net = _engine.init_network("pm", np.full(d, alpha), None, 2, d)
     run = _engine.run_sgd(problem, net, step_size=eta, max_iter=n_steps, tol=0.0, n_threads=n_threads,
                           shuffle=False, seed=0, eval_every=n_steps if kernel else None, loss_every=0,
-                          min_work_per_thread=min_work)
+                          min_parallel_work=min_work)
     return run.coef
 
 
@@ -144,7 +144,7 @@ def bench_sgd(d, repeats, threads):
         def batch8(nt):
             net = _engine.init_network("pm", np.full(d, alpha), None, 2, d)
             _engine.run_sgd(problem, net, step_size=eta, max_iter=n8, tol=0.0, n_threads=nt, batch_size=8,
-                            shuffle=False, seed=0, eval_every=n8, loss_every=0, min_work_per_thread=1)
+                            shuffle=False, seed=0, eval_every=n8, loss_every=0, min_parallel_work=1)
         cases[("dlnfast batch 8 (not 1)", 1)] = (lambda: batch8(1), n8)
         cases[("dlnfast batch 8 (not 1)", threads)] = (lambda: batch8(threads), n8)
     rates = median_rates(cases, repeats)

@@ -15,3 +15,12 @@ def sparse_problem(rng, n=30, d=80, k=3, noise=0.0, dtype=np.float64):
     beta[idx] = rng.choice([-1.0, 1.0], k) * rng.uniform(0.5, 2.0, k)
     y = X @ beta + noise * rng.standard_normal(n)
     return X.astype(dtype), y.astype(dtype), beta
+
+
+@pytest.fixture
+def real_team(monkeypatch):
+    """Every pass is shared between threads, however small: thread-invariance tests then
+    exercise a real team (the engine otherwise runs passes below its threshold on one thread)."""
+    from dlnfast import _threads
+
+    monkeypatch.setattr(_threads, "MIN_PARALLEL_WORK_OVERRIDE", 1)

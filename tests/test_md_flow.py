@@ -145,7 +145,7 @@ def test_positive_md_is_exponentiated_gradient_and_reaches_nonnegative_min_l1(rn
 
 
 @pytest.mark.parametrize("solver", ["md", "flow"])
-def test_thread_count_does_not_change_md_or_flow(rng, solver):
+def test_thread_count_does_not_change_md_or_flow(rng, solver, real_team):
     X, y = _sparse(rng, 70, 100)  # 70 rows: several row chunks, so threads split real work
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # a fixed budget is enough here

@@ -36,14 +36,14 @@ def _engine_sgd(X, y, n_threads, **kw):
     problem = _engine.make_problem(X, y, None, True)
     net = _engine.init_network("pm", np.full(X.shape[1], 0.05), None, 2, X.shape[1])
     run = _engine.run_sgd(problem, net, step_size=0.01, max_iter=600, tol=0.0, n_threads=n_threads,
-                          seed=123, min_work_per_thread=1, **kw)
+                          seed=123, min_parallel_work=1, **kw)
     return run.coef, run.loss_curve
 
 
 @pytest.mark.parametrize("kw", [dict(batch_size=1), dict(batch_size=8, shuffle=True),
                                 dict(batch_size=5, momentum=0.7, nesterov=True, label_noise=0.1)])
 def test_sgd_bit_identical_across_thread_counts(rng, kw):
-    # min_work_per_thread=1 forces a real team of 2 even on this small problem, so the row
+    # min_parallel_work=1 forces a real team of 2 even on this small problem, so the row
     # partition of the residuals and the coordinate partition of the update both change. (A
     # team of 2 on B = 1 is slow on a loaded 2-core machine, ~1 ms per step: few steps.)
     X, y, _ = sparse_problem(rng, n=60, d=37)

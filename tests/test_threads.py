@@ -20,7 +20,7 @@ def _problem(rng, n=400, d=600):
 
 @pytest.mark.parametrize("parametrization", ["pm", "uv"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_bit_identical_across_thread_counts(rng, parametrization, dtype):
+def test_bit_identical_across_thread_counts(rng, parametrization, dtype, real_team):
     X, y = _problem(rng)
     X = X.astype(dtype)
     w = rng.uniform(0.5, 2.0, X.shape[0])

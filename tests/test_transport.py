@@ -99,7 +99,7 @@ def test_exact_ot_matches_emd(problem):
     assert res.cost == pytest.approx(float((M * P).sum()), rel=1e-6)
 
 
-def test_thread_count_does_not_change_the_plan(problem):
+def test_thread_count_does_not_change_the_plan(problem, real_team):
     a, b, M = problem
     big = np.tile(M, (3, 40))  # 90 × 1000 > 2^16 entries (threads used), two column blocks
     bb = np.tile(b, 40) / 40

@@ -1,20 +1,26 @@
-// Array types and argument checks shared by the solver bindings (gd, sgd, md/flow).
+// What every binding shares: array aliases, argument checks, options built by keyword, the
+// double/float overload helper and the result object (status, counts, histories as arrays).
 #pragma once
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
-#include "dlnfast/gd.hpp"
+#include "dlnfast/core/control.hpp"
+#include "dlnfast/core/history.hpp"
 
 namespace dlnfast::bindings {
 namespace py = pybind11;
 
 using DArray = py::array_t<double, py::array::c_style>;
-using LArray = py::array_t<long, py::array::c_style>;
+using IArray = py::array_t<std::int64_t, py::array::c_style>;
+template <class T>
+using Matrix = py::array_t<T, py::array::c_style>;
 
 inline void check_len(const DArray& a, py::ssize_t n, const char* name) {
   if (a.ndim() != 1 || a.shape(0) != n) throw std::invalid_argument(std::string(name) + " has the wrong length");
@@ -26,26 +32,65 @@ inline const double* optional_ptr(const std::optional<DArray>& a, py::ssize_t n,
   return a->data();
 }
 
-/// The run's history buffers (loss every `loss_every` iterations, β at `snapshot_iters`),
-/// owned by the caller's numpy arrays and checked against n_features `d`.
-inline GDHistory make_history(long loss_every, std::optional<DArray>& loss_out,
-                              const std::optional<LArray>& snapshot_iters,
-                              std::optional<DArray>& snapshots_out, py::ssize_t d) {
-  GDHistory hist;
-  hist.loss_every = loss_every;
-  if (loss_out) {
-    hist.loss = loss_out->mutable_data();
-    hist.loss_capacity = loss_out->shape(0);
-  }
-  if (snapshot_iters) {
-    if (!snapshots_out || snapshots_out->ndim() != 2 || snapshots_out->shape(0) != snapshot_iters->shape(0) ||
-        snapshots_out->shape(1) != d)
-      throw std::invalid_argument("snapshots_out must have shape (len(snapshot_iters), n_features)");
-    hist.snapshot_iters = snapshot_iters->data();
-    hist.n_snapshot_iters = snapshot_iters->shape(0);
-    hist.snapshots = snapshots_out->mutable_data();
-  }
-  return hist;
+template <class T>
+void check_matrix(const Matrix<T>& X) {
+  if (X.ndim() != 2) throw std::invalid_argument("X must be 2-dimensional");
+}
+
+/// Gives an options class a keyword constructor: Opt(max_iter=10, tol=0.0) sets exactly those
+/// fields (registered with def_readwrite beforehand) and rejects unknown names.
+template <class Opt>
+void def_keyword_init(py::class_<Opt>& cls) {
+  cls.def(py::init([](py::kwargs kwargs) {
+            Opt opt;
+            py::object obj = py::cast(opt);
+            for (auto item : kwargs) {
+              const std::string key = py::str(item.first);
+              if (!py::hasattr(obj, key.c_str()))
+                throw py::type_error(std::string(py::str(py::type::of(obj).attr("__name__"))) +
+                                     "() got an unexpected keyword argument '" + key + "'");
+              obj.attr(key.c_str()) = item.second;
+            }
+            return obj.cast<Opt>();
+          }),
+          "Options by keyword; every field not given keeps its default.");
+}
+
+/// Registers the float64 and float32 instantiations of one solver under one name.
+template <class F64, class F32, class... Extra>
+void def_dtypes(py::module_& m, const char* name, F64 f64, F32 f32, const Extra&... extra) {
+  m.def(name, f64, extra...);
+  m.def(name, f32, extra...);
+}
+
+/// What a solve returns to Python: the driver's RunResult and the run's arrays.
+struct Output {
+  RunResult run;
+  Index n_loss_increases = 0;
+  DArray coef, loss_curve, loss_times, snapshots, signs, theta_path;
+};
+
+inline DArray to_array(const std::vector<double>& v) {
+  DArray a(static_cast<py::ssize_t>(v.size()));
+  std::copy(v.begin(), v.end(), a.mutable_data());
+  return a;
+}
+
+/// Copies the history out (it is sized by what was recorded, never by max_iter).
+inline void take_history(Output& out, const History& hist, bool with_times = false) {
+  out.loss_curve = to_array(hist.losses());
+  if (with_times) out.loss_times = to_array(hist.loss_times());
+  out.n_loss_increases = hist.n_loss_increases();
+  const Index d = hist.dim(), s = hist.n_snapshots();
+  out.snapshots = DArray({static_cast<py::ssize_t>(s), static_cast<py::ssize_t>(d)});
+  std::copy(hist.snapshots().begin(), hist.snapshots().end(), out.snapshots.mutable_data());
+}
+
+inline History make_history(Index loss_every, const std::optional<IArray>& snapshot_iters, Index d) {
+  if (loss_every < 0) throw std::invalid_argument("loss_every must be >= 0");
+  if (!snapshot_iters) return History(loss_every, nullptr, 0, d);
+  if (snapshot_iters->ndim() != 1) throw std::invalid_argument("snapshot_iters must be 1-dimensional");
+  return History(loss_every, snapshot_iters->data(), snapshot_iters->shape(0), d);
 }
 
 }  // namespace dlnfast::bindings

@@ -5,8 +5,7 @@
 namespace dlnfast::bindings {
 namespace py = pybind11;
 void bind_info(py::module_& m);
-void bind_gd(py::module_& m);
-void bind_sgd(py::module_& m);
+void bind_results(py::module_& m);
+void bind_solvers(py::module_& m);
 void bind_lp(py::module_& m);
-void bind_mirror(py::module_& m);
 }  // namespace dlnfast::bindings

@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "bindings/bind.hpp"
-#include "dlnfast/row_kernels.hpp"
-#include "dlnfast/threads.hpp"
+#include "dlnfast/loss/row_kernels.hpp"
+#include "dlnfast/core/team.hpp"
 
 #define DLNFAST_STRINGIFY_(x) #x
 #define DLNFAST_STRINGIFY(x) DLNFAST_STRINGIFY_(x)
@@ -27,7 +27,11 @@ double stream_sum(py::array_t<T, py::array::c_style> X, int n_threads, int repea
     std::vector<double> part(nt, 0.0);
 #pragma omp parallel num_threads(nt)
     {
-      const int t = dlnfast::thread_id();
+      #ifdef _OPENMP
+      const int t = omp_get_thread_num();
+#else
+      const int t = 0;
+#endif
       const std::ptrdiff_t a = len * t / nt, b = len * (t + 1) / nt;
       for (int r = 0; r < repeats; ++r) {
         part[t] += detail::stream_sum(p + a, b - a);

@@ -4,12 +4,13 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
-#include <chrono>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
 
+#include "bindings/arrays.hpp"
 #include "bindings/bind.hpp"
+#include "bindings/monitor.hpp"
 #include "dlnfast/lp/dense_operator.hpp"
 #include "dlnfast/lp/dln_gd.hpp"
 #include "dlnfast/lp/eg.hpp"
@@ -23,23 +24,15 @@ namespace dlnfast::bindings {
 namespace {
 
 using lp::LpOptions;
-using lp::LpResult;
-using Arr = py::array_t<double, py::array::c_style>;
-using IArr = py::array_t<std::int64_t, py::array::c_style>;
+using Arr = DArray;
+using IArr = IArray;
 
 void require(bool ok, const std::string& what) {
   if (!ok) throw std::invalid_argument(what);
 }
 
-// Polled by the driver (at most every 0.1 s) with the GIL released: take the GIL, let Python
-// run its signal handlers; a pending KeyboardInterrupt is left set and raised on return.
-bool check_signals() {
-  py::gil_scoped_acquire gil;
-  return PyErr_CheckSignals() != 0;
-}
-
 template <class Op>
-LpResult run(const Op& op, Arr& log_u, Arr& omega, Arr& eta_r_sum, const LpOptions& opt) {
+Output run(const Op& op, Arr& log_u, Arr& omega, Arr& eta_r_sum, const LpOptions& opt) {
   require(log_u.ndim() >= 1 && log_u.size() == op.n_vars(), "log_u must have n_vars entries");
   require(omega.size() == op.n_vars(), "omega must have n_vars entries");
   require(eta_r_sum.ndim() == 1 && eta_r_sum.size() == op.n_rows(),
@@ -47,19 +40,20 @@ LpResult run(const Op& op, Arr& log_u, Arr& omega, Arr& eta_r_sum, const LpOptio
   double* lu = log_u.mutable_data();
   double* om = omega.mutable_data();
   double* er = eta_r_sum.mutable_data();
-  LpResult res;
+  Monitor monitor = make_monitor(py::none());
+  Output out;
   {
     py::gil_scoped_release release;
     if (opt.update == lp::LpUpdate::dln_gd)
-      res = lp::run_lp_dynamics<lp::DlnGdUpdate>(op, lu, om, er, opt, check_signals);
+      out.run = lp::run_lp_dynamics<lp::DlnGdUpdate>(op, lu, om, er, opt, monitor);
     else
-      res = lp::run_lp_dynamics<lp::EgUpdate>(op, lu, om, er, opt, check_signals);
+      out.run = lp::run_lp_dynamics<lp::EgUpdate>(op, lu, om, er, opt, monitor);
   }
-  if (res.status == lp::LpStatus::interrupted) throw py::error_already_set();
-  return res;
+  raise_if_python_error();
+  return out;
 }
 
-LpResult lp_dense(const Arr& a, const Arr& b, Arr& log_u, Arr& omega, Arr& eta_r_sum,
+Output lp_dense(const Arr& a, const Arr& b, Arr& log_u, Arr& omega, Arr& eta_r_sum,
                   const LpOptions& opt) {
   require(a.ndim() == 2, "A must be 2-D");
   require(b.ndim() == 1 && b.shape(0) == a.shape(0), "b must have A.shape[0] entries");
@@ -82,7 +76,7 @@ lp::CsrView csr(const IArr& indptr, const IArr& indices, const Arr& data, std::i
   return lp::CsrView{p, ix, data.data(), rows, cols};
 }
 
-LpResult lp_sparse(const IArr& indptr, const IArr& indices, const Arr& data, const IArr& t_indptr,
+Output lp_sparse(const IArr& indptr, const IArr& indices, const Arr& data, const IArr& t_indptr,
                    const IArr& t_indices, const Arr& t_data, const Arr& b, Arr& log_u, Arr& omega,
                    Arr& eta_r_sum, const LpOptions& opt) {
   const std::int64_t m = b.size(), n = log_u.size();
@@ -91,7 +85,7 @@ LpResult lp_sparse(const IArr& indptr, const IArr& indices, const Arr& data, con
   return run(op, log_u, omega, eta_r_sum, opt);
 }
 
-LpResult lp_transport(const Arr& a, const Arr& b, Arr& log_u, Arr& omega, Arr& eta_r_sum,
+Output lp_transport(const Arr& a, const Arr& b, Arr& log_u, Arr& omega, Arr& eta_r_sum,
                       const LpOptions& opt) {
   require(a.ndim() == 1 && b.ndim() == 1, "a and b must be 1-D");
   require(log_u.ndim() == 2 && log_u.shape(0) == a.shape(0) && log_u.shape(1) == b.shape(0),
@@ -110,14 +104,8 @@ void bind_lp(py::module_& m) {
       .value("paper", lp::LpStepRule::paper)
       .value("adaptive", lp::LpStepRule::adaptive)
       .value("fixed", lp::LpStepRule::fixed);
-  py::enum_<lp::LpStatus>(m, "LpStatus")
-      .value("converged", lp::LpStatus::converged)
-      .value("max_iter", lp::LpStatus::max_iter)
-      .value("time_limit", lp::LpStatus::time_limit)
-      .value("diverged", lp::LpStatus::diverged)
-      .value("interrupted", lp::LpStatus::interrupted);
-  py::class_<LpOptions>(m, "LpOptions")
-      .def(py::init<>())
+  py::class_<LpOptions> opts(m, "LpOptions");
+  opts
       .def_readwrite("update", &LpOptions::update)
       .def_readwrite("step_rule", &LpOptions::step_rule)
       .def_readwrite("norm_a_sq", &LpOptions::norm_a_sq)
@@ -125,16 +113,9 @@ void bind_lp(py::module_& m) {
       .def_readwrite("tol", &LpOptions::tol)
       .def_readwrite("max_iter", &LpOptions::max_iter)
       .def_readwrite("time_limit", &LpOptions::time_limit)
-      .def_readwrite("n_threads", &LpOptions::n_threads);
-  py::class_<LpResult>(m, "LpResult")
-      .def_readonly("status", &LpResult::status)
-      .def_readonly("n_iter", &LpResult::n_iter)
-      .def_readonly("loss", &LpResult::loss)
-      .def_readonly("residual_norm", &LpResult::residual_norm)
-      .def_readonly("last_step", &LpResult::last_step)
-      .def_readonly("n_rejected", &LpResult::n_rejected)
-      .def_readonly("elapsed", &LpResult::elapsed);
-
+      .def_readwrite("n_threads", &LpOptions::n_threads)
+      .def_readwrite("min_parallel_work", &LpOptions::min_parallel_work);
+  def_keyword_init(opts);
   m.def("lp_dense", &lp_dense, py::arg("A").noconvert(), py::arg("b").noconvert(),
         py::arg("log_u").noconvert(), py::arg("omega").noconvert(),
         py::arg("eta_r_sum").noconvert(), py::arg("options"),

@@ -7,8 +7,7 @@
 PYBIND11_MODULE(_core, m) {
   m.doc() = "dlnfast C++ engine (internal; use the dlnfast package instead)";
   dlnfast::bindings::bind_info(m);
-  dlnfast::bindings::bind_gd(m);
+  dlnfast::bindings::bind_results(m);  // Status and Result, used by the others
+  dlnfast::bindings::bind_solvers(m);
   dlnfast::bindings::bind_lp(m);
-  dlnfast::bindings::bind_mirror(m);  // after bind_gd: reuses GDOptions/GDResult/Status
-  dlnfast::bindings::bind_sgd(m);
 }

@@ -5,7 +5,7 @@
 #pragma once
 #include <pybind11/pybind11.h>
 
-#include "dlnfast/status.hpp"
+#include "dlnfast/core/monitor.hpp"
 
 namespace dlnfast::bindings {
 namespace py = pybind11;

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dlnfast import _core
+from dlnfast import _core, _threads
 
 def xt_dot(X, v, n_threads=1):
     """Xᵀv in float64 without copying X, by the engine's own kernel (not BLAS: a BLAS call
@@ -163,101 +163,77 @@ def make_problem(X, y, sample_weight, fit_intercept, n_threads=1):
     return Problem(X, yc, weights, x_mean, y_mean, gs if gs > 0 else 1.0)
 
 
-def history_buffers(n_records, snapshot_iters, d):
-    """Output arrays the engine fills: loss records (capacity ``n_records``, None for none)
-    and β snapshots at ``snapshot_iters``. Returns (loss_out, snapshot_iters, snaps_out)."""
-    loss_out = np.empty(n_records) if n_records else None
-    snaps_out = None
-    if snapshot_iters is not None:
-        snapshot_iters = np.ascontiguousarray(snapshot_iters, dtype=np.int64)
-        snaps_out = np.empty((snapshot_iters.shape[0], d))
-    return loss_out, snapshot_iters, snaps_out
-
-
-def history_results(res, loss_out, snaps_out):
-    """The filled parts of history_buffers' arrays: (loss_curve, snapshots or None)."""
-    loss_curve = loss_out[:res.n_loss] if loss_out is not None else np.empty(0)
-    snaps = snaps_out[:res.n_snapshots] if snaps_out is not None else None
-    return loss_curve, snaps
-
-
 @dataclass
 class GDRun:
     coef: np.ndarray
-    result: object          # _core.GDResult
+    result: object          # _core.Result (status, n_iter, loss, criterion, step, ...)
     loss_curve: np.ndarray
     snapshots: np.ndarray
 
 
+def solve_options(*, step_size, step_factor, max_iter, tol, n_threads, grad_scale, target_loss=None,
+                  time_limit=None, min_parallel_work=None, **fields):
+    """The engine's options object (``_core.SolveOptions``, built by keyword) for the shared
+    control layer: stopping (tol, target_loss, max_iter, time_limit) and the step rule;
+    ``fields`` are the solver's own options. ``min_parallel_work`` (tests and benchmarks only)
+    overrides the multiply-adds per pass below which the engine runs on one thread."""
+    auto = step_size == "auto"
+    if min_parallel_work is None:
+        min_parallel_work = _threads.MIN_PARALLEL_WORK_OVERRIDE
+    if min_parallel_work is not None:
+        fields["min_parallel_work"] = int(min_parallel_work)
+    return _core.SolveOptions(
+        auto_step=auto, step=0.0 if auto else float(step_size) * step_factor, max_iter=int(max_iter),
+        tol=float(tol), grad_scale=float(grad_scale), n_threads=int(n_threads),
+        target_loss=-np.inf if target_loss is None else float(target_loss),
+        time_limit=np.inf if time_limit is None else float(time_limit), **fields)
+
+
+def _snapshot_iters(snapshot_iters):
+    return None if snapshot_iters is None else np.ascontiguousarray(snapshot_iters, dtype=np.int64)
+
+
 def run_gd(problem, network, *, step_size, max_iter, tol, n_threads, loss_every=1,
-           snapshot_iters=None, progress=None, momentum=0.0, nesterov=False, step_decay=0.0):
+           snapshot_iters=None, progress=None, momentum=0.0, nesterov=False, step_decay=0.0,
+           target_loss=None, time_limit=None, min_parallel_work=None):
     """Run GD in C++ from ``network`` (updated in place to the final state)."""
-    d = problem.X.shape[1]
-    opts = _core.GDOptions()
-    opts.momentum = float(momentum)
-    opts.nesterov = bool(nesterov)
-    opts.step_decay = float(step_decay)
-    opts.auto_step = step_size == "auto"
-    if not opts.auto_step:
-        opts.step = float(step_size) * network.step_factor
-    opts.max_iter = int(max_iter)
-    opts.tol = float(tol)
-    opts.grad_scale = problem.grad_scale
-    opts.n_threads = int(n_threads)
-    beta = np.empty(d)
-    loss_out, snapshot_iters, snaps_out = history_buffers(
-        max_iter // loss_every + 2 if loss_every else 0, snapshot_iters, d)
-    signs = np.empty(2 * d) if momentum else None
-    res = _core.gd(problem.X, problem.y_centred, problem.weights, problem.x_mean,
-                   network.log_w_pos, network.log_w_neg, beta, network.depth, opts,
-                   int(loss_every), loss_out, snapshot_iters, snaps_out, progress, signs)
-    if signs is not None:
-        network.record_signs(signs)
+    opts = solve_options(step_size=step_size, step_factor=network.step_factor, max_iter=max_iter, tol=tol,
+                         n_threads=n_threads, grad_scale=problem.grad_scale, target_loss=target_loss,
+                         time_limit=time_limit, min_parallel_work=min_parallel_work, depth=int(network.depth),
+                         momentum=float(momentum), nesterov=bool(nesterov), step_decay=float(step_decay),
+                         loss_every=int(loss_every))
+    res = _core.gd(problem.X, problem.y_centred, network.log_w_pos, network.log_w_neg, opts,
+                   weights=problem.weights, x_mean=problem.x_mean,
+                   snapshot_iters=_snapshot_iters(snapshot_iters), progress=progress)
+    if momentum:
+        network.record_signs(res.signs)
     # For uv, β = (s² − d²)/4 = w₊² − w₋² in the engine's coordinates: no mapping needed.
-    loss_curve, snaps = history_results(res, loss_out, snaps_out)
-    return GDRun(beta, res, loss_curve, snaps)
+    return GDRun(res.coef, res, res.loss_curve, res.snapshots if snapshot_iters is not None else None)
 
 
 def run_sgd(problem, network, *, step_size, max_iter, tol, n_threads, batch_size=1, shuffle=False,
             seed=0, label_noise=0.0, momentum=0.0, nesterov=False, step_decay=0.0, eval_every=None,
-            loss_every=1, snapshot_iters=None, progress=None, min_work_per_thread=None):
+            loss_every=1, snapshot_iters=None, progress=None, target_loss=None, time_limit=None,
+            min_parallel_work=None):
     """Run SGD in C++ from ``network`` (updated in place to the final state).
 
     The full-batch loss and gradient are evaluated every ``eval_every`` steps (default: one
-    epoch, ``ceil(n / batch_size)`` steps); ``loss_every`` counts evaluations.
-    ``min_work_per_thread`` (tests and benchmarks only) overrides the B·d per thread below which
-    the engine uses fewer threads than ``n_threads``.
+    epoch, ``ceil(n / batch_size)`` steps); ``loss_every`` counts evaluations, and
+    ``target_loss`` is tested at evaluations.
     """
-    n, d = problem.X.shape
-    opts = _core.SGDOptions()
-    opts.auto_step = step_size == "auto"
-    if not opts.auto_step:
-        opts.step = float(step_size) * network.step_factor
-    opts.step_decay = float(step_decay)
-    opts.batch_size = int(batch_size)
-    opts.shuffle = bool(shuffle)
-    opts.seed = int(seed)
-    opts.label_noise = float(label_noise)
-    opts.momentum = float(momentum)
-    opts.nesterov = bool(nesterov)
-    opts.max_iter = int(max_iter)
+    n = problem.X.shape[0]
     if eval_every is None:
         eval_every = -(-n // int(batch_size))
-    opts.eval_every = int(eval_every)
-    opts.tol = float(tol)
-    opts.grad_scale = problem.grad_scale
-    opts.n_threads = int(n_threads)
-    if min_work_per_thread is not None:
-        opts.min_work_per_thread = int(min_work_per_thread)
-    beta = np.empty(d)
-    loss_out, snapshot_iters, snaps_out = history_buffers(
-        max_iter // (eval_every * loss_every) + 2 if loss_every else 0, snapshot_iters, d)
-    signs = np.empty(2 * d) if momentum else None
-    res = _core.sgd(problem.X, problem.y_centred, problem.weights, problem.x_mean,
-                    network.log_w_pos, network.log_w_neg, beta, network.depth, opts,
-                    int(loss_every * eval_every) if loss_every else 0, loss_out, snapshot_iters, snaps_out,
-                    progress, signs)
-    if signs is not None:
-        network.record_signs(signs)
-    loss_curve, snaps = history_results(res, loss_out, snaps_out)
-    return GDRun(beta, res, loss_curve, snaps)
+    opts = solve_options(step_size=step_size, step_factor=network.step_factor, max_iter=max_iter, tol=tol,
+                         n_threads=n_threads, grad_scale=problem.grad_scale, target_loss=target_loss,
+                         time_limit=time_limit, min_parallel_work=min_parallel_work, depth=int(network.depth),
+                         momentum=float(momentum), nesterov=bool(nesterov), step_decay=float(step_decay),
+                         batch_size=int(batch_size),
+                         shuffle=bool(shuffle), seed=int(seed), label_noise=float(label_noise),
+                         eval_every=int(eval_every), loss_every=int(loss_every * eval_every))
+    res = _core.sgd(problem.X, problem.y_centred, network.log_w_pos, network.log_w_neg, opts,
+                    weights=problem.weights, x_mean=problem.x_mean,
+                    snapshot_iters=_snapshot_iters(snapshot_iters), progress=progress)
+    if momentum:
+        network.record_signs(res.signs)
+    return GDRun(res.coef, res, res.loss_curve, res.snapshots if snapshot_iters is not None else None)

@@ -7,7 +7,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import OptimizeResult
 
-from dlnfast import _core
+from dlnfast import _core, _threads
 from dlnfast._entropic_newton import elastic_path_following, lp_measures, path_following, polish
 from dlnfast._lp_standard_form import StandardForm, to_standard_form, validate
 from dlnfast._threads import effective_n_threads
@@ -93,6 +93,8 @@ def run_dynamics(op, b, c, reg, *, update, step_rule, tol, max_iter, time_limit,
     o.max_iter = int(max_iter)
     o.time_limit = float(time_limit)
     o.n_threads = n_threads
+    if _threads.MIN_PARALLEL_WORK_OVERRIDE is not None:  # tests only
+        o.min_parallel_work = int(_threads.MIN_PARALLEL_WORK_OVERRIDE)
     res = op.run(b, log_u, omega, eta_r, o)
     x = np.exp(2.0 * log_u)
     nu = nu0 - 4.0 * reg * eta_r
@@ -361,7 +363,7 @@ def _solve_dynamics(sf, method, reg, tol, maxiter, deadline, step_rule, step_siz
                                            time_limit=left_t, n_threads=n_threads,
                                            norm_a_sq=norm_a_sq, nu0=nu, step_size=step_size)
         nit += r.n_iter
-        if r.status == _core.LpStatus.diverged:
+        if r.status == _core.Status.diverged:
             return x, nu_new, nit, 4, "the dynamics diverged (non-finite values)", {
                 "reg": lam, "lp_residuals": lp_measures(A, b, c, x, nu_new), "polished": False}
         nu = nu_new
@@ -379,7 +381,7 @@ def _solve_dynamics(sf, method, reg, tol, maxiter, deadline, step_rule, step_siz
                  "certificate": certificate(x, nu, omega, lam)}
         if best[0] <= tol:
             return best[1], best[2], nit, 0, "", extra
-        if r.status != _core.LpStatus.converged:
+        if r.status != _core.Status.converged:
             break
         lam /= zeta
     if best is None:
@@ -388,9 +390,9 @@ def _solve_dynamics(sf, method, reg, tol, maxiter, deadline, step_rule, step_siz
 
 
 def _kernel_status(r):
-    S = _core.LpStatus
+    S = _core.Status
     if r.status == S.converged:
         return 0, ""
     if r.status in (S.max_iter, S.time_limit):
-        return 1, f"{r.status.name} after {r.n_iter} iterations, ‖Ay − b‖₂ = {r.residual_norm:.3e}"
-    return 4, f"diverged after {r.n_iter} iterations (last step {r.last_step:.3e})"
+        return 1, f"{r.status.name} after {r.n_iter} iterations, ‖Ay − b‖₂ = {r.criterion:.3e}"
+    return 4, f"diverged after {r.n_iter} iterations (last step {r.step:.3e})"

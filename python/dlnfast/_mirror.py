@@ -15,11 +15,7 @@ _KIND = {"hyperbolic": 0, "depth": 1, "entropic": 2}
 
 
 def core_spec(spec: MirrorSpec):
-    cs = _core.MirrorSpec()
-    cs.kind = _KIND[spec.kind]
-    cs.rate = float(spec.rate)
-    cs.depth = int(spec.depth)
-    return cs
+    return _core.MirrorSpec(kind=_KIND[spec.kind], rate=float(spec.rate), depth=int(spec.depth))
 
 
 def make_spec(parametrization, init_scale, init_shape, depth, n_features, log_init_scale=None):
@@ -42,58 +38,38 @@ class MirrorRun:
 
 
 def run_md(problem, spec, theta, *, step_size, max_iter, tol, n_threads, loss_every=1,
-           snapshot_iters=None, progress=None):
+           snapshot_iters=None, progress=None, target_loss=None, time_limit=None):
     """Mirror descent θ ← θ − ηg in C++ from ``theta`` (updated in place)."""
-    d = problem.X.shape[1]
-    opts = _core.GDOptions()
-    opts.auto_step = step_size == "auto"
-    if not opts.auto_step:
-        opts.step = float(step_size)
-    opts.max_iter = int(max_iter)
-    opts.tol = float(tol)
-    opts.grad_scale = problem.grad_scale
-    opts.n_threads = int(n_threads)
-    beta = np.empty(d)
-    loss_out, snapshot_iters, snaps_out = _engine.history_buffers(
-        max_iter // loss_every + 2 if loss_every else 0, snapshot_iters, d)
-    res = _core.md(problem.X, problem.y_centred, problem.weights, problem.x_mean, core_spec(spec),
-                   np.ascontiguousarray(spec.log_scale, dtype=np.float64), theta, beta, opts,
-                   int(loss_every), loss_out, snapshot_iters, snaps_out, progress)
-    loss_curve, snaps = _engine.history_results(res, loss_out, snaps_out)
-    return MirrorRun(beta, theta, res, loss_curve, snaps)
+    opts = _engine.solve_options(step_size=step_size, step_factor=1.0, max_iter=max_iter, tol=tol,
+                                 n_threads=n_threads, grad_scale=problem.grad_scale, target_loss=target_loss,
+                                 time_limit=time_limit, loss_every=int(loss_every))
+    res = _core.md(problem.X, problem.y_centred, theta, np.ascontiguousarray(spec.log_scale, dtype=np.float64),
+                   core_spec(spec), opts, weights=problem.weights, x_mean=problem.x_mean,
+                   snapshot_iters=_engine._snapshot_iters(snapshot_iters), progress=progress)
+    return MirrorRun(res.coef, theta, res, res.loss_curve, res.snapshots if snapshot_iters is not None else None)
 
 
 def run_flow(problem, spec, theta, *, tol, grad_tol, max_steps, n_threads, times=None,
-             t_end=np.inf, loss_every=1, loss_capacity=100_000, progress=None, keep_theta=False):
+             t_end=np.inf, loss_every=1, progress=None, keep_theta=False, target_loss=None,
+             time_limit=None):
     """Integrate d θ/dt = −g in C++ from ``theta`` (updated in place).
 
     With ``times``: integrate to ``times[-1]`` and return β (and θ) there. Without: integrate until
-    ``‖g‖∞ ≤ grad_tol·grad_scale`` (or ``t_end``, or ``max_steps``).
+    ``‖g‖∞ ≤ grad_tol·grad_scale`` (or ``t_end``, ``target_loss``, ``max_steps``, ``time_limit``).
+    The loss history is kept whole (it grows with the run; nothing is cut).
     """
-    d = problem.X.shape[1]
-    opts = _core.FlowOptions()
-    opts.tol = float(tol)
-    opts.t_end = float(t_end)
-    opts.stop_at_grad_tol = True
-    opts.grad_tol = float(grad_tol)
-    opts.grad_scale = problem.grad_scale
-    opts.max_steps = int(max_steps)
-    opts.n_threads = int(n_threads)
-    beta = np.empty(d)
-    beta_out = theta_out = None
+    opts = _engine.solve_options(step_size="auto", step_factor=1.0, max_iter=max_steps, tol=grad_tol,
+                                 n_threads=n_threads, grad_scale=problem.grad_scale, target_loss=target_loss,
+                                 time_limit=time_limit, loss_every=int(loss_every), rk_tol=float(tol),
+                                 t_end=float(t_end))
     if times is not None:
         times = np.ascontiguousarray(times, dtype=np.float64)
-        beta_out = np.empty((times.shape[0], d))
-        theta_out = np.empty((times.shape[0], d)) if keep_theta else None
-    loss_out = np.empty(loss_capacity) if loss_every else None
-    loss_t = np.empty(loss_capacity) if loss_every else None
-    res = _core.flow(problem.X, problem.y_centred, problem.weights, problem.x_mean, core_spec(spec),
-                     np.ascontiguousarray(spec.log_scale, dtype=np.float64), theta, beta, opts,
-                     times, beta_out, theta_out, int(loss_every), loss_out, loss_t, progress)
-    curve = loss_out[:res.n_loss] if loss_out is not None else np.empty(0)
-    run = MirrorRun(beta, theta, res, curve, None if beta_out is None else beta_out[:res.n_out])
-    run.times = None if loss_t is None else loss_t[:res.n_loss]
-    run.theta_path = None if theta_out is None else theta_out[:res.n_out]
+    res = _core.flow(problem.X, problem.y_centred, theta, np.ascontiguousarray(spec.log_scale, dtype=np.float64),
+                     core_spec(spec), opts, weights=problem.weights, x_mean=problem.x_mean, times=times,
+                     keep_theta=bool(keep_theta), progress=progress)
+    run = MirrorRun(res.coef, theta, res, res.loss_curve, None if times is None else res.snapshots)
+    run.times = res.loss_times
+    run.theta_path = res.theta_path if keep_theta else None
     return run
 
 

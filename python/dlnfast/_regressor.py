@@ -386,7 +386,7 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         self.intercept_ = dtype.type(problem.y_mean - (problem.x_mean @ run.coef if problem.x_mean is not None else 0.0)) \
             if self.fit_intercept else dtype.type(0.0)
         self.mirror_coef_ = theta.copy()
-        n_iter = res.n_iter if self.solver == "md" else res.n_steps
+        n_iter = res.n_iter
         self.n_iter_ = int(n_iter)
         self.loss_curve_ = run.loss_curve
         self.n_loss_increases_ = int(res.n_loss_increases) if self.solver == "md" else \

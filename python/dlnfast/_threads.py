@@ -21,3 +21,9 @@ def effective_n_threads(n_jobs=None):
     if n_jobs < 0:
         return max(1, cpus + 1 + n_jobs)
     return int(n_jobs)
+
+
+# Tests and benchmarks only: when set, the engine shares passes of at least this many
+# multiply-adds between threads (instead of its measured threshold), so that thread-invariance
+# tests exercise a real team on small problems. None: the engine's own threshold.
+MIN_PARALLEL_WORK_OVERRIDE = None

@@ -7,7 +7,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import OptimizeResult
 
-from dlnfast import _core
+from dlnfast import _core, _threads
 from dlnfast._entropic_newton import elastic_path_following, path_following
 from dlnfast._linprog import _STEP_RULES, _kernel_status, resolve_n_threads
 
@@ -158,6 +158,8 @@ def transport(a, b, M, reg, *, method="newton", tol=1e-9, maxiter=None, time_lim
     o.max_iter = 1_000_000 if maxiter is None else int(maxiter)
     o.time_limit = 600.0 if time_limit is None else float(time_limit)
     o.n_threads = n_threads
+    if _threads.MIN_PARALLEL_WORK_OVERRIDE is not None:  # tests only
+        o.min_parallel_work = int(_threads.MIN_PARALLEL_WORK_OVERRIDE)
     r = _core.lp_transport(a, b, log_u, omega, eta_r, o)
     status, msg = _kernel_status(r)
     return out(np.exp(2.0 * log_u), status, msg or "Optimization terminated successfully.",

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "dlnfast/core/team.hpp"
+
 namespace dlnfast::lp {
 
 /// r = A x − b and g = Aᵀ r for a dense row-major A, not owned (a view of the numpy array).
@@ -20,23 +22,21 @@ class DenseOperator {
   std::int64_t work() const { return m_ * n_; }
 
   /// r = A x − b.
-  void residual(const double* x, double* r, int n_threads) const {
-#pragma omp parallel for schedule(static) num_threads(n_threads)
-    for (std::int64_t i = 0; i < m_; ++i) {
-      const double* row = a_ + i * n_;
-      double s = 0.0;
+  void residual(const double* x, double* r, Team& team) const {
+    team.parallel_blocks(m_, kRows, [&](Index, Index i0, Index i1) {
+      for (Index i = i0; i < i1; ++i) {
+        const double* row = a_ + i * n_;
+        double s = 0.0;
 #pragma omp simd reduction(+ : s)
-      for (std::int64_t j = 0; j < n_; ++j) s += row[j] * x[j];
-      r[i] = s - b_[i];
-    }
+        for (Index j = 0; j < n_; ++j) s += row[j] * x[j];
+        r[i] = s - b_[i];
+      }
+    });
   }
 
   /// g = Aᵀ r, over column blocks of kBlock columns (one thread per block, rows in order).
-  void adjoint(const double* r, double* g, int n_threads) const {
-    const std::int64_t n_blocks = (n_ + kBlock - 1) / kBlock;
-#pragma omp parallel for schedule(static) num_threads(n_threads)
-    for (std::int64_t blk = 0; blk < n_blocks; ++blk) {
-      const std::int64_t j0 = blk * kBlock, j1 = std::min(n_, j0 + kBlock);
+  void adjoint(const double* r, double* g, Team& team) const {
+    team.parallel_blocks(n_, kBlock, [&](Index, Index j0, Index j1) {
       double* gb = g + j0;
       for (std::int64_t j = 0; j < j1 - j0; ++j) gb[j] = 0.0;
       for (std::int64_t i = 0; i < m_; ++i) {
@@ -46,12 +46,13 @@ class DenseOperator {
 #pragma omp simd
         for (std::int64_t j = 0; j < j1 - j0; ++j) gb[j] += ri * row[j];
       }
-    }
+    });
   }
 
  private:
   // 512 doubles = 4 KiB of g per block: stays in L1 while the rows stream through.
   static constexpr std::int64_t kBlock = 512;
+  static constexpr std::int64_t kRows = 16;  // rows per chunk of the residual pass
   const double* a_;
   const double* b_;
   std::int64_t m_, n_;

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include "dlnfast/core/team.hpp"
+
 namespace dlnfast::lp {
 
 /// One GD step on f(u) = ½‖A(u⊙u) − b‖², ∇f = 2u⊙g with g = Aᵀr:
@@ -16,17 +18,17 @@ struct DlnGdUpdate {
   /// Largest η·‖g‖∞ the update tolerates (the caller keeps η‖g‖∞ ≤ ¼, i.e. factors ≥ ½).
   static constexpr double step_limit = 0.5;
 
-  static void apply(double eta, const double* g, double* log_u, double* omega, std::int64_t n,
-                    int n_threads) {
-#pragma omp parallel for simd schedule(static) num_threads(n_threads)
-    for (std::int64_t j = 0; j < n; ++j) {
-      const double t = -2.0 * eta * g[j];
-      const double l = std::log1p(t);
-      // log u += log(1 − 2ηg)
-      log_u[j] += l;
-      // ω += −2[log(1 − 2ηg) + 2ηg]
-      omega[j] -= 2.0 * (l - t);
-    }
+  static void apply(double eta, const double* g, double* log_u, double* omega, std::int64_t n, Team& team) {
+    team.parallel_blocks(n, 4096, [&](Index, Index j0, Index j1) {
+      for (Index j = j0; j < j1; ++j) {
+        const double t = -2.0 * eta * g[j];
+        const double l = std::log1p(t);
+        // log u += log(1 − 2ηg)
+        log_u[j] += l;
+        // ω += −2[log(1 − 2ηg) + 2ηg]
+        omega[j] -= 2.0 * (l - t);
+      }
+    });
   }
 };
 

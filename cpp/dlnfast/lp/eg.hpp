@@ -2,6 +2,8 @@
 #pragma once
 #include <cstdint>
 
+#include "dlnfast/core/team.hpp"
+
 namespace dlnfast::lp {
 
 /// One EG step on f(x) = ½‖Ax − b‖², ∇f = g = Aᵀr:
@@ -13,10 +15,11 @@ struct EgUpdate {
   /// No sign constraint; the caller still keeps η‖g‖∞ ≤ ¼ (each x_j changes by at most e^{±1}).
   static constexpr double step_limit = 1e300;
 
-  static void apply(double eta, const double* g, double* log_u, double* /*omega*/, std::int64_t n,
-                    int n_threads) {
-#pragma omp parallel for simd schedule(static) num_threads(n_threads)
-    for (std::int64_t j = 0; j < n; ++j) log_u[j] -= 2.0 * eta * g[j];
+  static void apply(double eta, const double* g, double* log_u, double* /*omega*/, std::int64_t n, Team& team) {
+    team.parallel_blocks(n, 4096, [&](Index, Index j0, Index j1) {
+#pragma omp simd
+      for (Index j = j0; j < j1; ++j) log_u[j] -= 2.0 * eta * g[j];
+    });
   }
 };
 

@@ -1,7 +1,12 @@
 // Options and result of one run of the LP dynamics (DLN gradient descent or exponentiated
 // gradient) on  f(u) = ½‖A(u⊙u) − b‖²,  shared by every LP operator (dense, sparse, transport).
+// The outcome is the engine's RunResult (core/control.hpp): n_iter, loss = f, criterion = ‖Ax − b‖₂,
+// step = the last accepted η, n_rejected (adaptive rule), elapsed.
 #pragma once
 #include <cstdint>
+
+#include "dlnfast/core/team.hpp"
+#include "dlnfast/core/types.hpp"
 
 namespace dlnfast::lp {
 
@@ -16,15 +21,6 @@ enum class LpUpdate : int { dln_gd = 0, exponentiated_gradient = 1 };
 /// construction. `fixed`: the user's η every step (a factor that would change sign is reported).
 enum class LpStepRule : int { paper = 0, adaptive = 1, fixed = 2 };
 
-/// Outcome of a run; the Python layer turns it into scipy's status codes and messages.
-enum class LpStatus : int {
-  converged = 0,     ///< ‖Ax − b‖₂ ≤ tol
-  max_iter = 1,      ///< iteration budget spent
-  time_limit = 2,    ///< wall-clock budget spent
-  diverged = 3,      ///< non-finite value, or (fixed step) a factor would change sign
-  interrupted = 4,   ///< Ctrl-C (the Python error is left set)
-};
-
 struct LpOptions {
   LpUpdate update = LpUpdate::dln_gd;
   LpStepRule step_rule = LpStepRule::paper;
@@ -34,16 +30,7 @@ struct LpOptions {
   std::int64_t max_iter = 100000;
   double time_limit = 1e300;  ///< seconds
   int n_threads = 1;
-};
-
-struct LpResult {
-  LpStatus status = LpStatus::max_iter;
-  std::int64_t n_iter = 0;
-  double loss = 0.0;           ///< f = ½‖Ax − b‖² at the returned state
-  double residual_norm = 0.0;  ///< ‖Ax − b‖₂ at the returned state
-  double last_step = 0.0;      ///< the last accepted η
-  std::int64_t n_rejected = 0; ///< adaptive rule: steps undone because f increased
-  double elapsed = 0.0;        ///< seconds
+  Index min_parallel_work = kMinParallelWork;  ///< passes smaller than this run on one thread
 };
 
 }  // namespace dlnfast::lp

@@ -2,6 +2,8 @@
 #pragma once
 #include <cstdint>
 
+#include "dlnfast/core/team.hpp"
+
 namespace dlnfast::lp {
 
 /// A view of a CSR matrix (int64 indices), not owned.
@@ -26,24 +28,23 @@ class SparseOperator {
   std::int64_t work() const { return a_.indptr[a_.n_rows]; }
 
   /// r = A x − b.
-  void residual(const double* x, double* r, int n_threads) const {
-    spmv(a_, x, r, n_threads);
-    const std::int64_t m = a_.n_rows;
-#pragma omp parallel for simd schedule(static) num_threads(n_threads)
-    for (std::int64_t i = 0; i < m; ++i) r[i] -= b_[i];
+  void residual(const double* x, double* r, Team& team) const {
+    spmv(a_, x, r, team);
+    for (std::int64_t i = 0; i < a_.n_rows; ++i) r[i] -= b_[i];
   }
 
   /// g = Aᵀ r.
-  void adjoint(const double* r, double* g, int n_threads) const { spmv(at_, r, g, n_threads); }
+  void adjoint(const double* r, double* g, Team& team) const { spmv(at_, r, g, team); }
 
  private:
-  static void spmv(const CsrView& s, const double* v, double* out, int n_threads) {
-#pragma omp parallel for schedule(dynamic, 256) num_threads(n_threads)
-    for (std::int64_t i = 0; i < s.n_rows; ++i) {
-      double acc = 0.0;
-      for (std::int64_t k = s.indptr[i]; k < s.indptr[i + 1]; ++k) acc += s.data[k] * v[s.indices[k]];
-      out[i] = acc;
-    }
+  static void spmv(const CsrView& s, const double* v, double* out, Team& team) {
+    team.parallel_blocks(s.n_rows, 256, [&](Index, Index i0, Index i1) {
+      for (Index i = i0; i < i1; ++i) {
+        double acc = 0.0;
+        for (std::int64_t k = s.indptr[i]; k < s.indptr[i + 1]; ++k) acc += s.data[k] * v[s.indices[k]];
+        out[i] = acc;
+      }
+    });
   }
   CsrView a_, at_;
   const double* b_;

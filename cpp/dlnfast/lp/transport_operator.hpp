@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "dlnfast/core/team.hpp"
+
 namespace dlnfast::lp {
 
 /// r = [P1 − a; Pᵀ1 − b] and (Aᵀr)_{ij} = r_i + r_{n1+j}, never forming the (n1+n2)×(n1·n2)
@@ -26,20 +28,18 @@ class TransportOperator {
   std::int64_t work() const { return n1_ * n2_; }
 
   /// r = A vec(P) − [a; b].
-  void residual(const double* p, double* r, int n_threads) const {
+  void residual(const double* p, double* r, Team& team) const {
     const double* rhs = rhs_.data();
-#pragma omp parallel for schedule(static) num_threads(n_threads)
-    for (std::int64_t i = 0; i < n1_; ++i) {
-      const double* row = p + i * n2_;
-      double s = 0.0;
+    team.parallel_blocks(n1_, kRows, [&](Index, Index i0, Index i1) {
+      for (Index i = i0; i < i1; ++i) {
+        const double* row = p + i * n2_;
+        double s = 0.0;
 #pragma omp simd reduction(+ : s)
-      for (std::int64_t j = 0; j < n2_; ++j) s += row[j];
-      r[i] = s - rhs[i];
-    }
-    const std::int64_t n_blocks = (n2_ + kBlock - 1) / kBlock;
-#pragma omp parallel for schedule(static) num_threads(n_threads)
-    for (std::int64_t blk = 0; blk < n_blocks; ++blk) {
-      const std::int64_t j0 = blk * kBlock, j1 = std::min(n2_, j0 + kBlock);
+        for (Index j = 0; j < n2_; ++j) s += row[j];
+        r[i] = s - rhs[i];
+      }
+    });
+    team.parallel_blocks(n2_, kBlock, [&](Index, Index j0, Index j1) {
       double* cb = r + n1_ + j0;
       for (std::int64_t j = 0; j < j1 - j0; ++j) cb[j] = 0.0;
       for (std::int64_t i = 0; i < n1_; ++i) {
@@ -48,23 +48,25 @@ class TransportOperator {
         for (std::int64_t j = 0; j < j1 - j0; ++j) cb[j] += row[j];
       }
       for (std::int64_t j = j0; j < j1; ++j) r[n1_ + j] -= rhs[n1_ + j];
-    }
+    });
   }
 
   /// (Aᵀr)_{ij} = r_i + r_{n1+j}.
-  void adjoint(const double* r, double* g, int n_threads) const {
-#pragma omp parallel for schedule(static) num_threads(n_threads)
-    for (std::int64_t i = 0; i < n1_; ++i) {
-      const double ri = r[i];
-      const double* h = r + n1_;
-      double* gi = g + i * n2_;
+  void adjoint(const double* r, double* g, Team& team) const {
+    team.parallel_blocks(n1_, kRows, [&](Index, Index i0, Index i1) {
+      for (Index i = i0; i < i1; ++i) {
+        const double ri = r[i];
+        const double* h = r + n1_;
+        double* gi = g + i * n2_;
 #pragma omp simd
-      for (std::int64_t j = 0; j < n2_; ++j) gi[j] = ri + h[j];
-    }
+        for (Index j = 0; j < n2_; ++j) gi[j] = ri + h[j];
+      }
+    });
   }
 
  private:
   static constexpr std::int64_t kBlock = 512;
+  static constexpr std::int64_t kRows = 16;  // rows per chunk
   std::int64_t n1_, n2_;
   std::vector<double> rhs_;
 };

@@ -10,6 +10,8 @@
 #pragma once
 #include <cstddef>
 
+#include "dlnfast/core/types.hpp"
+
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
 #define DLNFAST_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #define DLNFAST_ALWAYS_INLINE __attribute__((always_inline)) inline
@@ -21,7 +23,7 @@
 namespace dlnfast {
 namespace detail {
 
-using Index = std::ptrdiff_t;
+
 
 /// For rows i in [0, rows) of the row-major block X (row stride d):
 ///   r_i      = x_i·β − target_i − shift                (target = ỹ = y − ȳ, shift = x̄ᵀβ)

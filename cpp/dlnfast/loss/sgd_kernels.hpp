@@ -20,7 +20,7 @@
 #include <cmath>
 #include <cstddef>
 
-#include "dlnfast/row_kernels.hpp"
+#include "dlnfast/loss/row_kernels.hpp"
 
 namespace dlnfast {
 namespace detail {

@@ -23,10 +23,13 @@
 #include <limits>
 #include <vector>
 
-#include "dlnfast/diagonal_net.hpp"
+#include "dlnfast/core/control.hpp"
+#include "dlnfast/core/team.hpp"
+#include "dlnfast/nets/diagonal_net.hpp"
 
 namespace dlnfast {
 
+/// Optimiser interface of optim/plain.hpp, for DiagonalNet.
 class Momentum {
  public:
   Momentum(Index d, double momentum, bool nesterov) : d_(d), mu_(momentum), nesterov_(nesterov) {
@@ -38,47 +41,24 @@ class Momentum {
   bool nesterov() const { return nesterov_; }
   double* velocity() { return nu_.data(); }
 
-  /// Inside a parallel region: one momentum step of size η with gradient g (taken at the
-  /// network's current state); writes β of the new state and merges StepStats into `shared`.
-  void update(DiagonalNet& net, double eta, const double* g, double* beta, StepStats& shared) {
-    StepStats local;
-    double* m = net.mantissas();
-    double* nu = nu_.data();
-    const Index d = d_;
-    const double D = net.depth();
-    const double mu = mu_;
-    const bool nest = nesterov_;
-#pragma omp for schedule(static)
-    for (Index j = 0; j < d; ++j) {
-      double b = 0.0, wsum = 0.0;
-      for (int side = 0; side < 2; ++side) {
-        const Index k = side == 0 ? j : d + j;
-        if (m[k] == 0.0) continue;
-        const double mk = m[k];
-        // G/2^e = ±D·m·w^{D−2}·g  (+ for w₊, − for w₋)
-        const double step = eta * D * mk * net.rate_power(k) * (side == 0 ? g[j] : -g[j]);
-        const double v = mu * nu[k] - step;        // v ← μv − ηG
-        const double mn = nest ? mk + mu * v - step : mk + v;  // ŷ ← ŷ + μv − ηG  |  w ← w + v
-        nu[k] = v;
-        m[k] = mn;
-        const double amn = std::abs(mn);
-        local.renormalise = local.renormalise || !(amn >= DiagonalNet::kLow && amn <= DiagonalNet::kHigh);
-        const double p = net.power_of(k, mn);
-        b += side == 0 ? p : -p;
-        wsum += p * net.rate_power_of(k, mn);
-      }
-      beta[j] = b;
-      local.weight_max = std::max(local.weight_max, wsum);
-      local.nonfinite = local.nonfinite || !(std::abs(b) <= std::numeric_limits<double>::max());
-    }
-#pragma omp critical(dlnfast_step_stats)
-    shared.merge(local);
+  /// One momentum step of size η with gradient g (taken at the network's current state), over
+  /// coordinate blocks spread on the team; writes β of the new state. Signs may change, so
+  /// min_factor stays +inf: only non-finite values count as divergence.
+  StepStats step(DiagonalNet& net, double eta, const double* g, double* beta, Team& team) {
+    const Index nb = (d_ + kBlock - 1) / kBlock;
+    stats_.assign(nb, StepStats{});
+    team.parallel_blocks(d_, kBlock, [&](Index blk, Index j0, Index j1) {
+      stats_[blk] = step_block(net, eta, g, beta, j0, j1);
+    });
+    StepStats out;
+    for (const StepStats& s : stats_) out.merge(s);
+    return out;
   }
 
   /// Serial: renormalise the network and rescale the velocity with it.
   void renormalise(DiagonalNet& net) { net.renormalise(nu_.data()); }
 
-  /// Serial: β at the iterate w (heavy ball: the state; Nesterov: ŷ − μv).
+  /// β at the iterate w (heavy ball: the state; Nesterov: ŷ − μv).
   void iterate_beta(const DiagonalNet& net, const double* beta_state, double* out) const {
     if (!nesterov_) {
       std::copy(beta_state, beta_state + d_, out);
@@ -105,9 +85,45 @@ class Momentum {
   }
 
  private:
+  static constexpr Index kBlock = 1024;
+
+  StepStats step_block(DiagonalNet& net, double eta, const double* g, double* beta, Index j0, Index j1) {
+    StepStats local;
+    double* m = net.mantissas();
+    double* nu = nu_.data();
+    const Index d = d_;
+    const double D = net.depth();
+    const double mu = mu_;
+    const bool nest = nesterov_;
+    for (Index j = j0; j < j1; ++j) {
+      double b = 0.0, wsum = 0.0;
+      for (int side = 0; side < 2; ++side) {
+        const Index k = side == 0 ? j : d + j;
+        if (m[k] == 0.0) continue;
+        const double mk = m[k];
+        // G/2^e = ±D·m·w^{D−2}·g  (+ for w₊, − for w₋)
+        const double step = eta * D * mk * net.rate_power(k) * (side == 0 ? g[j] : -g[j]);
+        const double v = mu * nu[k] - step;                    // v ← μv − ηG
+        const double mn = nest ? mk + mu * v - step : mk + v;  // ŷ ← ŷ + μv − ηG  |  w ← w + v
+        nu[k] = v;
+        m[k] = mn;
+        const double amn = std::abs(mn);
+        local.renormalise = local.renormalise || !(amn >= DiagonalNet::kLow && amn <= DiagonalNet::kHigh);
+        const double p = net.power_of(k, mn);
+        b += side == 0 ? p : -p;
+        wsum += p * net.rate_power_of(k, mn);
+      }
+      beta[j] = b;
+      local.weight_max = std::max(local.weight_max, wsum);
+      local.nonfinite = local.nonfinite || !(std::abs(b) <= std::numeric_limits<double>::max());
+    }
+    return local;
+  }
+
   Index d_;
   double mu_;
   bool nesterov_;
+  std::vector<StepStats> stats_;
   std::vector<double> nu_;  // velocity mantissas, [ν₊ (d) | ν₋ (d)], v_k = ν_k·2^{e_k}
 };
 

@@ -1,29 +1,24 @@
-// Outcome of a solve, and the monitor that lets the caller watch and interrupt it.
+// The monitor that lets the caller watch and interrupt a run, and its wall clock.
 #pragma once
 #include <chrono>
 #include <functional>
 
-namespace dlnfast {
+#include "dlnfast/core/types.hpp"
 
-/// Numerical outcome of a run; Python turns these into results, warnings or errors.
-enum class Status : int {
-  Converged = 0,    ///< the stopping criterion fell below tol
-  MaxIter = 1,      ///< max_iter updates without reaching tol
-  Diverged = 2,     ///< non-finite values, or a step past the sign-flip bound
-  Interrupted = 3,  ///< the monitor asked to stop (Ctrl-C)
-  Running = -1,     ///< internal: still iterating
-};
+namespace dlnfast {
 
 /// What the monitor is shown.
 struct Progress {
-  long iter;
+  Index iter;
   double loss;
   double criterion;
   double elapsed;  ///< seconds since the start of the run
 };
 
-/// Called by one thread, at most every `interval` seconds (and never with a lock held).
+/// Called by the driver thread only, at most every `interval` seconds (never inside a pass).
 /// `poll` returns true to stop the run (status Interrupted). An empty poll is never called.
+/// The bindings' poll takes the GIL, runs Python's signal handlers (Ctrl-C) and an optional
+/// progress callback.
 class Monitor {
  public:
   using Poll = std::function<bool(const Progress&)>;
@@ -33,7 +28,7 @@ class Monitor {
   double elapsed() const { return seconds(Clock::now() - start_); }
 
   /// True when the caller should stop. Cheap when not due (one clock read).
-  bool should_stop(long iter, double loss, double criterion) {
+  bool should_stop(Index iter, double loss, double criterion) {
     if (!poll_) return false;
     const auto now = Clock::now();
     if (seconds(now - last_) < interval_) return false;

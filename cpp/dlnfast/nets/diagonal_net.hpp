@@ -26,23 +26,11 @@
 #include <stdexcept>
 #include <vector>
 
+#include "dlnfast/core/control.hpp"
+#include "dlnfast/core/team.hpp"
+#include "dlnfast/core/types.hpp"
+
 namespace dlnfast {
-
-using Index = std::ptrdiff_t;
-
-/// Per-thread summary of one update, merged with `merge` (order-independent: min/max/or only).
-struct StepStats {
-  double min_factor = std::numeric_limits<double>::infinity();  ///< smallest live factor 1 ∓ ...
-  double weight_max = 0.0;   ///< max_j (w₊^{2D−2} + w₋^{2D−2}): factor-space curvature weight
-  bool renormalise = false;  ///< some m left [2^-100, 2^100]
-  bool nonfinite = false;    ///< some β is NaN or ±inf
-  void merge(const StepStats& o) {
-    min_factor = std::min(min_factor, o.min_factor);
-    weight_max = std::max(weight_max, o.weight_max);
-    renormalise = renormalise || o.renormalise;
-    nonfinite = nonfinite || o.nonfinite;
-  }
-};
 
 class DiagonalNet {
  public:
@@ -58,6 +46,9 @@ class DiagonalNet {
       set_log(j, log_w_pos[j]);
       set_log(d + j, log_w_neg[j]);
     }
+    // Invariant along a run: a factor only becomes 0 through a factor of exactly 0, which stops
+    // the run as diverged.
+    plain_ = depth == 2 && all_live();
   }
 
   Index size() const { return d_; }
@@ -93,6 +84,28 @@ class DiagonalNet {
     return std::abs(gj);
   }
 
+  /// Maxima over [j0, j1) of criterion_term and rate (the drivers' per-block summary).
+  /// Depth 2 with both branches live everywhere: |g| and 2|g|, vectorised.
+  void block_maxima(Index j0, Index j1, const double* g, const double* beta, double* crit, double* rate_max) const {
+    double c = 0.0, r = 0.0;
+    if (plain_) {
+#pragma omp simd reduction(max : c)
+      for (Index j = j0; j < j1; ++j) c = std::max(c, std::abs(g[j]));
+      r = 2.0 * c;
+    } else {
+      for (Index j = j0; j < j1; ++j) {
+        c = std::max(c, criterion_term(j, g[j], beta));
+        r = std::max(r, rate(j, g[j]));
+      }
+    }
+    *crit = c;
+    *rate_max = r;
+  }
+
+  /// Nothing to prepare for the automatic step (the curvature is λ_max·D²·weight_max()).
+  template <class Loss>
+  void prepare_auto_step(Loss&, double, Team&) {}
+
   inline double rate(Index j, double gj) const {
     if (depth_ == 2) return 2.0 * std::abs(gj);
     const double a = live(j) ? rate_power(j) : 0.0;
@@ -100,69 +113,17 @@ class DiagonalNet {
     return depth_ * std::max(a, b) * std::abs(gj);
   }
 
-  /// Inside a parallel region: one GD step of size η with gradient g; writes the new β and
-  /// merges this thread's StepStats into `shared` (under a critical section).
-  void update(double eta, const double* g, double* beta, StepStats& shared) {
-    StepStats local;
-    double* mp = m_.data();
-    double* mn = m_.data() + d_;
-    const double* sp = pow_.data();
-    const double* sn = pow_.data() + d_;
-    if (depth_ == 2) {
-      // Branch-free so that each block vectorises; blocks (not coordinates) are shared out, and
-      // each coordinate's update does not depend on the split, so the bits do not either.
-      constexpr double inf = std::numeric_limits<double>::infinity();
-      constexpr double big = std::numeric_limits<double>::max();
-      const Index nb = (d_ + kUpdateBlock - 1) / kUpdateBlock;
-#pragma omp for schedule(static)
-      for (Index blk = 0; blk < nb; ++blk) {
-        const Index j0 = blk * kUpdateBlock, j1 = std::min(d_, j0 + kUpdateBlock);
-        double min_factor = local.min_factor, wmax = local.weight_max;
-        int flags = 0;  // 1: renormalise, 2: non-finite
-#pragma omp simd reduction(min : min_factor) reduction(max : wmax) reduction(| : flags)
-        for (Index j = j0; j < j1; ++j) {
-          const double a = 2.0 * eta * g[j];
-          const double fp = 1.0 - a, fn = 1.0 + a;  // w₊ ← w₊(1 − 2ηg), w₋ ← w₋(1 + 2ηg)
-          const double p = mp[j] * fp, q = mn[j] * fn;
-          mp[j] = p;
-          mn[j] = q;
-          const double wp2 = p * p * sp[j], wn2 = q * q * sn[j];
-          const double b = wp2 - wn2;  // β = w₊² − w₋²
-          beta[j] = b;
-          // only live branches (m ≠ 0) count for the sign-flip bound and renormalisation
-          min_factor = std::min(min_factor, std::min(p != 0.0 ? fp : inf, q != 0.0 ? fn : inf));
-          const bool out_p = (p != 0.0) & ((p < kLow) | (p > kHigh));
-          const bool out_q = (q != 0.0) & ((q < kLow) | (q > kHigh));
-          flags |= (out_p | out_q) ? 1 : 0;
-          flags |= (std::abs(b) <= big) ? 0 : 2;
-          wmax = std::max(wmax, wp2 + wn2);
-        }
-        local.min_factor = min_factor;
-        local.weight_max = wmax;
-        local.renormalise = local.renormalise || (flags & 1);
-        local.nonfinite = local.nonfinite || (flags & 2);
-      }
-    } else {
-#pragma omp for schedule(static)
-      for (Index j = 0; j < d_; ++j) {
-        // w± ← w±(1 ∓ η·D·w±^{D−2}·g)
-        const double a = eta * depth_ * g[j];
-        for (int side = 0; side < 2; ++side) {
-          const Index k = side == 0 ? j : d_ + j;
-          if (m_[k] == 0.0) continue;
-          const double f = side == 0 ? 1.0 - a * rate_power(k) : 1.0 + a * rate_power(k);
-          m_[k] *= f;
-          local.min_factor = std::min(local.min_factor, f);
-          local.renormalise = local.renormalise || !(m_[k] >= kLow && m_[k] <= kHigh);
-        }
-        const double b = power(j) - power(d_ + j);
-        beta[j] = b;
-        local.weight_max = std::max(local.weight_max, curvature_weight(j));
-        local.nonfinite = local.nonfinite || !(std::abs(b) <= std::numeric_limits<double>::max());
-      }
-    }
-#pragma omp critical(dlnfast_step_stats)
-    shared.merge(local);
+  /// One GD step of size η with gradient g, over coordinate blocks spread on the team; writes
+  /// the new β and returns the merged StepStats (blocks merged in order: min/max/or).
+  StepStats update(double eta, const double* g, double* beta, Team& team) {
+    const Index nb = (d_ + kUpdateBlock - 1) / kUpdateBlock;
+    block_stats_.assign(nb, StepStats{});
+    team.parallel_blocks(d_, kUpdateBlock, [&](Index blk, Index j0, Index j1) {
+      block_stats_[blk] = depth_ == 2 ? update_block2(eta, g, beta, j0, j1) : update_block(eta, g, beta, j0, j1);
+    });
+    StepStats out;
+    for (const StepStats& s : block_stats_) out.merge(s);
+    return out;
   }
 
   /// Serial: bring every m back into [1, 2), moving the rest into the exponent. `companion`
@@ -244,6 +205,64 @@ class DiagonalNet {
     }
   }
 
+  // Depth 2: w₊ ← w₊(1 − 2ηg), w₋ ← w₋(1 + 2ηg) on [j0, j1). Branch-free so that it
+  // vectorises; each coordinate's update does not depend on the block split.
+  StepStats update_block2(double eta, const double* g, double* beta, Index j0, Index j1) {
+    constexpr double inf = std::numeric_limits<double>::infinity();
+    constexpr double big = std::numeric_limits<double>::max();
+    double* mp = m_.data();
+    double* mn = m_.data() + d_;
+    const double* sp = pow_.data();
+    const double* sn = pow_.data() + d_;
+    double min_factor = inf, wmax = 0.0;
+    int flags = 0;  // 1: renormalise, 2: non-finite
+#pragma omp simd reduction(min : min_factor) reduction(max : wmax) reduction(| : flags)
+    for (Index j = j0; j < j1; ++j) {
+      const double a = 2.0 * eta * g[j];
+      const double fp = 1.0 - a, fn = 1.0 + a;
+      const double p = mp[j] * fp, q = mn[j] * fn;
+      mp[j] = p;
+      mn[j] = q;
+      const double wp2 = p * p * sp[j], wn2 = q * q * sn[j];
+      const double b = wp2 - wn2;  // β = w₊² − w₋²
+      beta[j] = b;
+      // only live branches (m ≠ 0) count for the sign-flip bound and renormalisation
+      min_factor = std::min(min_factor, std::min(p != 0.0 ? fp : inf, q != 0.0 ? fn : inf));
+      const bool out_p = (p != 0.0) & ((p < kLow) | (p > kHigh));
+      const bool out_q = (q != 0.0) & ((q < kLow) | (q > kHigh));
+      flags |= (out_p | out_q) ? 1 : 0;
+      flags |= (std::abs(b) <= big) ? 0 : 2;
+      wmax = std::max(wmax, wp2 + wn2);
+    }
+    StepStats st;
+    st.min_factor = min_factor;
+    st.weight_max = wmax;
+    st.renormalise = flags & 1;
+    st.nonfinite = flags & 2;
+    return st;
+  }
+
+  // Depth D: w± ← w±(1 ∓ η·D·w±^{D−2}·g) on [j0, j1).
+  StepStats update_block(double eta, const double* g, double* beta, Index j0, Index j1) {
+    StepStats st;
+    for (Index j = j0; j < j1; ++j) {
+      const double a = eta * depth_ * g[j];
+      for (int side = 0; side < 2; ++side) {
+        const Index k = side == 0 ? j : d_ + j;
+        if (m_[k] == 0.0) continue;
+        const double f = side == 0 ? 1.0 - a * rate_power(k) : 1.0 + a * rate_power(k);
+        m_[k] *= f;
+        st.min_factor = std::min(st.min_factor, f);
+        st.renormalise = st.renormalise || !(m_[k] >= kLow && m_[k] <= kHigh);
+      }
+      const double b = power(j) - power(d_ + j);
+      beta[j] = b;
+      st.weight_max = std::max(st.weight_max, curvature_weight(j));
+      st.nonfinite = st.nonfinite || !(std::abs(b) <= std::numeric_limits<double>::max());
+    }
+    return st;
+  }
+
  private:
   double log_of(Index k) const {
     if (m_[k] == 0.0) return -std::numeric_limits<double>::infinity();
@@ -286,6 +305,8 @@ class DiagonalNet {
   std::vector<int> e_;           // binary exponents
   std::vector<double> pow_;      // 2^{D·e}
   std::vector<double> pow_rate_; // 2^{(D−2)·e}
+  std::vector<StepStats> block_stats_;
+  bool plain_ = false;
 };
 
 }  // namespace dlnfast

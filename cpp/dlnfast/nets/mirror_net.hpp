@@ -10,7 +10,7 @@
 // scales (log a = −1000) θ stays O(log(1/a)) while β = a·sinh(sθ) is formed as
 // sign(θ)·½·exp(s|θ| + log a)·(−expm1(−2s|θ|)) (DESIGN §6.1), so nothing underflows that matters.
 //
-// MirrorNet has DiagonalNet's interface so that run_gd (gd.hpp) drives it unchanged: status,
+// MirrorNet has DiagonalNet's network interface, so the full-batch driver (drivers/full_batch.hpp) runs it: status,
 // history, snapshots, Ctrl-C and the automatic step come from the same driver.
 #pragma once
 #include <algorithm>
@@ -19,7 +19,9 @@
 #include <stdexcept>
 #include <vector>
 
-#include "dlnfast/diagonal_net.hpp"
+#include "dlnfast/core/control.hpp"
+#include "dlnfast/core/team.hpp"
+#include "dlnfast/core/types.hpp"
 
 namespace dlnfast {
 
@@ -52,7 +54,7 @@ class MirrorNet {
   }
 
   Index size() const { return d_; }
-  /// run_gd's automatic step is 1/(λ_max·depth()²·weight_max()); a mirror net folds the whole
+  /// the full-batch driver's automatic step is 1/(λ_max·depth()²·weight_max()); a mirror net folds the whole
   /// curvature into weight_max(), so depth() is 1 here.
   int depth() const { return 1; }
 
@@ -120,7 +122,7 @@ class MirrorNet {
   }
 
   /// A bound on |d log|β| / dθ| near θ: how fast a step in θ changes β relatively. Used to cap
-  /// steps (run_gd's rate rule) and to weigh the flow's error estimate in relative-β units.
+  /// steps (the step rule's rate bound) and to weigh the flow's error estimate in relative-β units.
   inline double log_rate(Index j, double th) const {
     switch (kind_) {
       case MirrorKind::Hyperbolic: return s_;  // d/dθ log(a·cosh sθ) ≤ s, and a·sinh ≤ a·cosh
@@ -151,11 +153,30 @@ class MirrorNet {
     return combine(m, tr);
   }
 
-  /// run_gd keeps η·rate ≤ ¼: with rate = log_rate·|g|/8 one step changes log|β| by at most 2
+  /// The step rule keeps η·rate ≤ ¼: with rate = log_rate·|g|/8 one step changes log|β| by at most 2
   /// (a factor e²) on the fastest coordinate, and a depth-D step covers at most 1/8 of the gap
   /// to the boundary. No sign-flip bound exists for mirror descent: this only keeps the plateau
   /// phase from overshooting before the curvature bound takes over.
   inline double rate(Index j, double gj) const { return 0.125 * log_rate(j, theta_[j]) * std::abs(gj); }
+
+  /// Maxima over [j0, j1) of criterion_term and rate (see DiagonalNet::block_maxima).
+  void block_maxima(Index j0, Index j1, const double* g, const double* beta, double* crit, double* rate_max) const {
+    double c = 0.0, r = 0.0;
+    for (Index j = j0; j < j1; ++j) {
+      c = std::max(c, criterion_term(j, g[j], beta));
+      r = std::max(r, rate(j, g[j]));
+    }
+    *crit = c;
+    *rate_max = r;
+  }
+
+  /// The trace bound of set_curvature: needs λ_max and the loss's curvature diagonal.
+  template <class Loss>
+  void prepare_auto_step(Loss& loss, double lambda_max, Team& team) {
+    std::vector<double> diag(d_);
+    loss.curvature_diag(diag.data(), team);
+    set_curvature(lambda_max, diag.data());
+  }
 
   /// Stopping-criterion term (see DiagonalNet::criterion_term): the projected-gradient residual
   /// |min(x_j, g_j)| for the non-negative network, |g_j| otherwise.
@@ -163,50 +184,38 @@ class MirrorNet {
     return kind_ == MirrorKind::Entropic ? std::abs(std::min(beta[j], gj)) : std::abs(gj);
   }
 
-  /// Inside a parallel region: θ ← θ − η·g, β = ∇Φ*(θ); merges this thread's stats into `shared`.
-  void update(double eta, const double* g, double* beta, StepStats& shared) {
-    StepStats local;
-    double min_gap = std::numeric_limits<double>::infinity();
-    bool nonfinite = false;
+  /// θ ← θ − η·g, β = ∇Φ*(θ), over fixed coordinate chunks spread on the team; returns the
+  /// merged StepStats (min_factor: the smallest distance to the depth-D domain's boundary;
+  /// weight_max: the curvature bound, from per-chunk maxima and traces added in chunk order, so
+  /// the step, hence every iterate, does not depend on the thread count).
+  StepStats update(double eta, const double* g, double* beta, Team& team) {
     const bool use_trace = !diag_.empty();
-    // per-chunk partial traces, added in chunk order below: the step (hence every iterate)
-    // must not depend on the thread count
-#pragma omp single
-    {
-      hmax_part_.assign(kTraceChunks, 0.0);
-      trace_part_.assign(kTraceChunks, 0.0);
-    }
-#pragma omp for schedule(static)
-    for (Index c = 0; c < kTraceChunks; ++c) {
+    part_.assign(kTraceChunks, Part{});
+    team.parallel_for(kTraceChunks, [&](Index c) {
       const Index j0 = c * d_ / kTraceChunks, j1 = (c + 1) * d_ / kTraceChunks;
-      double hm = 0.0, tr = 0.0;
+      Part& p = part_[c];
       for (Index j = j0; j < j1; ++j) {
         const double th = theta_[j] - eta * g[j];
         theta_[j] = th;
         const double b = beta_of(j, th);
         beta[j] = b;
-        min_gap = std::min(min_gap, gap(j, th));
+        p.min_gap = std::min(p.min_gap, gap(j, th));
         const double h = dbeta_of(j, th);
-        hm = std::max(hm, h);
-        if (use_trace) tr += h * diag_[j];
-        nonfinite = nonfinite || !(std::abs(b) <= std::numeric_limits<double>::max());
+        p.hmax = std::max(p.hmax, h);
+        if (use_trace) p.trace += h * diag_[j];
+        p.nonfinite = p.nonfinite || !(std::abs(b) <= std::numeric_limits<double>::max());
       }
-      hmax_part_[c] = hm;
-      trace_part_[c] = tr;
+    });
+    StepStats st;
+    double hm = 0.0, tr = 0.0;
+    for (const Part& p : part_) {
+      hm = std::max(hm, p.hmax);
+      tr += p.trace;
+      st.min_factor = std::min(st.min_factor, p.min_gap);  // ≤ 0: left the depth-D domain
+      st.nonfinite = st.nonfinite || p.nonfinite;
     }
-    local.min_factor = min_gap;  // ≤ 0: left the depth-D domain (reported as divergence)
-    local.nonfinite = nonfinite;
-#pragma omp single
-    {
-      double hm = 0.0, tr = 0.0;
-      for (Index c = 0; c < kTraceChunks; ++c) {
-        hm = std::max(hm, hmax_part_[c]);
-        tr += trace_part_[c];
-      }
-      local.weight_max = combine(hm, tr);
-    }
-#pragma omp critical(dlnfast_step_stats)
-    shared.merge(local);
+    st.weight_max = combine(hm, tr);
+    return st;
   }
 
   void renormalise() {}  // θ needs no renormalisation
@@ -227,7 +236,11 @@ class MirrorNet {
   std::vector<double> la_, theta_, c_, logc_;
   double lambda_max_ = 0.0;
   std::vector<double> diag_;
-  std::vector<double> hmax_part_, trace_part_;
+  struct Part {
+    double hmax = 0.0, trace = 0.0, min_gap = std::numeric_limits<double>::infinity();
+    bool nonfinite = false;
+  };
+  std::vector<Part> part_;
 };
 
 }  // namespace dlnfast
