@@ -8,8 +8,8 @@ import scipy.sparse as sp
 from scipy.optimize import OptimizeResult
 
 from dlnfast import _core
-from dlnfast._entropic_newton import elastic_path_following, path_following
-from dlnfast._linprog import _STEP_RULES, _kernel_status, resolve_n_threads
+from dlnfast.lp._entropic import elastic_path_following, path_following
+from dlnfast.lp._linprog import _STEP_RULES, _kernel_status, resolve_n_threads
 
 _METHODS = ("newton", "dln", "eg")
 

@@ -8,8 +8,8 @@ import scipy.sparse as sp
 from scipy.optimize import OptimizeResult
 
 from dlnfast import _core
-from dlnfast._entropic_newton import elastic_path_following, lp_measures, path_following, polish
-from dlnfast._lp_standard_form import StandardForm, to_standard_form, validate
+from dlnfast.lp._entropic import elastic_path_following, lp_measures, path_following, polish
+from dlnfast.lp._standard_form import StandardForm, to_standard_form, validate
 from dlnfast._threads import effective_n_threads
 
 _METHODS = ("newton", "dln", "eg")
