@@ -10,8 +10,10 @@ the smooth, unconstrained, convex problem::
     min_ν  φ(ν) = λ Σ_j exp((Aᵀν − c)_j / λ) − bᵀν,
     ∇φ = A x(ν) − b,     ∇²φ = A diag(x(ν)) Aᵀ / λ.
 
-Newton's method with Armijo backtracking on φ solves it (the step is capped so that no x_j
-ends above max(1e8, e^10·max x): exp stays in range, an underflowed x_j may come straight back). As λ → 0 the entropic solution tends to an
+Newton's method with Armijo backtracking on φ solves it (:func:`dlnfast._newton.damped_newton`,
+the limit solver's Newton: φ is its entropic family with x₀ = exp(−c/λ)); the step is capped so
+that no x_j ends above max(1e8, e^10·max x): exp stays in range, an underflowed x_j may come
+straight back. As λ → 0 the entropic solution tends to an
 LP optimum; `path_following` divides λ by a factor adapted to how many Newton steps the last
 stage took, warm-starting ν (exactly like an interior-point method's path following, with the
 entropy in place of the log barrier). At the LP tolerance the iterate is *polished*: the columns
@@ -31,6 +33,8 @@ import numpy as np
 import scipy.linalg as sla
 import scipy.sparse as sp
 
+from dlnfast._newton import Stage, damped_newton, follow_path
+
 _EXP_MAX = 700.0
 # log of the largest x_j a Newton step may create in the scaled problem (x ~ 1 there)
 _Z_CAP = float(np.log(1e8))
@@ -39,7 +43,7 @@ _STALL_TOL = 1e-8
 
 
 @dataclass
-class NewtonResult:
+class PathResult:
     x: np.ndarray
     nu: np.ndarray
     reg: float
@@ -65,93 +69,85 @@ def lp_measures(A, b, c, x, nu):
     return pfeas, dfeas, gap
 
 
-def _normal_solve(A, x, rhs):
-    """Solve (A diag(x) Aᵀ + δI) d = rhs with a dense Cholesky; δ grows if it fails."""
-    # Entries of x below 1e-200·max are dropped: they do not change M in float64, and subnormal
-    # numbers make the Cholesky factorisation ~100× slower.
-    x = np.where(x > 1e-200 * float(x.max(initial=0.0)), x, 0.0)
-    M = A.multiply(x) @ A.T if sp.issparse(A) else (A * x) @ A.T
-    M = M.toarray() if sp.issparse(M) else np.asarray(M)
-    m = M.shape[0]
-    scale = max(float(np.max(np.diag(M), initial=0.0)), 1e-300)
-    delta = 1e-13
-    while delta < 1e2:
-        try:
-            cf = sla.cho_factor(M + (delta * scale) * np.eye(m), lower=True, check_finite=False)
-            return sla.cho_solve(cf, rhs, check_finite=False)
-        except (np.linalg.LinAlgError, sla.LinAlgError):
-            delta *= 100.0
-    raise np.linalg.LinAlgError("normal matrix not positive definite")
+class _EntropicDual:
+    """φ(ν) = λ Σ exp((Aᵀν − c)/λ) − bᵀν as a :class:`dlnfast._newton.DualObjective`:
+    z = Aᵀν, h(z) = λ Σ exp((z − c)/λ), p = x(ν), Hessian A diag(x) Aᵀ / λ."""
 
+    offset = 0.0
+    # no rounding allowance in the line search: a stage that cannot decrease φ fails, and the
+    # path retreats to a larger λ instead
+    value_slack = 0.0
+    # jitter up to 10·max diag: the normal matrices of degenerate LPs are singular to rounding,
+    # and a heavily damped step still moves the path
+    max_jitter = 10.0
 
-def _phi(A_T_nu, b, c, nu, reg):
-    z = (A_T_nu - c) / reg
-    zmax = float(np.max(z, initial=-np.inf))
-    if not np.isfinite(zmax) or zmax > _EXP_MAX:
-        return np.inf, None
-    x = np.exp(z)
-    return reg * float(x.sum()) - float(b @ nu), x
+    def __init__(self, A, b, c, reg, A_normal=None):
+        self.A, self.gram_matrix, self.rhs, self.c, self.reg = A, A_normal, b, c, reg
+        self.hessian_divisor = reg
+        self._z = self._x = None  # x of the last z evaluated (the line search asks twice)
+
+    def conjugate(self, z):
+        e = (z - self.c) / self.reg
+        emax = float(np.max(e, initial=-np.inf))
+        if not np.isfinite(emax) or emax > _EXP_MAX:
+            return np.inf
+        self._z, self._x = z, np.exp(e)
+        return self.reg * float(self._x.sum())
+
+    def primal(self, z):
+        if z is not self._z:
+            self.conjugate(z)
+        return self._x
+
+    def hessian_weights(self, z, p):
+        return p
+
+    def step_cap(self, z, dz):
+        # no log x_j may end above max(Z_CAP, max_j log x_j + 10): a column whose x underflowed
+        # may jump straight up to O(1), nothing may overflow
+        e, de = (z - self.c) / self.reg, dz / self.reg
+        ecap = max(_Z_CAP, float(e.max(initial=0.0)) + 10.0)
+        grow = de > 0
+        if not np.any(grow):
+            return 1.0
+        return max(min(1.0, float(np.min((ecap - e[grow]) / de[grow]))), 1e-12)
+
+    def residual(self, r):
+        return float(np.abs(r).max(initial=0.0))
 
 
 def newton_stage(A, b, c, reg, nu, tol, max_steps, deadline, A_normal=None):
-    """Newton on φ at fixed λ from ν; returns (ν, x, steps, converged).
+    """Newton on φ at fixed λ from ν; returns (ν, x, steps, converged); x is None when the warm
+    start overflows.
 
-    ``A_normal``: the same A, dense, used to form A diag(x) Aᵀ when A is dense enough that a
-    sparse product is slower (a 200×1000 dense A: 80 ms sparse vs 5 ms dense per step).
+    Converged: ``‖Ax − b‖∞ ≤ tol·(1 + ‖b‖∞)``. ``A_normal``: the same A, dense, used to form
+    A diag(x) Aᵀ when A is dense enough that a sparse product is slower (a 200×1000 dense A:
+    80 ms sparse vs 5 ms dense per step).
     """
-    A_normal = A if A_normal is None else A_normal
-    AT = A.T
-    ATnu = AT @ nu
-    f, x = _phi(ATnu, b, c, nu, reg)
-    if x is None:  # the warm start overflows: pull it back along the dual (shrink ν toward 0)
-        return nu, None, 0, False
     bnorm = 1.0 + float(np.abs(b).max(initial=0.0))
     history = []
-    for k in range(max_steps):
-        r = A @ x - b
-        rmax = float(np.abs(r).max(initial=0.0))
-        if rmax <= tol * bnorm:
-            return nu, x, k, True
+
+    def monitor(k, rmax):
         history.append(rmax)
         # Stalled below _STALL_TOL (less than halved over 8 steps): the rounding floor of an
         # ill-conditioned normal matrix; accept (the polish fixes the primal residual). No
         # progress over 20 steps further out: give up early so the caller cuts λ less (100
         # wasted steps per failed stage were most of the run time on the random LP).
         if k >= 8 and rmax > 0.5 * history[-9] and rmax <= _STALL_TOL * bnorm:
-            return nu, x, k, True
+            return True
         if k >= 30 and rmax > 0.9 * history[-21]:
-            return nu, x, k, False
+            return False
         if time.perf_counter() > deadline:
-            return nu, x, k, False
-        try:
-            d = _normal_solve(A_normal, x, -reg * r)
-        except np.linalg.LinAlgError:
-            return nu, x, k, False
-        ATd = AT @ d
-        # Cap the step so that no log x_j ends above max(Z_CAP, max_j log x_j + 10): a column
-        # whose x underflowed may jump straight up to O(1), nothing may overflow.
-        z = (ATnu - c) / reg
-        dz = ATd / reg
-        zcap = max(_Z_CAP, float(z.max(initial=0.0)) + 10.0)
-        grow = dz > 0
-        t = 1.0
-        if np.any(grow):
-            t = min(1.0, float(np.min((zcap - z[grow]) / dz[grow])))
-            t = max(t, 1e-12)
-        slope = float(r @ d)  # ∇φ·d < 0 for a descent direction
-        if not slope < 0:
-            return nu, x, k, float(np.abs(r).max()) <= 10 * tol * bnorm
-        while True:
-            nu_t = nu + t * d
-            f_t, x_t = _phi(ATnu + t * ATd, b, c, nu_t, reg)
-            if f_t <= f + 1e-4 * t * slope:
-                break
-            t *= 0.5
-            if t < 1e-14:
-                return nu, x, k, False
-        nu, ATnu, f, x = nu_t, ATnu + t * ATd, f_t, x_t
-    r = A @ x - b
-    return nu, x, max_steps, float(np.abs(r).max(initial=0.0)) <= tol * bnorm
+            return False
+        return None
+
+    out = damped_newton(_EntropicDual(A, b, c, reg, A_normal), nu, tol=tol * bnorm,
+                        max_iter=max_steps, monitor=monitor)
+    if out.primal is None:
+        return nu, None, 0, False
+    # a Newton direction that does not descend: rounding; close enough counts
+    ok = out.converged or (out.reason == "not_descent" and out.residual <= 10 * tol * bnorm)
+    return out.y, out.primal, out.n_steps, ok
 
 
 def polish(A, b, c, x, nu, threshold=1e-9):
@@ -235,7 +231,7 @@ def elastic_path_following(A, b, c, big_m=1e3, max_big_m=1e9, **kwargs):
         x = r.x[:n]
         mass = float(r.x[n:].sum())
         pf, df, gp = lp_measures(A, b, c, x, r.nu)
-        out = NewtonResult(x, r.nu, r.reg, r.status, r.nit, r.stages, r.polished, pf, df, gp,
+        out = PathResult(x, r.nu, r.reg, r.status, r.nit, r.stages, r.polished, pf, df, gp,
                            r.message)
         if mass <= tol * bnorm or big_m >= max_big_m or r.status == 1:
             if r.status == 0 and max(pf, df, gp) > tol:
@@ -245,9 +241,104 @@ def elastic_path_following(A, b, c, big_m=1e3, max_big_m=1e9, **kwargs):
         big_m *= 1000.0
 
 
+class _LambdaPath:
+    """The continuation in λ of `_path_following`: how each stage is judged, how λ moves.
+
+    λ is divided by a factor ζ adapted to the last stage (fast stages → cut harder); a failed
+    stage (λ cut too far, or a warm start that overflows) retreats to a λ between the last
+    solved one and the failed one and cuts less from then on.
+    """
+
+    def __init__(self, A, b, c, nu0, *, tol, reg_min, max_newton, deadline, reg_final,
+                 use_polish, blowup):
+        m, n = A.shape
+        self.A, self.b, self.c = A, b, c
+        self.A_normal = A.toarray() if A.nnz > 0.05 * m * n and m * n <= 20_000_000 else None
+        self.tol, self.reg_min, self.max_newton, self.deadline = tol, reg_min, max_newton, deadline
+        self.reg_final, self.use_polish, self.blowup = reg_final, use_polish, blowup
+        self.zeta, self.nit, self.stages = 5.0, 0, 0
+        self.x, self.nu, self.best, self.reg = None, nu0, None, None
+
+    def out_of_budget(self):
+        return time.perf_counter() > self.deadline or self.nit >= self.max_newton
+
+    def solve(self, reg, nu):
+        self.reg = reg
+        nu_s, x_s, steps, ok = newton_stage(self.A, self.b, self.c, reg, nu, 1e-10, 100,
+                                            self.deadline, self.A_normal)
+        self.nit += steps
+        self.stages += 1
+        if x_s is None or not ok:  # keep the last solved stage's ν
+            return Stage(nu, False, steps, info=x_s is None)
+        self.nu, self.x = nu_s, x_s
+        done = self._finished(reg)
+        return Stage(nu_s, True, steps, stop=done is not None, info=done)
+
+    def _finished(self, reg):
+        """The result if the stage at λ = reg ends the path (target λ, blow-up, LP tolerance)."""
+        A, b, c, x, nu = self.A, self.b, self.c, self.x, self.nu
+        if self.reg_final is not None and reg <= self.reg_final * (1 + 1e-12):
+            return PathResult(x, nu, reg, 0, self.nit, self.stages, False,
+                              *lp_measures(A, b, c, x, nu), "entropic optimum")
+        if float(x.max(initial=0.0)) > self.blowup:
+            return PathResult(x, nu, reg, 4, self.nit, self.stages, False,
+                              *lp_measures(A, b, c, x, nu),
+                              "iterates grow without bound (LP unbounded or infeasible?)")
+        pf, df, gp = lp_measures(A, b, c, x, nu)
+        if self.reg_final is None and max(pf, df, gp) <= self.tol:
+            return PathResult(x, nu, reg, 0, self.nit, self.stages, False, pf, df, gp, "optimal")
+        if self.reg_final is None and self.use_polish and max(df, gp) <= 1e-3:
+            pol = best_polish(A, b, c, x, nu)
+            if pol is not None:
+                ppf, pdf, pgp = lp_measures(A, b, c, *pol)
+                if max(ppf, pdf, pgp) <= self.tol:
+                    return PathResult(pol[0], pol[1], reg, 0, self.nit, self.stages, True,
+                                      ppf, pdf, pgp, "optimal (polished)")
+                if self.best is None or max(ppf, pdf, pgp) < self.best[0]:
+                    self.best = (max(ppf, pdf, pgp), pol)
+        return None
+
+    def advance(self, reg, stage):
+        """The next λ, or None to stop."""
+        if not stage.ok:
+            if self.out_of_budget():
+                return None
+            if self.x is None and stage.info:  # nothing solved yet and the start overflows
+                self.reg = reg * 10.0
+                return self.reg if self.reg <= 1e12 else None
+            if self.zeta <= 1.05:
+                return None
+            prev = reg * self.zeta
+            self.zeta = 1.0 + (self.zeta - 1.0) / 4.0
+            return prev / self.zeta
+        if self.out_of_budget() or reg <= self.reg_min:
+            return None
+        steps, z = stage.n_iter, self.zeta
+        self.zeta = min(z * 2.0, 100.0) if steps <= 3 else (max(z / 2.0, 1.5) if steps > 12 else z)
+        reg_next = reg / self.zeta
+        return reg_next if self.reg_final is None else max(reg_next, self.reg_final)
+
+    def result(self):
+        """The result of a path that stopped before the LP tolerance: the best point seen."""
+        A, b, c, x, nu = self.A, self.b, self.c, self.x, self.nu
+        if x is None:
+            return PathResult(np.zeros(A.shape[1]), nu, self.reg, 4, self.nit, self.stages,
+                              False, np.inf, np.inf, np.inf, "Newton failed at the first λ")
+        pf, df, gp = lp_measures(A, b, c, x, nu)
+        xo, nuo, polished = x, nu, False
+        if self.best is not None and self.best[0] < max(pf, df, gp):
+            xo, nuo = self.best[1]
+            pf, df, gp = lp_measures(A, b, c, xo, nuo)
+            polished = True
+        limit = self.out_of_budget()
+        return PathResult(xo, nuo, self.reg, 1 if limit else 4, self.nit, self.stages, polished,
+                          pf, df, gp,
+                          "time or iteration limit" if limit else "stalled before the LP tolerance")
+
+
 def _path_following(A, b, c, tol=1e-9, reg0=None, reg_min=1e-13, max_newton=2000,
-                   time_limit=np.inf, nu0=None, reg_final=None, use_polish=True,
-                   blowup=1e9):
+                    time_limit=np.inf, nu0=None, reg_final=None, use_polish=True,
+                    blowup=1e9):
     """Continuation in λ for the entropic LP; stops at the LP tolerance (or at reg_final).
 
     With ``reg_final`` set, returns the exact entropic solution at that λ (no polish).
@@ -255,72 +346,12 @@ def _path_following(A, b, c, tol=1e-9, reg0=None, reg_min=1e-13, max_newton=2000
     deadline = time.perf_counter() + time_limit
     m, n = A.shape
     A = sp.csr_matrix(A) if not sp.issparse(A) else A.tocsr()
-    A_normal = A.toarray() if A.nnz > 0.05 * m * n and m * n <= 20_000_000 else None
     nu = np.zeros(m) if nu0 is None else nu0.copy()
     reg = reg0 if reg0 is not None else max(1.0, float(np.abs(c).max(initial=0.0)))
     if reg_final is not None:
         reg = max(reg, reg_final)
-    stage_tol = 1e-10
-    zeta = 5.0
-    nit = stages = 0
-    best = None
-    x = None
-    while True:
-        stage_nu, stage_x, steps, ok = newton_stage(A, b, c, reg, nu, stage_tol, 100, deadline,
-                                                    A_normal)
-        nit += steps
-        stages += 1
-        if stage_x is None or not ok:
-            if time.perf_counter() > deadline or nit >= max_newton:
-                break
-            # retreat: λ was cut too far (or the warm start overflows); back off and cut less
-            if x is None and stage_x is None:
-                reg *= 10.0
-                if reg > 1e12:
-                    break
-                continue
-            if zeta <= 1.05:
-                break
-            prev = reg * zeta
-            zeta = 1.0 + (zeta - 1.0) / 4.0
-            reg = prev / zeta
-            continue
-        nu, x = stage_nu, stage_x
-        if reg_final is not None and reg <= reg_final * (1 + 1e-12):
-            pf, df, gp = lp_measures(A, b, c, x, nu)
-            return NewtonResult(x, nu, reg, 0, nit, stages, False, pf, df, gp, "entropic optimum")
-        if float(x.max(initial=0.0)) > blowup:
-            return NewtonResult(x, nu, reg, 4, nit, stages, False, *lp_measures(A, b, c, x, nu),
-                                "iterates grow without bound (LP unbounded or infeasible?)")
-        pf, df, gp = lp_measures(A, b, c, x, nu)
-        if reg_final is None and max(pf, df, gp) <= tol:
-            return NewtonResult(x, nu, reg, 0, nit, stages, False, pf, df, gp, "optimal")
-        if reg_final is None and use_polish and max(df, gp) <= 1e-3:
-            pol = best_polish(A, b, c, x, nu)
-            if pol is not None:
-                ppf, pdf, pgp = lp_measures(A, b, c, *pol)
-                if max(ppf, pdf, pgp) <= tol:
-                    return NewtonResult(pol[0], pol[1], reg, 0, nit, stages, True, ppf, pdf, pgp,
-                                        "optimal (polished)")
-                if best is None or max(ppf, pdf, pgp) < best[0]:
-                    best = (max(ppf, pdf, pgp), pol)
-        if nit >= max_newton or time.perf_counter() > deadline or reg <= reg_min:
-            break
-        # adapt the cut: fast stages → cut harder
-        zeta = min(zeta * 2.0, 100.0) if steps <= 3 else (max(zeta / 2.0, 1.5) if steps > 12 else zeta)
-        reg_next = reg / zeta
-        if reg_final is not None:
-            reg_next = max(reg_next, reg_final)
-        reg = reg_next
-    if x is None:
-        return NewtonResult(np.zeros(n), nu, reg, 4, nit, stages, False, np.inf, np.inf, np.inf,
-                            "Newton failed at the first λ")
-    pf, df, gp = lp_measures(A, b, c, x, nu)
-    xo, nuo, polished = x, nu, False
-    if best is not None and best[0] < max(pf, df, gp):
-        xo, nuo = best[1]
-        pf, df, gp = lp_measures(A, b, c, xo, nuo)
-        polished = True
-    limit = time.perf_counter() > deadline or nit >= max_newton
-    return NewtonResult(xo, nuo, reg, 1 if limit else 4, nit, stages, polished, pf, df, gp,
-                        "time or iteration limit" if limit else "stalled before the LP tolerance")
+    path = _LambdaPath(A, b, c, nu, tol=tol, reg_min=reg_min, max_newton=max_newton,
+                       deadline=deadline, reg_final=reg_final, use_polish=use_polish,
+                       blowup=blowup)
+    _, last = follow_path(path.solve, reg, path.advance, nu)
+    return last.info if last.stop else path.result()
