@@ -245,6 +245,49 @@ class _RowSpace:
         return self.U @ (self.U.T @ v)
 
 
+def _follow_scales(X, y, ynorm, mirror, s0, tol, max_iter):
+    """Newton with continuation in the scale: the stages lower every log-scale towards the target
+    (s0: the size of the solution), each warm-started by linear extrapolation in log a when that
+    is a better start. Returns (μ, z, β, relres, n_iter, ok, last shift, n_stages)."""
+    # continuation: shift every log-scale by c ≥ 0, c_k = u_k − u_target, u_k = −1, −2, −4, ...
+    u_target = float(np.min(mirror.log_magnitude())) - np.log(s0)
+    shifts = []
+    u = -1.0
+    while u > u_target + 1.0 and u_target < np.log(1e-2):
+        shifts.append(u - u_target)
+        u *= 2.0
+    shifts.append(0.0)
+
+    total_it = 0
+
+    def stage_mirror(c):
+        return mirror.shifted(c) if c > 0 else mirror
+
+    def predictor(history, c, mu):
+        # linear extrapolation in the shift, kept only if it is a better start
+        pred = extrapolate(history, c)
+        if pred is None:
+            return mu
+        m = stage_mirror(c)
+        Fp = m.conj(m.z0 + X.T @ pred) - y @ pred
+        Fm = m.conj(m.z0 + X.T @ mu) - y @ mu
+        return pred if np.isfinite(Fp) and Fp < Fm else mu
+
+    def solve(c, mu):
+        nonlocal total_it
+        stage_tol = tol if c == 0 else max(tol, 1e-6)
+        out = _newton(X, y, ynorm, stage_mirror(c), mu, stage_tol, max_iter - total_it)
+        total_it += out[4]
+        return Stage(out[0], out[5], out[4], info=out)
+
+    later = iter(shifts[1:])
+    history, last = follow_path(solve, shifts[0],
+                                lambda c, stage: next(later, None) if total_it < max_iter else None,
+                                np.zeros(X.shape[0]), predictor=predictor)
+    mu, z, beta, res, _, ok = last.info
+    return mu, z, beta, res, total_it, ok, history[-1][0], len(history)
+
+
 def _newton(X, y, ynorm, mirror, mu, tol, max_iter):
     """Damped Newton (:func:`dlnfast._newton.damped_newton`) on F(μ) = Φ*(z₀ + Xᵀμ) − yᵀμ.
 
@@ -449,43 +492,8 @@ def implicit_bias_limit(
         ynorm = 1.0
     s0 = max(float(np.max(np.abs(beta_l2))), _TINY)
 
-    # continuation: shift every log-scale by c ≥ 0, c_k = u_k − u_target, u_k = −1, −2, −4, ...
-    u_target = float(np.min(mirror.log_magnitude())) - np.log(s0)
-    shifts = []
-    u = -1.0
-    while u > u_target + 1.0 and u_target < np.log(1e-2):
-        shifts.append(u - u_target)
-        u *= 2.0
-    shifts.append(0.0)
-
-    total_it = 0
-
-    def stage_mirror(c):
-        return mirror.shifted(c) if c > 0 else mirror
-
-    def predictor(history, c, mu):
-        # linear extrapolation in the shift, kept only if it is a better start
-        pred = extrapolate(history, c)
-        if pred is None:
-            return mu
-        m = stage_mirror(c)
-        Fp = m.conj(m.z0 + X.T @ pred) - y @ pred
-        Fm = m.conj(m.z0 + X.T @ mu) - y @ mu
-        return pred if np.isfinite(Fp) and Fp < Fm else mu
-
-    def solve(c, mu):
-        nonlocal total_it
-        stage_tol = tol if c == 0 else max(tol, 1e-6)
-        out = _newton(X, y, ynorm, stage_mirror(c), mu, stage_tol, max_iter - total_it)
-        total_it += out[4]
-        return Stage(out[0], out[5], out[4], info=out)
-
-    later = iter(shifts[1:])
-    history, last = follow_path(solve, shifts[0],
-                                lambda c, stage: next(later, None) if total_it < max_iter else None,
-                                np.zeros(n), predictor=predictor)
-    mu, z, beta, res, _, ok = last.info
-    c = history[-1][0]
+    mu, z, beta, res, total_it, ok, c, n_stages = _follow_scales(X, y, ynorm, mirror, s0, tol,
+                                                                 max_iter)
     if not (ok and c == 0):
         warnings.warn(
             f"implicit_bias_limit did not converge: relative residual {res:.3g} > tol={tol:g} "
@@ -506,6 +514,6 @@ def implicit_bias_limit(
         interpolation_residual=float(res),
         mirror_residual=mres,
         n_iter=total_it,
-        n_stages=len(history),
+        n_stages=n_stages,
         converged=bool(ok),
     )

@@ -224,8 +224,8 @@ def _solve_entropic(sf, opts, deadline):
     A, b, cs = sf.A, sf.b, sf.c
     r = path_following(A, b, cs, reg_final=opts.reg, max_newton=opts.max_iter,
                        time_limit=deadline - time.perf_counter())
-    status = 0 if r.status == 0 else (1 if r.status == 1 else 4)
-    return (r.x, status, "" if status == 0 else r.message, r.nit,
+    # PathResult statuses are already linprog's (0 optimal, 1 limit, 4 numerical)
+    return (r.x, r.status, "" if r.status == 0 else r.message, r.nit,
             {"reg": r.reg, "lp_residuals": (r.pfeas, r.dfeas, r.gap), "polished": False,
              "certificate": {"A": A, "b": b, "c": cs, "y": r.x, "dual": r.nu, "reg": r.reg,
                              "omega": np.zeros(A.shape[1])}})

@@ -110,9 +110,9 @@ def transport(a, b, M, reg, *, method="newton", tol=1e-9, maxiter=None, time_lim
         else:
             r = path_following(A, rhs, c, reg_final=opts.reg, time_limit=left,
                                max_newton=opts.max_iter)
-        status = 0 if r.status == 0 else (1 if r.status == 1 else 4)
-        msg = "Optimization terminated successfully." if status == 0 else r.message
-        return out(r.x.reshape(n1, n2), status, msg, r.nit, reg_reached=r.reg)
+        # PathResult statuses are already ours (0 optimal, 1 limit, 4 numerical)
+        msg = "Optimization terminated successfully." if r.status == 0 else r.message
+        return out(r.x.reshape(n1, n2), r.status, msg, r.nit, reg_reached=r.reg)
 
     reg = opts.reg
     log_u = np.ascontiguousarray(-M / (2.0 * reg))
