@@ -271,7 +271,7 @@ def test_ctrl_c_interrupts_a_long_run(rng):
 def test_sparse_kernel_matches_dense_kernel_and_certificate(method, rng):
     # a 5%-dense A goes to the CSR kernel; forcing each kernel on the same A must agree
     from dlnfast import _core
-    from dlnfast._linprog import LpOperator, run_dynamics
+    from dlnfast.lp._kernel import LpOperator, run_dynamics
 
     m, n = 40, 600
     A = sp.random(m, n, density=0.05, random_state=1, format="csr") + sp.eye(m, n, format="csr")
@@ -300,7 +300,7 @@ def test_sparse_kernel_matches_dense_kernel_and_certificate(method, rng):
 def test_sparse_kernel_is_thread_count_invariant(rng):
     # large enough (nnz > 2^16) for the driver to use threads at all
     from dlnfast import _core
-    from dlnfast._linprog import LpOperator, run_dynamics
+    from dlnfast.lp._kernel import LpOperator, run_dynamics
 
     m, n = 200, 20_000
     A = sp.csr_matrix(sp.random(m, n, density=0.02, random_state=2, format="csr")

@@ -9,10 +9,7 @@ from dlnfast._core import __version__, has_openmp
 from dlnfast._limit import ImplicitBiasLimit, implicit_bias_limit
 from dlnfast._mirror import gradient_flow
 from dlnfast._regressor import DiagonalLinearRegressor
-from dlnfast._linprog import linprog
-from dlnfast._mps import read_mps
-from dlnfast._transport import transport
-from dlnfast._basis_pursuit import basis_pursuit
+from dlnfast.lp import basis_pursuit, linprog, read_mps, transport
 
 __all__ = [
     "__version__",

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg
-import scipy.linalg.blas
 from sklearn.exceptions import ConvergenceWarning
 
 from dlnfast import potentials as _pot
+from dlnfast._newton import Stage, damped_newton, extrapolate, follow_path, weighted_gram
 
 __all__ = ["implicit_bias_limit", "ImplicitBiasLimit"]
 
@@ -186,34 +186,33 @@ _FAMILIES = {"hyperbolic": _Hyperbolic, "depth": _Depth, "entropic": _Entropic}
 # --------------------------------------------------------------------------------------
 # Dual Newton
 # --------------------------------------------------------------------------------------
-def _solve_spd(H, r):
-    """Solve H s = r for the SPD (possibly nearly singular) dual Hessian H = X diag(w) Xᵀ.
+class _LimitDual:
+    """The dual F(μ) = Φ*(z₀ + Xᵀμ) − yᵀμ of the limit as a :class:`dlnfast._newton.DualObjective`:
+    h = Φ* of the mirror family, p = β, Hessian weights dβ/dz, steps capped by the family."""
 
-    A jitter of 1e-13·max diag keeps Cholesky alive when the weights span hundreds of orders of
-    magnitude (tiny scales: off-support weights ~ a); it perturbs only directions whose curvature
-    is below rounding, which the line search then handles.
-    """
-    scale = float(np.max(np.diag(H)))
-    if not np.isfinite(scale) or scale <= 0:
-        return None
-    jitter = 1e-13 * scale
-    for _ in range(6):
-        try:
-            c = scipy.linalg.cho_factor(H + jitter * np.eye(H.shape[0]), check_finite=False)
-            s = scipy.linalg.cho_solve(c, r, check_finite=False)
-            if np.all(np.isfinite(s)):
-                return s
-        except np.linalg.LinAlgError:
-            pass
-        jitter *= 100.0
-    return None
+    # rounding allowance: near the solution F changes by less than its own rounding
+    value_slack = 1e-14
+    # past a jitter of 1e-3·max diag the dual Hessian is no model of F: give up instead
+    max_jitter = 1e-3
 
+    def __init__(self, X, y, ynorm, mirror):
+        self.A, self.rhs, self.offset = X, y, mirror.z0
+        self.mirror, self.ynorm = mirror, ynorm
 
-def _weighted_gram(X, w):
-    """X diag(w) Xᵀ through one symmetric rank-k update (BLAS syrk: half a general product)."""
-    A = X * np.sqrt(w)
-    H = scipy.linalg.blas.dsyrk(1.0, A)  # upper triangle of A Aᵀ
-    return np.triu(H) + np.triu(H, 1).T
+    def conjugate(self, z):
+        return self.mirror.conj(z)
+
+    def primal(self, z):
+        return self.mirror.beta(z)
+
+    def hessian_weights(self, z, p):
+        return self.mirror.dbeta(z)
+
+    def step_cap(self, z, dz):
+        return self.mirror.max_step(z, dz)
+
+    def residual(self, r):
+        return np.linalg.norm(r) / self.ynorm
 
 
 class _RowSpace:
@@ -222,7 +221,7 @@ class _RowSpace:
 
     def __init__(self, X):
         self.X = X
-        G = _weighted_gram(X, np.ones(X.shape[1]))
+        G = weighted_gram(X, np.ones(X.shape[1]))
         try:
             self.c = scipy.linalg.cho_factor(G, check_finite=False)
             # a Cholesky factor of a near-singular Gram is useless: check its conditioning
@@ -246,43 +245,61 @@ class _RowSpace:
         return self.U @ (self.U.T @ v)
 
 
+def _follow_scales(X, y, ynorm, mirror, s0, tol, max_iter):
+    """Newton with continuation in the scale: the stages lower every log-scale towards the target
+    (s0: the size of the solution), each warm-started by linear extrapolation in log a when that
+    is a better start. Returns (μ, z, β, relres, n_iter, ok, last shift, n_stages)."""
+    # continuation: shift every log-scale by c ≥ 0, c_k = u_k − u_target, u_k = −1, −2, −4, ...
+    u_target = float(np.min(mirror.log_magnitude())) - np.log(s0)
+    shifts = []
+    u = -1.0
+    while u > u_target + 1.0 and u_target < np.log(1e-2):
+        shifts.append(u - u_target)
+        u *= 2.0
+    shifts.append(0.0)
+
+    total_it = 0
+
+    def stage_mirror(c):
+        return mirror.shifted(c) if c > 0 else mirror
+
+    def predictor(history, c, mu):
+        # linear extrapolation in the shift, kept only if it is a better start
+        pred = extrapolate(history, c)
+        if pred is None:
+            return mu
+        m = stage_mirror(c)
+        Fp = m.conj(m.z0 + X.T @ pred) - y @ pred
+        Fm = m.conj(m.z0 + X.T @ mu) - y @ mu
+        return pred if np.isfinite(Fp) and Fp < Fm else mu
+
+    def solve(c, mu):
+        nonlocal total_it
+        stage_tol = tol if c == 0 else max(tol, 1e-6)
+        out = _newton(X, y, ynorm, stage_mirror(c), mu, stage_tol, max_iter - total_it)
+        total_it += out[4]
+        return Stage(out[0], out[5], out[4], info=out)
+
+    later = iter(shifts[1:])
+    history, last = follow_path(solve, shifts[0],
+                                lambda c, stage: next(later, None) if total_it < max_iter else None,
+                                np.zeros(X.shape[0]), predictor=predictor)
+    mu, z, beta, res, _, ok = last.info
+    return mu, z, beta, res, total_it, ok, history[-1][0], len(history)
+
+
 def _newton(X, y, ynorm, mirror, mu, tol, max_iter):
-    """Damped Newton on F(μ) = Φ*(z₀ + Xᵀμ) − yᵀμ. Returns (μ, z, β, relres, n_iter, ok)."""
-    z = mirror.z0 + X.T @ mu
-    beta = mirror.beta(z)
-    r = X @ beta - y
-    res = np.linalg.norm(r) / ynorm
-    it = 0
-    while res > tol and it < max_iter:
-        it += 1
-        w = mirror.dbeta(z)
-        H = _weighted_gram(X, w)
-        step = _solve_spd(H, -r)
-        if step is None:
-            return mu, z, beta, res, it, False
-        dz = X.T @ step
-        t = mirror.max_step(z, dz)
-        F0 = mirror.conj(z) - y @ mu
-        slope = r @ step  # directional derivative of F, < 0
-        # rounding allowance: near the solution F changes by less than its own rounding
-        allow = 1e-14 * (abs(mirror.conj(z)) + abs(y @ mu))
-        accepted = False
-        while t > 1e-14:
-            mu_t = mu + t * step
-            z_t = z + t * dz
-            F1 = mirror.conj(z_t) - y @ mu_t
-            if np.isfinite(F1) and F1 <= F0 + 1e-4 * t * slope + allow:
-                beta_t = mirror.beta(z_t)
-                r_t = X @ beta_t - y
-                if np.all(np.isfinite(r_t)):
-                    accepted = True
-                    break
-            t *= 0.5
-        if not accepted:
-            return mu, z, beta, res, it, False
-        mu, z, beta, r = mu_t, z_t, beta_t, r_t
-        res = np.linalg.norm(r) / ynorm
-    return mu, z, beta, res, it, res <= tol
+    """Damped Newton (:func:`dlnfast._newton.damped_newton`) on F(μ) = Φ*(z₀ + Xᵀμ) − yᵀμ.
+
+    Returns (μ, z, β, relres, n_iter, ok); n_iter counts a last step that failed (it cost a
+    factorisation).
+    """
+    out = damped_newton(_LimitDual(X, y, ynorm, mirror), mu, tol=tol, max_iter=max_iter)
+    beta, res = out.primal, out.residual
+    if beta is None:  # a start outside Φ*'s range: report it as it stands
+        beta = mirror.beta(out.z)
+        res = np.linalg.norm(X @ beta - y) / ynorm
+    return out.y, out.z, beta, res, out.n_systems, out.converged
 
 
 def _check_2d(X, y):
@@ -475,35 +492,8 @@ def implicit_bias_limit(
         ynorm = 1.0
     s0 = max(float(np.max(np.abs(beta_l2))), _TINY)
 
-    # continuation: shift every log-scale by c ≥ 0, c_k = u_k − u_target, u_k = −1, −2, −4, ...
-    u_target = float(np.min(mirror.log_magnitude())) - np.log(s0)
-    shifts = []
-    u = -1.0
-    while u > u_target + 1.0 and u_target < np.log(1e-2):
-        shifts.append(u - u_target)
-        u *= 2.0
-    shifts.append(0.0)
-
-    mu = np.zeros(n)
-    history = []  # (shift, μ) of solved stages, for the predictor
-    total_it = 0
-    ok = False
-    for k, c in enumerate(shifts):
-        m = mirror.shifted(c) if c > 0 else mirror
-        stage_tol = tol if c == 0 else max(tol, 1e-6)
-        if len(history) >= 2:
-            (c1, mu1), (c2, mu2) = history[-2], history[-1]
-            pred = mu2 + (mu2 - mu1) * (c - c2) / (c2 - c1)
-            # keep the prediction only if it is a better start
-            Fp = m.conj(m.z0 + X.T @ pred) - y @ pred
-            Fm = m.conj(m.z0 + X.T @ mu) - y @ mu
-            if np.isfinite(Fp) and Fp < Fm:
-                mu = pred
-        mu, z, beta, res, it, ok = _newton(X, y, ynorm, m, mu, stage_tol, max_iter - total_it)
-        total_it += it
-        history.append((c, mu.copy()))
-        if total_it >= max_iter:
-            break
+    mu, z, beta, res, total_it, ok, c, n_stages = _follow_scales(X, y, ynorm, mirror, s0, tol,
+                                                                 max_iter)
     if not (ok and c == 0):
         warnings.warn(
             f"implicit_bias_limit did not converge: relative residual {res:.3g} > tol={tol:g} "
@@ -524,6 +514,6 @@ def implicit_bias_limit(
         interpolation_residual=float(res),
         mirror_residual=mres,
         n_iter=total_it,
-        n_stages=len(history),
+        n_stages=n_stages,
         converged=bool(ok),
     )

@@ -7,13 +7,11 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import OptimizeResult
 
-from dlnfast import _core, _threads
-from dlnfast._entropic_newton import elastic_path_following, lp_measures, path_following, polish
-from dlnfast._lp_standard_form import StandardForm, to_standard_form, validate
-from dlnfast._threads import effective_n_threads
+from dlnfast.lp import _kernel
+from dlnfast.lp._entropic import elastic_path_following, lp_measures, path_following, polish
+from dlnfast.lp._options import check_solver_options
+from dlnfast.lp._standard_form import StandardForm, to_standard_form, validate
 
-_METHODS = ("newton", "dln", "eg")
-_STEP_RULES = {"paper": _core.LpStepRule.paper, "adaptive": _core.LpStepRule.adaptive}
 _MESSAGES = {
     0: "Optimization terminated successfully.",
     1: "Iteration or time limit reached.",
@@ -21,38 +19,6 @@ _MESSAGES = {
     3: "The problem is unbounded.",
     4: "Numerical difficulties encountered.",
 }
-
-
-def resolve_n_threads(n_jobs):
-    """n_jobs → OpenMP threads, as everywhere in dlnfast (``_threads.effective_n_threads``)."""
-    if n_jobs is not None and not isinstance(n_jobs, (int, np.integer)):
-        raise ValueError(f"n_jobs must be None or a nonzero int, got {n_jobs!r}")
-    return effective_n_threads(n_jobs)
-
-
-class LpOperator:
-    """The standard-form A handed to the C++ kernels: dense row-major or CSR + CSRᵀ."""
-
-    def __init__(self, A, dense=None):
-        m, n = A.shape
-        if dense is None:
-            dense = A.nnz > 0.2 * m * n and m * n <= 50_000_000
-        self.dense = dense
-        self.shape = (m, n)
-        if dense:
-            self.A = np.ascontiguousarray(A.toarray(), dtype=np.float64)
-        else:
-            A = sp.csr_matrix(A, dtype=np.float64)
-            A.sort_indices()
-            At = A.T.tocsr()
-            At.sort_indices()
-            self.csr = (A.indptr.astype(np.int64), A.indices.astype(np.int64), A.data.copy())
-            self.csr_t = (At.indptr.astype(np.int64), At.indices.astype(np.int64), At.data.copy())
-
-    def run(self, b, log_u, omega, eta_r_sum, options):
-        if self.dense:
-            return _core.lp_dense(self.A, b, log_u, omega, eta_r_sum, options)
-        return _core.lp_sparse(*self.csr, *self.csr_t, b, log_u, omega, eta_r_sum, options)
 
 
 def spectral_norm_sq(A):
@@ -70,40 +36,6 @@ def spectral_norm_sq(A):
         s = svds(A, k=1, return_singular_vectors=False, v0=v0, tol=1e-6)[0]
     # 1e-6 relative margin covers the eigen-solver's tolerance
     return max(float(s) ** 2 * (1 + 1e-6), 1e-300)
-
-
-def run_dynamics(op, b, c, reg, *, update, step_rule, tol, max_iter, time_limit, n_threads,
-                 norm_a_sq, nu0=None, step_size=0.0):
-    """One run of DLN GD / EG at λ = reg from log x₀ = (Aᵀν₀ − c)/λ (ν₀ = 0: u₀ = exp(−c/(2λ))).
-
-    Returns (x, ν, ω, result) with log x = (Aᵀν − c − λω)/λ exactly (DESIGN §3.1).
-    """
-    m, n = op.shape
-    nu0 = np.zeros(m) if nu0 is None else nu0
-    AT_nu0 = (op.A.T @ nu0) if op.dense else _csr_t_matvec(op, nu0)
-    log_u = np.ascontiguousarray((AT_nu0 - c) / (2.0 * reg))
-    omega = np.zeros(n)
-    eta_r = np.zeros(m)
-    o = _core.LpOptions()
-    o.update = update
-    o.step_rule = step_rule
-    o.norm_a_sq = norm_a_sq
-    o.step_size = float(step_size or 0.0)
-    o.tol = tol
-    o.max_iter = int(max_iter)
-    o.time_limit = float(time_limit)
-    o.n_threads = n_threads
-    if _threads.MIN_PARALLEL_WORK_OVERRIDE is not None:  # tests only
-        o.min_parallel_work = int(_threads.MIN_PARALLEL_WORK_OVERRIDE)
-    res = op.run(b, log_u, omega, eta_r, o)
-    x = np.exp(2.0 * log_u)
-    nu = nu0 - 4.0 * reg * eta_r
-    return x, nu, omega, res
-
-
-def _csr_t_matvec(op, v):
-    indptr, indices, data = op.csr_t
-    return sp.csr_matrix((data, indices, indptr), shape=(op.shape[1], op.shape[0])) @ v
 
 
 def _diagnose(sf: StandardForm, deadline):
@@ -233,31 +165,14 @@ def linprog(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds=(0, None), *, 
     -2.0
     """
     t_start = time.perf_counter()
-    if method not in _METHODS:
-        raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
-    if step_rule not in _STEP_RULES:
-        raise ValueError(f"step_rule must be one of {tuple(_STEP_RULES)}, got {step_rule!r}")
-    if step_size is not None and not (np.isscalar(step_size) and np.isfinite(step_size)
-                                      and step_size > 0):
-        raise ValueError(f"step_size must be a positive float or None, got {step_size!r}")
-    if reg is not None:
-        if not np.isscalar(reg) or not np.isfinite(reg) or reg <= 0:
-            raise ValueError(f"reg must be a positive finite float or None, got {reg!r}")
-        reg = float(reg)
-    if not (np.isscalar(tol) and np.isfinite(tol) and tol > 0):
-        raise ValueError(f"tol must be a positive float, got {tol!r}")
-    if maxiter is not None and (not isinstance(maxiter, (int, np.integer)) or maxiter < 1):
-        raise ValueError(f"maxiter must be a positive int, got {maxiter!r}")
-    if time_limit is not None and not (np.isscalar(time_limit) and time_limit > 0):
-        raise ValueError(f"time_limit must be a positive number of seconds, got {time_limit!r}")
+    opts = check_solver_options(method=method, reg=reg, tol=tol, maxiter=maxiter,
+                                time_limit=time_limit, step_rule=step_rule, step_size=step_size,
+                                n_jobs=n_jobs)
     if not np.isscalar(c0) or not np.isfinite(c0):
         raise ValueError(f"c0 must be a finite float, got {c0!r}")
-    n_threads = resolve_n_threads(n_jobs)
     c, A_ub, b_ub, A_eq, b_eq, lo, hi = validate(c, A_ub, b_ub, A_eq, b_eq, bounds)
     sf = to_standard_form(c, A_ub, b_ub, A_eq, b_eq, lo, hi, c0=c0, scale=scale)
-    if time_limit is None:
-        time_limit = np.inf if method == "newton" else 600.0
-    deadline = t_start + time_limit
+    deadline = t_start + opts.time_limit
 
     def finish(y, status, message, nit, extra):
         x = sf.to_original(y) if y is not None else np.full(c.size, np.nan)
@@ -273,82 +188,103 @@ def linprog(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds=(0, None), *, 
 
     if sf.status:
         return finish(None, sf.status, sf.message, 0, {})
+    trivial = _solve_trivial(sf, opts.reg)
+    if trivial is not None:
+        return finish(*trivial)
+    if method == "newton" and opts.reg is not None:
+        return finish(*_solve_entropic(sf, opts, deadline))
+    if method == "newton":
+        y, nit, status, msg, extra = _solve_newton(sf, opts, deadline)
+    else:
+        y, _, nit, status, msg, extra = _solve_dynamics(sf, opts, deadline)
+        if opts.reg is not None:
+            return finish(y, status, msg, nit, extra)
+    return finish(*_conclude(sf, y, nit, status, msg, extra, opts.tol, deadline))
+
+
+def _solve_trivial(sf, reg):
+    """The answer when the reduction left no variable or no constraint, else None."""
     A, b, cs = sf.A, sf.b, sf.c
     m, n = A.shape
     if n == 0:  # every variable fixed or dropped
         pf = float(np.abs(b).max(initial=0.0))
         if pf > 1e-9:
-            return finish(None, 2, "The problem is infeasible (all variables fixed).", 0, {})
-        return finish(np.zeros(0), 0, "", 0, {"reg": reg})
+            return None, 2, "The problem is infeasible (all variables fixed).", 0, {}
+        return np.zeros(0), 0, "", 0, {"reg": reg}
     if m == 0:  # no constraints left: y = 0 is optimal unless a cost is negative
         if np.any(cs < 0) or sf.dropped.get("unbounded_column"):
-            return finish(None, 3, "The problem is unbounded: a variable with negative cost is free to grow.", 0, {})
-        return finish(np.zeros(n), 0, "", 0, {"reg": reg})
+            return (None, 3, "The problem is unbounded: a variable with negative cost is free to grow.",
+                    0, {})
+        return np.zeros(n), 0, "", 0, {"reg": reg}
+    return None
 
-    if method == "newton":
-        max_newton = 2000 if maxiter is None else int(maxiter)
-        left = deadline - time.perf_counter()
-        if reg is not None:
-            r = path_following(A, b, cs, reg_final=reg, max_newton=max_newton, time_limit=left)
-            status = 0 if r.status == 0 else (1 if r.status == 1 else 4)
-            return finish(r.x, status, "" if status == 0 else r.message, r.nit,
-                          {"reg": r.reg, "lp_residuals": (r.pfeas, r.dfeas, r.gap),
-                           "polished": False,
-                           "certificate": {"A": A, "b": b, "c": cs, "y": r.x, "dual": r.nu,
-                                           "reg": r.reg, "omega": np.zeros(n)}})
-        r, mass, big_m = elastic_path_following(A, b, cs, tol=tol, max_newton=max_newton,
-                                                time_limit=left)
-        y, nu, nit, status, msg = r.x, r.nu, r.nit, r.status, r.message
-        extra = {"reg": r.reg, "lp_residuals": (r.pfeas, r.dfeas, r.gap), "polished": r.polished,
-                 "elastic": {"big_m": big_m, "violation": mass}}
-    else:
-        y, nu, nit, status, msg, extra = _solve_dynamics(sf, method, reg, tol, maxiter, deadline,
-                                                         step_rule, step_size, n_threads)
-        if reg is not None:
-            return finish(y, status, msg, nit, extra)
 
+def _solve_entropic(sf, opts, deadline):
+    """Newton at the user's λ: the exact entropic optimum (no polish, no diagnosis)."""
+    A, b, cs = sf.A, sf.b, sf.c
+    r = path_following(A, b, cs, reg_final=opts.reg, max_newton=opts.max_iter,
+                       time_limit=deadline - time.perf_counter())
+    # PathResult statuses are already linprog's (0 optimal, 1 limit, 4 numerical)
+    return (r.x, r.status, "" if r.status == 0 else r.message, r.nit,
+            {"reg": r.reg, "lp_residuals": (r.pfeas, r.dfeas, r.gap), "polished": False,
+             "certificate": {"A": A, "b": b, "c": cs, "y": r.x, "dual": r.nu, "reg": r.reg,
+                             "omega": np.zeros(A.shape[1])}})
+
+
+def _solve_newton(sf, opts, deadline):
+    """Newton with continuation in λ on the elastic form, down to the LP tolerance."""
+    r, mass, big_m = elastic_path_following(sf.A, sf.b, sf.c, tol=opts.tol,
+                                            max_newton=opts.max_iter,
+                                            time_limit=deadline - time.perf_counter())
+    extra = {"reg": r.reg, "lp_residuals": (r.pfeas, r.dfeas, r.gap), "polished": r.polished,
+             "elastic": {"big_m": big_m, "violation": mass}}
+    return r.x, r.nit, r.status, r.message, extra
+
+
+def _conclude(sf, y, nit, status, msg, extra, tol, deadline):
+    """The final (y, status, message, nit, extra) of an LP solve with reg=None: report a limit,
+    accept an optimum, or decide infeasible / unbounded with the auxiliary LPs."""
     if status == 1:  # a limit was hit: report it, do not start auxiliary solves
-        return finish(y, 1, f"{_MESSAGES[1]} {msg}; residuals (primal, dual, gap) = "
-                      f"{extra.get('lp_residuals')} above tol = {tol:g}.", nit, extra)
+        return (y, 1, f"{_MESSAGES[1]} {msg}; residuals (primal, dual, gap) = "
+                f"{extra.get('lp_residuals')} above tol = {tol:g}.", nit, extra)
     if status == 0:
         if sf.dropped.get("unbounded_column"):
-            return finish(None, 3, "The problem is unbounded: a variable with negative cost appears in no constraint.", nit, extra)
-        return finish(y, 0, "", nit, extra)
+            return (None, 3, "The problem is unbounded: a variable with negative cost appears in "
+                    "no constraint.", nit, extra)
+        return y, 0, "", nit, extra
     # the auxiliary LPs get what is left of time_limit (at least 5 s), or 300 s without one
     diag_deadline = deadline if np.isfinite(deadline) else time.perf_counter() + 300.0
     diag, why = _diagnose(sf, max(diag_deadline, time.perf_counter() + 5.0))
     if diag == 2:
-        return finish(None, 2, f"The problem is infeasible: {why}.", nit, extra)
+        return None, 2, f"The problem is infeasible: {why}.", nit, extra
     if diag == 3:
-        return finish(None, 3, f"The problem is unbounded: {why}.", nit, extra)
-    return finish(y, status, f"{_MESSAGES[status]} {msg}; residuals (primal, dual, gap) = "
-                  f"{extra.get('lp_residuals')} above tol = {tol:g}.", nit, extra)
+        return None, 3, f"The problem is unbounded: {why}.", nit, extra
+    return (y, status, f"{_MESSAGES[status]} {msg}; residuals (primal, dual, gap) = "
+            f"{extra.get('lp_residuals')} above tol = {tol:g}.", nit, extra)
 
 
-def _solve_dynamics(sf, method, reg, tol, maxiter, deadline, step_rule, step_size, n_threads):
+def _solve_dynamics(sf, opts, deadline):
     """DLN GD / EG at a fixed λ, or with continuation in λ (warm-started) and polish."""
     A, b, c = sf.A, sf.b, sf.c
-    op = LpOperator(A)
-    norm_a_sq = spectral_norm_sq(A)
-    update = _core.LpUpdate.dln_gd if method == "dln" else _core.LpUpdate.exponentiated_gradient
-    rule = _STEP_RULES[step_rule] if step_size is None else _core.LpStepRule.fixed
-    max_iter = 1_000_000 if maxiter is None else int(maxiter)
+    op = _kernel.LpOperator(A)
     b = np.ascontiguousarray(b)
     bnorm2 = 1.0 + float(np.linalg.norm(b))
+    kernel = dict(update=_kernel.update_rule(opts.method),
+                  step_rule=_kernel.step_rule(opts.step_rule, opts.step_size),
+                  n_threads=opts.n_threads, norm_a_sq=spectral_norm_sq(A),
+                  step_size=opts.step_size)
 
     def certificate(x, nu, omega, lam):
         return {"A": A, "b": b, "c": c, "y": x, "dual": nu, "reg": lam, "omega": omega}
 
-    if reg is not None:
-        x, nu, omega, r = run_dynamics(op, b, c, reg, update=update, step_rule=rule,
-                                       tol=tol * bnorm2, max_iter=max_iter,
-                                       time_limit=max(0.0, deadline - time.perf_counter()),
-                                       n_threads=n_threads, norm_a_sq=norm_a_sq,
-                                       step_size=step_size)
-        status, msg = _kernel_status(r)
+    if opts.reg is not None:
+        x, nu, omega, r = _kernel.run_dynamics(
+            op, b, c, opts.reg, tol=opts.tol * bnorm2, max_iter=opts.max_iter,
+            time_limit=max(0.0, deadline - time.perf_counter()), **kernel)
+        status, msg = _kernel.kernel_status(r)
         return x, nu, r.n_iter, status, msg, {
-            "reg": reg, "lp_residuals": lp_measures(A, b, c, x, nu), "polished": False,
-            "certificate": certificate(x, nu, omega, reg), "step_rejections": r.n_rejected}
+            "reg": opts.reg, "lp_residuals": lp_measures(A, b, c, x, nu), "polished": False,
+            "certificate": certificate(x, nu, omega, opts.reg), "step_rejections": r.n_rejected}
 
     lam, zeta = 1.0, 4.0
     nu = np.zeros(A.shape[0])
@@ -356,32 +292,23 @@ def _solve_dynamics(sf, method, reg, tol, maxiter, deadline, step_rule, step_siz
     best = None
     while True:
         left_t = deadline - time.perf_counter()
-        if left_t <= 0 or nit >= max_iter:
+        if left_t <= 0 or nit >= opts.max_iter:
             break
-        x, nu_new, omega, r = run_dynamics(op, b, c, lam, update=update, step_rule=rule,
-                                           tol=1e-3 * tol * bnorm2, max_iter=max_iter - nit,
-                                           time_limit=left_t, n_threads=n_threads,
-                                           norm_a_sq=norm_a_sq, nu0=nu, step_size=step_size)
+        x, nu_new, omega, r = _kernel.run_dynamics(
+            op, b, c, lam, tol=1e-3 * opts.tol * bnorm2, max_iter=opts.max_iter - nit,
+            time_limit=left_t, nu0=nu, **kernel)
         nit += r.n_iter
-        if r.status == _core.Status.diverged:
+        kstatus, _ = _kernel.kernel_status(r)
+        if kstatus == _kernel.NUMERICAL:
             return x, nu_new, nit, 4, "the dynamics diverged (non-finite values)", {
                 "reg": lam, "lp_residuals": lp_measures(A, b, c, x, nu_new), "polished": False}
         nu = nu_new
-        meas = lp_measures(A, b, c, x, nu)
-        cand = (max(meas), x, nu, False, meas)
-        if max(meas) > tol and max(meas[1:]) <= 1e-3:
-            pol = polish(A, b, c, x, nu)
-            if pol is not None:
-                pm = lp_measures(A, b, c, *pol)
-                if max(pm) < cand[0]:
-                    cand = (max(pm), pol[0], pol[1], True, pm)
-        if best is None or cand[0] < best[0]:
-            best = cand
+        best = _best_point(best, A, b, c, x, nu, opts.tol)
         extra = {"reg": lam, "lp_residuals": best[4], "polished": best[3],
                  "certificate": certificate(x, nu, omega, lam)}
-        if best[0] <= tol:
+        if best[0] <= opts.tol:
             return best[1], best[2], nit, 0, "", extra
-        if r.status != _core.Status.converged:
+        if kstatus != _kernel.OPTIMAL:
             break
         lam /= zeta
     if best is None:
@@ -389,10 +316,14 @@ def _solve_dynamics(sf, method, reg, tol, maxiter, deadline, step_rule, step_siz
     return best[1], best[2], nit, 1, f"stopped at reg = {lam:.3g}", extra
 
 
-def _kernel_status(r):
-    S = _core.Status
-    if r.status == S.converged:
-        return 0, ""
-    if r.status in (S.max_iter, S.time_limit):
-        return 1, f"{r.status.name} after {r.n_iter} iterations, ‖Ay − b‖₂ = {r.criterion:.3e}"
-    return 4, f"diverged after {r.n_iter} iterations (last step {r.step:.3e})"
+def _best_point(best, A, b, c, x, nu, tol):
+    """The better of ``best`` and (x, ν) or its polish, as (worst measure, x, ν, polished, measures)."""
+    meas = lp_measures(A, b, c, x, nu)
+    cand = (max(meas), x, nu, False, meas)
+    if max(meas) > tol and max(meas[1:]) <= 1e-3:
+        pol = polish(A, b, c, x, nu)
+        if pol is not None:
+            pm = lp_measures(A, b, c, *pol)
+            if max(pm) < cand[0]:
+                cand = (max(pm), pol[0], pol[1], True, pm)
+    return cand if best is None or cand[0] < best[0] else best

@@ -7,11 +7,9 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import OptimizeResult
 
-from dlnfast import _core, _threads
-from dlnfast._entropic_newton import elastic_path_following, path_following
-from dlnfast._linprog import _STEP_RULES, _kernel_status, resolve_n_threads
-
-_METHODS = ("newton", "dln", "eg")
+from dlnfast.lp import _kernel
+from dlnfast.lp._entropic import elastic_path_following, path_following
+from dlnfast.lp._options import check_solver_options
 
 
 def _incidence(n1, n2):
@@ -85,8 +83,55 @@ def transport(a, b, M, reg, *, method="newton", tol=1e-9, maxiter=None, time_lim
     True
     """
     t0 = time.perf_counter()
-    if method not in _METHODS:
-        raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
+    opts = check_solver_options(method=method, reg=reg, tol=tol, maxiter=maxiter,
+                                time_limit=time_limit, step_rule=step_rule, step_size=step_size,
+                                n_jobs=n_jobs)
+    if opts.reg is None and method != "newton":
+        raise ValueError("reg=None (exact OT) needs method='newton'")
+    a, b, M = _check_marginals(a, b, M)
+    n1, n2 = M.shape
+
+    def out(P, status, message, nit, **extra):
+        err = float(np.abs(P.sum(axis=1) - a).sum() + np.abs(P.sum(axis=0) - b).sum())
+        res = OptimizeResult(plan=P, cost=float((M * P).sum()), status=status,
+                             success=status == 0, message=message, nit=int(nit), reg=opts.reg,
+                             method=method, marginal_error=err)
+        res.update(extra)
+        return res
+
+    if method == "newton":
+        A = _incidence(n1, n2)
+        rhs = np.concatenate([a, b[:-1]])
+        c = M.ravel()
+        left = opts.time_limit - (time.perf_counter() - t0)
+        if opts.reg is None:
+            r, _, _ = elastic_path_following(A, rhs, c, tol=opts.tol, time_limit=left,
+                                             max_newton=opts.max_iter)
+        else:
+            r = path_following(A, rhs, c, reg_final=opts.reg, time_limit=left,
+                               max_newton=opts.max_iter)
+        # PathResult statuses are already ours (0 optimal, 1 limit, 4 numerical)
+        msg = "Optimization terminated successfully." if r.status == 0 else r.message
+        return out(r.x.reshape(n1, n2), r.status, msg, r.nit, reg_reached=r.reg)
+
+    reg = opts.reg
+    log_u = np.ascontiguousarray(-M / (2.0 * reg))
+    omega = np.zeros((n1, n2))
+    eta_r = np.zeros(n1 + n2)
+    o = _kernel.kernel_options(
+        update=_kernel.update_rule(method),
+        step_rule=_kernel.step_rule(opts.step_rule, opts.step_size),
+        norm_a_sq=float(n1 + n2),  # ‖A‖₂² of the marginal operator
+        step_size=opts.step_size, tol=opts.tol * (1.0 + float(np.sqrt(a @ a + b @ b))),
+        max_iter=opts.max_iter, time_limit=opts.time_limit, n_threads=opts.n_threads)
+    r = _kernel.run_transport(a, b, log_u, omega, eta_r, o)
+    status, msg = _kernel.kernel_status(r)
+    return out(np.exp(2.0 * log_u), status, msg or "Optimization terminated successfully.",
+               r.n_iter, omega=omega, dual=(-4.0 * reg * eta_r[:n1], -4.0 * reg * eta_r[n1:]))
+
+
+def _check_marginals(a, b, M):
+    """a, b, M as float64 arrays of matching shapes, finite, a ≥ 0, b ≥ 0, equal mass."""
     a = np.atleast_1d(np.asarray(a, dtype=np.float64))
     b = np.atleast_1d(np.asarray(b, dtype=np.float64))
     M = np.asarray(M, dtype=np.float64)
@@ -103,64 +148,4 @@ def transport(a, b, M, reg, *, method="newton", tol=1e-9, maxiter=None, time_lim
         raise ValueError("a and b must be non-negative")
     if abs(a.sum() - b.sum()) > 1e-8 * max(a.sum(), b.sum(), 1e-300):
         raise ValueError(f"a and b must have the same total mass, got {a.sum()!r} and {b.sum()!r}")
-    if reg is not None:
-        if not np.isscalar(reg) or not np.isfinite(reg) or reg <= 0:
-            raise ValueError(f"reg must be a positive finite float, got {reg!r}")
-        reg = float(reg)
-    elif method != "newton":
-        raise ValueError("reg=None (exact OT) needs method='newton'")
-    if not (np.isscalar(tol) and tol > 0):
-        raise ValueError(f"tol must be a positive float, got {tol!r}")
-    if step_rule not in _STEP_RULES:
-        raise ValueError(f"step_rule must be one of {tuple(_STEP_RULES)}, got {step_rule!r}")
-    if maxiter is not None and (not isinstance(maxiter, (int, np.integer)) or maxiter < 1):
-        raise ValueError(f"maxiter must be a positive int, got {maxiter!r}")
-    if time_limit is not None and not (np.isscalar(time_limit) and time_limit > 0):
-        raise ValueError(f"time_limit must be a positive number of seconds, got {time_limit!r}")
-    n_threads = resolve_n_threads(n_jobs)
-    n1, n2 = M.shape
-
-    def out(P, status, message, nit, **extra):
-        err = float(np.abs(P.sum(axis=1) - a).sum() + np.abs(P.sum(axis=0) - b).sum())
-        res = OptimizeResult(plan=P, cost=float((M * P).sum()), status=status,
-                             success=status == 0, message=message, nit=int(nit), reg=reg,
-                             method=method, marginal_error=err)
-        res.update(extra)
-        return res
-
-    if method == "newton":
-        A = _incidence(n1, n2)
-        rhs = np.concatenate([a, b[:-1]])
-        c = M.ravel()
-        left = np.inf if time_limit is None else time_limit - (time.perf_counter() - t0)
-        max_newton = 2000 if maxiter is None else int(maxiter)
-        if reg is None:
-            r, _, _ = elastic_path_following(A, rhs, c, tol=tol, time_limit=left,
-                                             max_newton=max_newton)
-        else:
-            r = path_following(A, rhs, c, reg_final=reg, time_limit=left, max_newton=max_newton)
-        status = 0 if r.status == 0 else (1 if r.status == 1 else 4)
-        msg = "Optimization terminated successfully." if status == 0 else r.message
-        return out(r.x.reshape(n1, n2), status, msg, r.nit, reg_reached=r.reg)
-
-    log_u = np.ascontiguousarray(-M / (2.0 * reg))
-    omega = np.zeros((n1, n2))
-    eta_r = np.zeros(n1 + n2)
-    o = _core.LpOptions()
-    o.update = _core.LpUpdate.dln_gd if method == "dln" else _core.LpUpdate.exponentiated_gradient
-    o.step_rule = _STEP_RULES[step_rule] if step_size is None else _core.LpStepRule.fixed
-    if step_size is not None:
-        if not (np.isscalar(step_size) and np.isfinite(step_size) and step_size > 0):
-            raise ValueError(f"step_size must be a positive float or None, got {step_size!r}")
-        o.step_size = float(step_size)
-    o.norm_a_sq = float(n1 + n2)  # ‖A‖₂² of the marginal operator
-    o.tol = tol * (1.0 + float(np.sqrt(a @ a + b @ b)))
-    o.max_iter = 1_000_000 if maxiter is None else int(maxiter)
-    o.time_limit = 600.0 if time_limit is None else float(time_limit)
-    o.n_threads = n_threads
-    if _threads.MIN_PARALLEL_WORK_OVERRIDE is not None:  # tests only
-        o.min_parallel_work = int(_threads.MIN_PARALLEL_WORK_OVERRIDE)
-    r = _core.lp_transport(a, b, log_u, omega, eta_r, o)
-    status, msg = _kernel_status(r)
-    return out(np.exp(2.0 * log_u), status, msg or "Optimization terminated successfully.",
-               r.n_iter, omega=omega, dual=(-4.0 * reg * eta_r[:n1], -4.0 * reg * eta_r[n1:]))
+    return a, b, M

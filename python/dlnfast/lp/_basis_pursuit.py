@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from dlnfast._linprog import linprog
+from dlnfast.lp._linprog import linprog
 
 
 def basis_pursuit(X, y, *, method="newton", reg=None, tol=1e-8, **kwargs):
