@@ -136,6 +136,18 @@ def gradient_flow(X, y, times, *, init_scale=1e-3, parametrization="pm", depth=2
     References
     ----------
     Woodworth et al. (2020); Azulay et al. (2021); Even, Pesme, Gunasekar, Flammarion (2023).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dlnfast import gradient_flow, implicit_bias_limit
+    >>> X = np.array([[1.0, 2.0, 0.5]]); y = np.array([2.0])
+    >>> path, _ = gradient_flow(X, y, [0.0, 1e3], init_scale=1e-2)
+    >>> path[0]                       # β(0) = 0 for w± = α
+    array([0., 0., 0.])
+    >>> limit = implicit_bias_limit(X, y, init_scale=1e-2).coef
+    >>> bool(np.abs(path[-1] - limit).max() < 1e-6)   # the flow lands on its implicit-bias limit
+    True
     """
     X, y = check_dense_X_y(X, y)
     times = np.asarray(times, dtype=np.float64)
