@@ -10,9 +10,9 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from dlnfast import _core, _engine, _mirror
 from dlnfast._limit import implicit_bias_limit as _implicit_bias_limit
+from dlnfast._parametrizations import make_parametrization
 from dlnfast._sampling import seed_from_random_state
 from dlnfast._threads import effective_n_threads
-from dlnfast._parametrizations import make_parametrization
 from dlnfast._validation import check_snapshot_iters
 
 # Solvers that train the factors (state: a Network) and those that iterate the mirror coordinate
@@ -120,9 +120,9 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         coordinates is not small.
     target_loss : float or None, default=None
         Also stop, as converged, once the training loss L(β) is at or below ``target_loss``
-        (≥ 0), checked whenever the loss is evaluated (every iteration for "gd" and "md", every
-        evaluation for "sgd", every accepted step for "flow"). The implicit-bias literature trains
-        "until the train loss < 1e-4": ``target_loss=1e-4``. None: only ``tol`` stops the run.
+        (≥ 0), checked wherever the solver evaluates the full loss (for "sgd": once per
+        evaluation, see ``solver``). The implicit-bias literature trains "until the train loss
+        < 1e-4": ``target_loss=1e-4``. None: only ``tol`` (and ``max_iter``) stop the run.
     time_limit : float or None, default=None
         Stop after ``time_limit`` seconds (> 0) of training, with a ConvergenceWarning that says
         so and gives the criterion reached; the attributes describe the state at that point.
@@ -159,7 +159,7 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         β at the end of training (dtype of X: float64 or float32).
     intercept_ : float
     n_iter_ : int
-        Number of updates performed (SGD: steps).
+        Number of updates performed (SGD: steps; flow: accepted Runge–Kutta steps).
     loss_curve_ : ndarray
         L(β_k) for k = 0, loss_every, 2·loss_every, … (``solver="sgd"``: the full loss at every
         ``loss_every``-th epoch boundary, plus the end when it falls on one).
@@ -196,7 +196,7 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
     step_size_ : float
         The last step used.
     lambda_max_ : float or None
-        λ_max(X_cᵀX_c/n) estimated for ``step_size="auto"``.
+        λ_max(X_cᵀX_c/n) estimated for ``step_size="auto"`` ("gd", "sgd", "md"); None otherwise.
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Only when X has string feature names (e.g. a pandas DataFrame).
