@@ -152,6 +152,7 @@ class Parametrization:
     """
 
     name = None
+    deep = False  # whether depth D ≥ 3 is defined (β = w₊^D − w₋^D)
     default_shape = (1.0, 1.0)
     step_factor = 1.0
     # The factor f in the sign-flip bound f·step_size·|g_i| < 1 of DESIGN §3.1.
@@ -160,7 +161,7 @@ class Parametrization:
     def __init__(self, scale, log_scale, init_shape, depth):
         n_features = log_scale.shape[0]
         self.scale, self.log_scale, self.depth = scale, log_scale, depth
-        if depth != 2 and self.name != "pm":
+        if depth != 2 and not self.deep:
             raise ValueError(f"depth={depth} is only available for parametrization='pm' (`depth` >= 3 "
                              f"means β = w₊^D − w₋^D); '{self.name}' has depth 2")
         self.init_shape = None if init_shape is None else _check_pair(init_shape, n_features)
@@ -219,6 +220,7 @@ class PM(Parametrization):
     """``β = w₊^D − w₋^D`` from ``w₊ = α·a, w₋ = α·b`` (default a = b = 1; Woodworth et al. 2020)."""
 
     name = "pm"
+    deep = True
 
     def _check_shape(self, a, b):
         if np.any(a < 0) or np.any(b < 0):
