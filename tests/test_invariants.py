@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dlnfast import DiagonalLinearRegressor, _engine
+from dlnfast._parametrizations import make_parametrization
 
 
 def _fit(X, y, **kw):
@@ -46,7 +47,7 @@ def test_negating_y_negates_coef(seed, n, d):
 def test_engine_refuses_to_copy_X(rng):
     X = np.asfortranarray(rng.standard_normal((6, 4)))
     problem = _engine.Problem(X, np.zeros(6), None, None, 0.0, 1.0)
-    net = _engine.init_network("pm", 0.1, None, 2, 4)
+    net = make_parametrization("pm", 0.1, None, 2, 4).init_network()
     # .noconvert() at the boundary: a layout that would need a copy is an error, never a silent copy
     with pytest.raises(TypeError):
         _engine.run_gd(problem, net, step_size=0.1, max_iter=1, tol=0.0, n_threads=1)

@@ -9,6 +9,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from dlnfast import DiagonalLinearRegressor
 from dlnfast import _engine
+from dlnfast._parametrizations import make_parametrization
 from dlnfast._sampling import seed_from_random_state
 
 
@@ -34,7 +35,7 @@ def test_sgd_interpolates_noiseless_data(rng, params):
 
 def _engine_sgd(X, y, n_threads, **kw):
     problem = _engine.make_problem(X, y, None, True)
-    net = _engine.init_network("pm", np.full(X.shape[1], 0.05), None, 2, X.shape[1])
+    net = make_parametrization("pm", np.full(X.shape[1], 0.05), None, 2, X.shape[1]).init_network()
     run = _engine.run_sgd(problem, net, step_size=0.01, max_iter=600, tol=0.0, n_threads=n_threads,
                           seed=123, min_parallel_work=1, **kw)
     return run.coef, run.loss_curve
@@ -179,7 +180,7 @@ def test_uniform_sample_weight_matches_unweighted(rng, batch_size):
 def test_sgd_progress_callback_can_stop_the_run(rng):
     X, y, _ = sparse_problem(rng, n=20, d=30)
     problem = _engine.make_problem(X, y, None, False)
-    net = _engine.init_network("pm", np.full(30, 1e-3), None, 2, 30)
+    net = make_parametrization("pm", np.full(30, 1e-3), None, 2, 30).init_network()
     calls = []
 
     def progress(it, loss, criterion, elapsed):

@@ -16,117 +16,15 @@ def xt_dot(X, v, n_threads=1):
     return _core.xt_dot(X, np.ascontiguousarray(v, dtype=np.float64), int(n_threads))
 
 
-@dataclass
-class Network:
-    """Engine state of a depth-D two-branch network β = w₊^D − w₋^D, in log-factors.
-
-    ``uv`` networks are stored in the rotated coordinates s = u + v, d = u − v
-    (β = (s² − d²)/4, exact): w₊ = |s|/2, w₋ = |d|/2 with the signs of s and d kept here, and
-    the engine runs with half the user's step (see cpp/dlnfast/diagonal_net.hpp).
-
-    ``shape`` (four factors, β = u₊⊙v₊ − u₋⊙v₋, Azulay et al. 2021) is also exact in these
-    coordinates: with p± = u± + v±, m± = u± − v±, GD with step η multiplies p₊ and m₋ by (1 − ηg)
-    and m₊, p₋ by (1 + ηg), so w₊² = (p₊² + m₋²)/4 and w₋² = (m₊² + p₋²)/4 follow the pm update
-    with step η/2 and β = w₊² − w₋². Both branches start at (u, v) = α(a, b), hence
-    w± = α·sqrt((a² + b²)/2); the four factors are recovered from w±/w±(0) (``shape_init``).
-
-    ``positive`` (x = u⊙u) is pm with the negative branch identically 0.
-    """
-
-    parametrization: str
-    depth: int
-    log_w_pos: np.ndarray
-    log_w_neg: np.ndarray
-    sign_s: np.ndarray = None  # uv only
-    sign_d: np.ndarray = None  # uv only
-    shape_init: tuple = None   # shape only: (u₀, v₀, log w₊(0), log w₋(0))
-    # Signs of the engine's factors w₊, w₋ (None: all +). Only momentum can make one negative
-    # (heavy ball may carry a factor through 0; see cpp/dlnfast/momentum.hpp).
-    sign_pos: np.ndarray = None
-    sign_neg: np.ndarray = None
-
-    @property
-    def step_factor(self):
-        return 0.5 if self.parametrization in ("uv", "shape") else 1.0
-
-    def weights(self):
-        """The user-facing factors: (w₊, w₋) for pm, (u, v) for uv, (u₊, v₊, u₋, v₋) for shape,
-        (u,) for positive (may underflow to 0)."""
-        wp, wn = np.exp(self.log_w_pos), np.exp(self.log_w_neg)
-        if self.sign_pos is not None:
-            wp, wn = wp * self.sign_pos, wn * self.sign_neg
-        if self.parametrization == "uv":
-            s, d = 2.0 * self.sign_s * wp, 2.0 * self.sign_d * wn
-            return (s + d) / 2.0, (s - d) / 2.0
-        if self.parametrization == "shape":
-            u0, v0, lp0, ln0 = self.shape_init
-            rp, rn = np.exp(self.log_w_pos - lp0), np.exp(self.log_w_neg - ln0)
-            if self.sign_pos is not None:
-                rp, rn = rp * self.sign_pos, rn * self.sign_neg
-            p_pos, m_neg = (u0 + v0) * rp, (u0 - v0) * rp
-            m_pos, p_neg = (u0 - v0) * rn, (u0 + v0) * rn
-            return (p_pos + m_pos) / 2, (p_pos - m_pos) / 2, (p_neg + m_neg) / 2, (p_neg - m_neg) / 2
-        if self.parametrization == "positive":
-            return (wp,)
-        return wp, wn
-
-    def copy(self):
-        def c(a):
-            return None if a is None else a.copy()
-
-        return Network(self.parametrization, self.depth, self.log_w_pos.copy(), self.log_w_neg.copy(),
-                       c(self.sign_s), c(self.sign_d), self.shape_init, c(self.sign_pos), c(self.sign_neg))
-
-    def record_signs(self, signs):
-        """Store the engine's factor signs after a momentum run (``signs``: [w₊ | w₋], ±1).
-
-        The engine restarts from the magnitudes (log-factors), so for ``uv`` a flipped rotated
-        coordinate is folded into ``sign_s``/``sign_d``; otherwise the signs are kept here
-        (β = w₊^D − w₋^D does not depend on them for even D). For ``shape`` the two rotated
-        factors of a branch follow the same linear recurrence from zero velocity, so they stay
-        proportional and change sign together with w±.
-        """
-        d = self.log_w_pos.shape[0]
-        sp, sn = signs[:d], signs[d:]
-        if self.parametrization == "uv":
-            self.sign_s = self.sign_s * sp
-            self.sign_d = self.sign_d * sn
-        else:
-            self.sign_pos = sp.copy() if self.sign_pos is None else self.sign_pos * sp
-            self.sign_neg = sn.copy() if self.sign_neg is None else self.sign_neg * sn
-
-
-def _log_abs(x):
-    with np.errstate(divide="ignore"):
-        return np.log(np.abs(x))
-
-
 def init_network(parametrization, init_scale, init_shape, depth, n_features):
-    """Initial network for validated (parametrization, init_scale, init_shape, depth)."""
-    alpha = np.broadcast_to(np.asarray(init_scale, dtype=np.float64), (n_features,))
-    log_alpha = np.log(alpha)
-    if parametrization == "pm":
-        a, b = (1.0, 1.0) if init_shape is None else init_shape
-        lp = log_alpha + _log_abs(np.broadcast_to(np.asarray(a, float), (n_features,)))
-        ln = log_alpha + _log_abs(np.broadcast_to(np.asarray(b, float), (n_features,)))
-        return Network("pm", depth, np.array(lp, dtype=np.float64), np.array(ln, dtype=np.float64))
-    if parametrization == "uv":
-        a, b = (np.sqrt(2.0), 0.0) if init_shape is None else init_shape
-        u = alpha * np.broadcast_to(np.asarray(a, float), (n_features,))
-        v = alpha * np.broadcast_to(np.asarray(b, float), (n_features,))
-        s, d = u + v, u - v
-        return Network("uv", depth, _log_abs(s / 2.0), _log_abs(d / 2.0), np.sign(s), np.sign(d))
-    if parametrization == "shape":
-        a, b = (1.0, 1.0) if init_shape is None else init_shape
-        u0 = alpha * np.broadcast_to(np.asarray(a, float), (n_features,))
-        v0 = alpha * np.broadcast_to(np.asarray(b, float), (n_features,))
-        lw = np.array(log_alpha + 0.5 * np.log((np.asarray(a, float) ** 2 + np.asarray(b, float) ** 2) / 2.0)
-                      * np.ones(n_features), dtype=np.float64)
-        return Network("shape", depth, lw.copy(), lw.copy(), shape_init=(u0, v0, lw.copy(), lw.copy()))
-    if parametrization == "positive":
-        return Network("positive", depth, np.array(log_alpha, dtype=np.float64),
-                       np.full(n_features, -np.inf))
-    raise ValueError(f"unknown parametrization {parametrization!r}")
+    """Initial network for (parametrization, init_scale, init_shape, depth).
+
+    Kept only for ``benchmarks/``, which call it: the package builds networks through
+    ``_parametrizations.make_parametrization(...).init_network()``.
+    """
+    from dlnfast._parametrizations import make_parametrization  # the parametrisations sit above the engine
+
+    return make_parametrization(parametrization, init_scale, init_shape, depth, n_features).init_network()
 
 
 @dataclass

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from numbers import Integral, Real
 
 import numpy as np
 import scipy.linalg
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import Interval, validate_params
 
+from dlnfast import _parametrizations
 from dlnfast import potentials as _pot
 from dlnfast._newton import Stage, damped_newton, extrapolate, follow_path, weighted_gram
+from dlnfast._validation import check_dense_X_y
 
 __all__ = ["implicit_bias_limit", "ImplicitBiasLimit"]
 
@@ -302,94 +306,11 @@ def _newton(X, y, ynorm, mirror, mu, tol, max_iter):
     return out.y, out.z, beta, res, out.n_systems, out.converged
 
 
-def _check_2d(X, y):
-    X = np.asarray(X, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    if X.ndim != 2:
-        raise ValueError(f"`X` must be a 2-D array (n_samples, n_features); got shape {X.shape}")
-    if y.ndim != 1 or y.shape[0] != X.shape[0]:
-        raise ValueError(f"`y` must be a 1-D array of length n_samples={X.shape[0]}; got shape {y.shape}")
-    if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y))):
-        raise ValueError("`X` and `y` must be finite")
-    return np.ascontiguousarray(X), y
-
-
-def _per_coordinate(value, d, name):
-    v = np.asarray(value, dtype=np.float64)
-    if v.ndim == 0:
-        return np.full(d, float(v))
-    if v.shape != (d,):
-        raise ValueError(f"`{name}` must be a scalar or an array of shape ({d},); got shape {v.shape}")
-    return v.copy()
-
-
-def _pair(value, name, d):
-    if not isinstance(value, (tuple, list)) or len(value) != 2:
-        raise ValueError(f"`{name}` must be None or a pair (a, b) of scalars or arrays")
-    return tuple(_per_coordinate(c, d, name) for c in value)
-
-
-def mirror_spec(parametrization, depth, init_shape, log_alpha):
-    """The mirror geometry (:class:`MirrorSpec`) of a network and its initialisation.
-
-    ``init_shape`` follows :class:`~dlnfast.DiagonalLinearRegressor`: for ``"pm"`` the factors
-    start at ``w₊ = α·a, w₋ = α·b``; for ``"uv"`` at ``u = α·a, v = α·b``; for ``"shape"`` both
-    branches of ``β = u₊⊙v₊ − u₋⊙v₋`` start at ``(u, v) = α·(a, b)`` (default ``(1, 1)``).
-    Derivations (each checked against an integrated factor flow):
-
-    * pm: ``w₊w₋`` is conserved; ``β = a·sinh(4θ)``, ``a = 2α²ab``, ``θ₀ = ¼ arcsinh((a²−b²)/(2ab))``.
-    * uv: ``u² − v²`` is conserved; ``β = a·sinh(2θ)``, ``a = α²|a² − b²|/2``, ``β₀ = α²ab``.
-    * shape: ``β = a·sinh(2θ)`` with ``a = α²(a² + b²)`` (Azulay et al. 2021), ``β₀ = 0``.
-    * depth D ≥ 3 (pm, balanced): DESIGN §3; positive: ``x = α²·exp(4θ)``.
-    """
-    d = log_alpha.shape[0]
-    if parametrization not in ("pm", "uv", "shape", "positive"):
-        raise ValueError(
-            f"`parametrization` must be one of 'pm', 'uv', 'shape', 'positive'; got {parametrization!r}"
-        )
-    if not isinstance(depth, (int, np.integer)) or isinstance(depth, bool) or depth < 2:
-        raise ValueError(f"`depth` must be an integer >= 2; got {depth!r}")
-    depth = int(depth)
-    if depth >= 3 and parametrization != "pm":
-        raise ValueError("`depth` >= 3 is implemented for parametrization='pm' (β = w₊^D − w₋^D)")
-    if depth >= 3 and init_shape is not None:
-        raise ValueError("`init_shape` needs depth=2 (the depth-D potential is for w± = α)")
-    if parametrization == "positive":
-        if init_shape is not None:
-            raise ValueError("`init_shape` does not apply to parametrization='positive'; "
-                             "give a per-feature `init_scale` instead")
-        return MirrorSpec("entropic", 2.0 * log_alpha, 4.0, 2, np.zeros(d))
-    if depth >= 3:
-        return MirrorSpec("depth", log_alpha, 2.0, depth, np.zeros(d))
-    if parametrization == "shape":
-        a, b = (np.ones(d), np.ones(d)) if init_shape is None else _pair(init_shape, "init_shape", d)
-        ss = a * a + b * b
-        if not np.all(np.isfinite(ss)) or np.any(ss <= 0):
-            raise ValueError("`init_shape` (a, b) must be finite and not both zero")
-        return MirrorSpec("hyperbolic", 2.0 * log_alpha + np.log(ss), 2.0, 2, np.zeros(d))
-    if parametrization == "pm":
-        if init_shape is None:
-            return MirrorSpec("hyperbolic", np.log(2.0) + 2.0 * log_alpha, 4.0, 2, np.zeros(d))
-        a, b = _pair(init_shape, "init_shape", d)
-        if np.any(a <= 0) or np.any(b <= 0) or not np.all(np.isfinite(a * b)):
-            raise ValueError("`init_shape` (a, b) for 'pm' must be positive here (a zero branch makes "
-                             "a one-signed network: use parametrization='positive')")
-        # ratio ρ = β₀/a_s = (a² − b²)/(2ab); θ = ½ z with z = ½ arcsinh ρ
-        return MirrorSpec("hyperbolic", np.log(2.0 * a * b) + 2.0 * log_alpha, 4.0, 2,
-                          0.25 * np.arcsinh((a * a - b * b) / (2.0 * a * b)))
-    # uv
-    if init_shape is None:
-        return MirrorSpec("hyperbolic", 2.0 * log_alpha, 2.0, 2, np.zeros(d))
-    a, b = _pair(init_shape, "init_shape", d)
-    delta = np.abs(a * a - b * b)
-    if not np.all(np.isfinite(delta)) or np.any(delta <= 0):
-        raise ValueError("`init_shape` (a, b) for 'uv' must have a² ≠ b² in every coordinate "
-                         "(u = ±v is a one-signed network)")
-    # a_s = α²|a² − b²|/2, ρ = β₀/a_s = 2ab/|a² − b²|, θ₀ = ½ arcsinh ρ
-    return MirrorSpec("hyperbolic", 2.0 * log_alpha + np.log(delta / 2.0), 2.0, 2,
-                      0.5 * np.arcsinh(2.0 * a * b / delta))
-
-
+@validate_params(
+    {"X": ["array-like"], "y": ["array-like"], "tol": [Interval(Real, 0, 1, closed="neither")],
+     "max_iter": [Interval(Integral, 1, None, closed="left")]},
+    prefer_skip_nested_validation=True,
+)
 def implicit_bias_limit(
     X,
     y,
@@ -471,15 +392,10 @@ def implicit_bias_limit(
     >>> np.round(res.coef, 8)   # minimum-ℓ1: all weight on the largest column
     array([0., 1., 0.])
     """
-    X, y = _check_2d(X, y)
+    X, y = check_dense_X_y(X, y)
     n, d = X.shape
-    la = _pot._resolve_log(init_scale, log_init_scale, "init_scale")
-    la = _per_coordinate(la, d, "init_scale")
-    if not (isinstance(tol, (int, float)) and 0 < tol < 1):
-        raise ValueError(f"`tol` must be a float in (0, 1); got {tol!r}")
-    if not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
-        raise ValueError(f"`max_iter` must be a positive integer; got {max_iter!r}")
-    spec = mirror_spec(parametrization, depth, init_shape, la)
+    spec = _parametrizations.make_parametrization(
+        parametrization, init_scale, init_shape, depth, d, log_init_scale=log_init_scale).mirror_spec()
     mirror = _FAMILIES[spec.kind](spec)
 
     ynorm = float(np.linalg.norm(y))
@@ -500,7 +416,7 @@ def implicit_bias_limit(
             f"after {total_it} Newton iterations"
             + (" (is y in the cone {Xx : x >= 0}?)" if parametrization == "positive" else ""),
             ConvergenceWarning,
-            stacklevel=2,
+            stacklevel=3,  # the caller of validate_params' wrapper
         )
         ok = False
     # certificate, from β itself (z only where β underflows)

@@ -1,30 +1,28 @@
 """The unchecked layer for mirror descent and the exact gradient flow (C++ MirrorNet).
 
-Python decides the mirror geometry (:func:`dlnfast._limit.mirror_spec`: the same one the limit
-solver uses, so md, flow and the limit cannot disagree about the potential), C++ iterates.
-Inputs must already be validated.
+Python decides the mirror geometry (``Parametrization.mirror_spec`` in ``_parametrizations``: the
+same one the limit solver uses, so md, flow and the limit cannot disagree about the potential),
+C++ iterates. Inputs must already be validated, except for :func:`gradient_flow` (public).
 """
+import warnings
 from dataclasses import dataclass
+from numbers import Integral, Real
 
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import Interval, validate_params
 
 from dlnfast import _core, _engine
-from dlnfast._limit import MirrorSpec, mirror_spec
+from dlnfast._limit import MirrorSpec
+from dlnfast._parametrizations import make_parametrization
+from dlnfast._threads import effective_n_threads
+from dlnfast._validation import check_dense_X_y
 
 _KIND = {"hyperbolic": 0, "depth": 1, "entropic": 2}
 
 
 def core_spec(spec: MirrorSpec):
     return _core.MirrorSpec(kind=_KIND[spec.kind], rate=float(spec.rate), depth=int(spec.depth))
-
-
-def make_spec(parametrization, init_scale, init_shape, depth, n_features, log_init_scale=None):
-    """MirrorSpec for validated settings; ``log_init_scale`` overrides ``init_scale``."""
-    if log_init_scale is None:
-        la = np.log(np.broadcast_to(np.asarray(init_scale, dtype=np.float64), (n_features,)))
-    else:
-        la = np.broadcast_to(np.asarray(log_init_scale, dtype=np.float64), (n_features,))
-    return mirror_spec(parametrization, depth, init_shape, np.array(la, dtype=np.float64))
 
 
 @dataclass
@@ -73,6 +71,12 @@ def run_flow(problem, spec, theta, *, tol, grad_tol, max_steps, n_threads, times
     return run
 
 
+@validate_params(
+    {"X": ["array-like"], "y": ["array-like"], "times": ["array-like"],
+     "tol": [Interval(Real, 0, 1, closed="neither")], "fit_intercept": ["boolean"],
+     "max_steps": [Interval(Integral, 1, None, closed="left")], "n_jobs": [None, Integral]},
+    prefer_skip_nested_validation=True,
+)
 def gradient_flow(X, y, times, *, init_scale=1e-3, parametrization="pm", depth=2, init_shape=None,
                   log_init_scale=None, tol=1e-8, fit_intercept=False, max_steps=1_000_000, n_jobs=None):
     r"""The exact gradient flow of a diagonal linear network, sampled at ``times``.
@@ -108,38 +112,36 @@ def gradient_flow(X, y, times, *, init_scale=1e-3, parametrization="pm", depth=2
     References
     ----------
     Woodworth et al. (2020); Azulay et al. (2021); Even, Pesme, Gunasekar, Flammarion (2023).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dlnfast import gradient_flow, implicit_bias_limit
+    >>> X = np.array([[1.0, 2.0, 0.5]]); y = np.array([2.0])
+    >>> path, _ = gradient_flow(X, y, [0.0, 1e3], init_scale=1e-2)
+    >>> path[0]                       # β(0) = 0 for w± = α
+    array([0., 0., 0.])
+    >>> limit = implicit_bias_limit(X, y, init_scale=1e-2).coef
+    >>> bool(np.abs(path[-1] - limit).max() < 1e-6)   # the flow lands on its implicit-bias limit
+    True
     """
-    import warnings
-
-    from sklearn.exceptions import ConvergenceWarning
-
-    from dlnfast._threads import effective_n_threads
-    from dlnfast._validation import check_init_shape
-
-    X = np.ascontiguousarray(X, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    if X.ndim != 2 or y.ndim != 1 or y.shape[0] != X.shape[0]:
-        raise ValueError("X must be 2-D (n_samples, n_features) and y 1-D of length n_samples")
+    X, y = check_dense_X_y(X, y)
     times = np.asarray(times, dtype=np.float64)
     if times.ndim != 1 or times.size == 0 or np.any(times < 0) or np.any(np.diff(times) <= 0) \
             or not np.all(np.isfinite(times)):
         raise ValueError("times must be a non-empty 1-D array of finite, non-negative, strictly increasing values")
-    if not (0 < tol < 1):
-        raise ValueError(f"tol must be in (0, 1), got {tol!r}")
-    d = X.shape[1]
-    init_shape = check_init_shape(init_shape, parametrization, d)
-    if log_init_scale is None:
-        a = np.asarray(init_scale, dtype=np.float64)
-        if not np.all(np.isfinite(a)) or np.any(a <= 0):
-            raise ValueError("init_scale must be positive and finite (use log_init_scale below the float range)")
-    spec = make_spec(parametrization, init_scale, init_shape, depth, d, log_init_scale=log_init_scale)
-    problem = _engine.make_problem(X, y, None, fit_intercept, effective_n_threads(n_jobs))
+    # log_init_scale, when given, replaces init_scale (whose default is then not a second scale)
+    spec = make_parametrization(parametrization, init_scale if log_init_scale is None else None, init_shape,
+                                depth, X.shape[1], log_init_scale=log_init_scale).mirror_spec()
+    n_threads = effective_n_threads(n_jobs)
+    problem = _engine.make_problem(X, y, None, fit_intercept, n_threads)
     theta = spec.theta0.copy()
     run = run_flow(problem, spec, theta, tol=tol, grad_tol=0.0, max_steps=max_steps,
-                   n_threads=effective_n_threads(n_jobs), times=times, loss_every=0, keep_theta=True)
+                   n_threads=n_threads, times=times, loss_every=0, keep_theta=True)
     if run.result.status == _core.Status.diverged:
         raise ValueError("the gradient-flow integrator diverged (non-finite values); try a smaller tol")
     if run.result.status == _core.Status.max_iter:
         warnings.warn(f"gradient_flow stopped after max_steps={max_steps} at t={run.result.t:.6g} < "
-                      f"{times[-1]:.6g}; the path is returned up to there", ConvergenceWarning, stacklevel=2)
+                      f"{times[-1]:.6g}; the path is returned up to there", ConvergenceWarning,
+                      stacklevel=3)  # 3: the caller of validate_params' wrapper
     return run.snapshots, run.theta_path

@@ -1,6 +1,5 @@
 """scikit-learn estimator for diagonal linear networks."""
 import numbers
-import time
 import warnings
 
 import numpy as np
@@ -11,9 +10,14 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from dlnfast import _core, _engine, _mirror
 from dlnfast._limit import implicit_bias_limit as _implicit_bias_limit
+from dlnfast._parametrizations import make_parametrization
 from dlnfast._sampling import seed_from_random_state
 from dlnfast._threads import effective_n_threads
-from dlnfast._validation import check_init_scale, check_init_shape, check_snapshot_iters, check_step_size
+from dlnfast._validation import check_snapshot_iters
+
+# Solvers that train the factors (state: a Network) and those that iterate the mirror coordinate
+# θ = ∇Φ(β) (state: θ). A warm start continues only within a family.
+_FAMILY = {"gd": "factors", "sgd": "factors", "md": "mirror", "flow": "mirror"}
 
 
 class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
@@ -96,6 +100,15 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         Stop when ‖∇L(β)‖∞ ≤ tol·‖∇L(0)‖∞. This criterion is scale-free (invariant to rescaling
         X or y) and is not met on a saddle plateau, where the gradient of the inactive
         coordinates is not small.
+    target_loss : float or None, default=None
+        Also stop, as converged, once the training loss L(β) is at or below ``target_loss``
+        (≥ 0), checked wherever the solver evaluates the full loss (for "sgd": once per
+        evaluation, see ``solver``). The implicit-bias literature trains "until the train loss
+        < 1e-4": ``target_loss=1e-4``. None: only ``tol`` (and ``max_iter``) stop the run.
+    time_limit : float or None, default=None
+        Stop after ``time_limit`` seconds (> 0) of training, with a ConvergenceWarning that says
+        so and gives the criterion reached; the attributes describe the state at that point.
+        None: no limit.
     fit_intercept : bool, default=True
         Fit an intercept by centring X and y (weighted means with ``sample_weight``). The
         centring is implicit (r = Xβ − x̄ᵀβ − (y − ȳ)): X is never copied.
@@ -104,7 +117,11 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         (the error of log|β| per step). Keep it below ``tol`` so the gradient criterion is
         reachable.
     warm_start : bool, default=False
-        Continue from the factors of the previous fit instead of re-initialising.
+        Continue from the state of the previous fit instead of re-initialising: the factors for
+        "gd"/"sgd", the mirror coordinate for "md"/"flow". The previous state is used only when it
+        comes from the same solver family ("gd"/"sgd" or "md"/"flow"), ``parametrization``,
+        ``depth``, number of features, ``init_scale`` and ``init_shape``; otherwise the fit starts
+        cold. Momentum restarts from rest.
     n_jobs : int or None, default=None
         Maximum number of OpenMP threads. None: all cores that OpenMP may use
         (``OMP_NUM_THREADS`` and threadpoolctl limits are honoured); -1: all cores. The engine
@@ -124,7 +141,7 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         β at the end of training (dtype of X: float64 or float32).
     intercept_ : float
     n_iter_ : int
-        Number of updates performed (SGD: steps).
+        Number of updates performed (SGD: steps; flow: accepted Runge–Kutta steps).
     loss_curve_ : ndarray
         L(β_k) for k = 0, loss_every, 2·loss_every, … (``solver="sgd"``: the full loss at every
         ``loss_every``-th epoch boundary, plus the end when it falls on one).
@@ -133,8 +150,18 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
     coef_path_ : ndarray of shape (n_snapshots, n_features) or None
         β at ``snapshot_iters_``.
     snapshot_iters_ : ndarray or None
-    weights_ : tuple of ndarray
-        The factors: (w₊, w₋) for ``pm``, (u, v) for ``uv`` (may underflow to 0 for tiny scales).
+    weights_ : tuple of ndarray or None
+        The factors: (w₊, w₋) for ``pm``, (u, v) for ``uv``, (u₊, v₊, u₋, v₋) for ``shape``,
+        (u,) for ``positive`` (may underflow to 0 for tiny scales). None for "md" and "flow",
+        which do not train factors.
+    mirror_coef_ : ndarray of shape (n_features,) or None
+        The mirror coordinate θ = ∇Φ(β) at the end of training (exact even where β underflows)
+        for "md" and "flow"; None for "gd" and "sgd".
+    flow_time_ : float or None
+        The flow time t reached by ``solver="flow"``; None for the other solvers.
+
+    Every attribute above is set by every fit, for every solver (None where it does not apply),
+    so nothing from an earlier fit with other settings survives a refit.
     effective_init_scale_ : ndarray of shape (n_features,)
         α_∞ per coordinate (DESIGN §3.1): discrete GD behaves like gradient flow started from
         this smaller scale, α_∞² = α²·Π_k(1 − (f·η_k g_k)²) with f = 2 (pm) or 1 (uv), for any
@@ -151,7 +178,7 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
     step_size_ : float
         The last step used.
     lambda_max_ : float or None
-        λ_max(X_cᵀX_c/n) estimated for ``step_size="auto"``.
+        λ_max(X_cᵀX_c/n) estimated for ``step_size="auto"`` ("gd", "sgd", "md"); None otherwise.
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Only when X has string feature names (e.g. a pandas DataFrame).
@@ -210,6 +237,8 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         "step_size": [StrOptions({"auto"}), Interval(numbers.Real, 0, None, closed="neither")],
         "max_iter": [Interval(numbers.Integral, 0, None, closed="left")],
         "tol": [Interval(numbers.Real, 0, None, closed="left")],
+        "target_loss": [None, Interval(numbers.Real, 0, None, closed="left")],
+        "time_limit": [None, Interval(numbers.Real, 0, None, closed="neither")],
         "fit_intercept": ["boolean"],
         "flow_tol": [Interval(numbers.Real, 0, 1, closed="neither")],
         "warm_start": ["boolean"],
@@ -223,7 +252,7 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
                  solver="gd", step_size="auto", max_iter=100_000, tol=1e-4, fit_intercept=True,
                  flow_tol=1e-7, warm_start=False, n_jobs=None, verbose=0, loss_every=1,
                  snapshot_iters=None, batch_size=1, shuffle=True, random_state=None, momentum=0.0,
-                 nesterov=False, label_noise=0.0, step_decay=0.0):
+                 nesterov=False, label_noise=0.0, step_decay=0.0, target_loss=None, time_limit=None):
         self.parametrization = parametrization
         self.init_scale = init_scale
         self.init_shape = init_shape
@@ -246,6 +275,8 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         self.nesterov = nesterov
         self.label_noise = label_noise
         self.step_decay = step_decay
+        self.target_loss = target_loss
+        self.time_limit = time_limit
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -265,151 +296,126 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         """
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C", y_numeric=True,
                              ensure_min_samples=2)
-        n_samples, n_features = X.shape
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
             if not np.any(sample_weight > 0):
                 raise ValueError("sample_weight must have at least one positive entry.")
-        init_scale = check_init_scale(self.init_scale, n_features)
-        init_shape = check_init_shape(self.init_shape, self.parametrization, n_features)
-        step_size = check_step_size(self.step_size)
-        snapshot_iters = check_snapshot_iters(self.snapshot_iters, self.max_iter)
+        param = make_parametrization(self.parametrization, self.init_scale, self.init_shape, self.depth,
+                                     X.shape[1])
+        snapshot_iters = self._check_solver_options(param)
+        spec = param.mirror_spec() if _FAMILY[self.solver] == "mirror" else None
+        key, state = self._initial_state(param, spec)
+        start = state.copy()
+        n_threads = effective_n_threads(self.n_jobs)
+        problem = _engine.make_problem(X, y, sample_weight, self.fit_intercept, n_threads)
+        run = self._run(problem, param, spec, state, snapshot_iters, n_threads)
+        self._raise_on_failure(run.result, param)
+        self._store_result(X.dtype, problem, param, key, start, state, run, snapshot_iters)
+        self._report(run.result)
+        return self
+
+    def _check_solver_options(self, param):
+        """Checks of option combinations (each option alone is checked by the constraints and the
+        parametrisation); returns the validated ``snapshot_iters``."""
         if self.label_noise > 0 and self.solver != "sgd":
             raise ValueError("label_noise is only available with solver='sgd' (noise on the sampled labels).")
         if (self.momentum > 0 or self.step_decay > 0) and self.solver not in ("gd", "sgd"):
             raise ValueError("momentum and step_decay apply to solver='gd' or 'sgd' (steps on the factors).")
-        if self.parametrization != "pm" and self.depth != 2:
-            raise ValueError(f"depth={self.depth} is only available for parametrization='pm'; "
-                             f"'{self.parametrization}' has depth 2.")
-        if self.solver != "gd" and self.depth >= 3 and init_shape is not None:
+        if self.solver == "sgd" and param.depth >= 3 and param.init_shape is not None:
             raise ValueError("init_shape with depth >= 3 is only available for solver='gd'.")
-        if self.solver == "flow" and snapshot_iters is not None:
+        if self.solver == "flow" and self.snapshot_iters is not None:
             raise ValueError("snapshot_iters does not apply to solver='flow' (it has no iterations); "
                              "use dlnfast.gradient_flow(X, y, times, ...) for the trajectory.")
+        return check_snapshot_iters(self.snapshot_iters)
 
-        problem = _engine.make_problem(X, y, sample_weight, self.fit_intercept, effective_n_threads(self.n_jobs))
-        if self.solver not in ("gd", "sgd"):
-            return self._fit_mirror(X, problem, init_scale, init_shape, step_size, snapshot_iters)
-        if self.warm_start and hasattr(self, "_network") and self._network.log_w_pos.shape[0] == n_features \
-                and self._network.parametrization == self.parametrization and self._network.depth == self.depth:
-            network = self._network
-        else:
-            network = _engine.init_network(self.parametrization, init_scale, init_shape, self.depth, n_features)
-        initial = network.copy()
+    def _initial_state(self, param, spec):
+        """(warm-start key, state to train from): the previous fit's state when ``warm_start`` and
+        it was trained by the same solver family from the same parametrisation and initialisation
+        (a copy, so a failed fit leaves it intact), else the initial state."""
+        key = (_FAMILY[self.solver], param.warm_start_key())
+        previous = getattr(self, "_warm_state", None)
+        if self.warm_start and previous is not None and previous[0] == key:
+            return key, previous[1].copy()
+        return key, (param.init_network() if spec is None else spec.theta0.copy())
 
-        progress = self._progress_printer() if self.verbose else None
-        if self.solver == "sgd":
-            run = _engine.run_sgd(problem, network, step_size=step_size, max_iter=self.max_iter, tol=self.tol,
-                                  n_threads=effective_n_threads(self.n_jobs),
-                                  batch_size=min(self.batch_size, n_samples), shuffle=self.shuffle,
-                                  seed=seed_from_random_state(self.random_state), label_noise=self.label_noise,
-                                  momentum=self.momentum, nesterov=self.nesterov, step_decay=self.step_decay,
-                                  loss_every=self.loss_every, snapshot_iters=snapshot_iters, progress=progress)
-        else:
-            run = _engine.run_gd(problem, network, step_size=step_size, max_iter=self.max_iter, tol=self.tol,
-                                 n_threads=effective_n_threads(self.n_jobs), loss_every=self.loss_every,
-                                 snapshot_iters=snapshot_iters, progress=progress, momentum=self.momentum,
-                                 nesterov=self.nesterov, step_decay=self.step_decay)
-        res = run.result
-        if res.status == _core.Status.diverged:
-            hint = f"; try step_size={res.suggested_step / network.step_factor:.3g} or 'auto'" if res.suggested_step > 0 else \
-                "; try step_size='auto'"
-            raise ValueError(
-                f"Training (solver={self.solver!r}) diverged at iteration {res.n_iter} with "
-                f"step_size={self.step_size!r}: a factor changed sign or a value became non-finite (the step must keep "
-                f"{2 if self.parametrization == 'pm' else 1}·step_size·|g_i| < 1){hint}."
-            )
+    def _run(self, problem, param, spec, state, snapshot_iters, n_threads):
+        """One engine call for ``self.solver`` from ``state`` (updated in place)."""
+        common = dict(n_threads=n_threads, loss_every=self.loss_every,
+                      progress=self._progress_printer() if self.verbose else None,
+                      target_loss=self.target_loss, time_limit=self.time_limit)
+        if self.solver == "flow":
+            return _mirror.run_flow(problem, spec, state, tol=self.flow_tol, grad_tol=self.tol,
+                                    max_steps=self.max_iter, **common)
+        common.update(step_size=self.step_size, max_iter=self.max_iter, tol=self.tol, snapshot_iters=snapshot_iters)
+        if self.solver == "md":
+            return _mirror.run_md(problem, spec, state, **common)
+        common.update(momentum=self.momentum, nesterov=self.nesterov, step_decay=self.step_decay)
+        if self.solver == "gd":
+            return _engine.run_gd(problem, state, **common)
+        return _engine.run_sgd(problem, state, batch_size=min(self.batch_size, problem.X.shape[0]),
+                               shuffle=self.shuffle, seed=seed_from_random_state(self.random_state),
+                               label_noise=self.label_noise, **common)
+
+    def _raise_on_failure(self, res, param):
+        """Divergence is a ValueError naming the knob to change; Ctrl-C is KeyboardInterrupt."""
         if res.status == _core.Status.interrupted:  # pragma: no cover - Python raises first
             raise KeyboardInterrupt
+        if res.status != _core.Status.diverged:
+            return
+        if _FAMILY[self.solver] == "factors":
+            hint = f"; try step_size={res.suggested_step / param.step_factor:.3g} or 'auto'" \
+                if res.suggested_step > 0 else "; try step_size='auto'"
+            raise ValueError(
+                f"Training (solver={self.solver!r}) diverged at iteration {res.n_iter} with "
+                f"step_size={self.step_size!r}: a factor changed sign or a value became non-finite (the step "
+                f"must keep {param.stability_condition()}){hint}.")
+        what = "Mirror descent" if self.solver == "md" else "The gradient-flow integrator"
+        hint = (f" with step_size={self.step_size!r}; try step_size='auto'" if self.solver == "md"
+                else f"; try a smaller flow_tol than {self.flow_tol:g}")
+        raise ValueError(f"{what} diverged (a value became non-finite or a depth-D mirror coordinate "
+                         f"left its domain){hint}.")
 
-        self._network = network
-        dtype = X.dtype
+    def _store_result(self, dtype, problem, param, key, start, state, run, snapshot_iters):
+        """Every fitted attribute, for every solver, in one place (so a refit leaves nothing stale)."""
+        res = run.result
+        factors = _FAMILY[self.solver] == "factors"
+        self._warm_state = (key, state)
         self.coef_ = run.coef.astype(dtype, copy=False)
-        self.intercept_ = dtype.type(problem.y_mean - (problem.x_mean @ run.coef if problem.x_mean is not None else 0.0)) \
-            if self.fit_intercept else dtype.type(0.0)
+        offset = problem.x_mean @ run.coef if problem.x_mean is not None else 0.0
+        self.intercept_ = dtype.type(problem.y_mean - offset) if self.fit_intercept else dtype.type(0.0)
         self.n_iter_ = int(res.n_iter)
         self.loss_curve_ = run.loss_curve
         self.n_loss_increases_ = int(res.n_loss_increases)
         self.coef_path_ = run.snapshots
         self.snapshot_iters_ = None if snapshot_iters is None else snapshot_iters[: run.snapshots.shape[0]]
-        self.weights_ = network.weights()
-        with np.errstate(invalid="ignore"):
-            gain = 0.5 * ((network.log_w_pos - initial.log_w_pos) + (network.log_w_neg - initial.log_w_neg))
-        self.effective_init_scale_ = init_scale * np.exp(gain) * np.ones(n_features)
-        self.gain_ = -2.0 * gain * np.ones(n_features)
-        self.step_size_ = res.step / network.step_factor
-        self.lambda_max_ = res.lambda_max if step_size == "auto" else None
-        if self.verbose:
-            print(f"[DiagonalLinearRegressor] {res.status.name} after {res.n_iter} iterations: "
-                  f"loss={res.loss:.6g}, criterion={res.criterion:.3g} (tol={self.tol:g})")
-        if res.status == _core.Status.max_iter:
-            warnings.warn(
-                f"DiagonalLinearRegressor did not converge in max_iter={self.max_iter} iterations: "
-                f"criterion ‖∇L‖∞/‖∇L(0)‖∞ = {res.criterion:.3g} > tol = {self.tol:g}. "
-                "Increase max_iter, or use a larger init_scale (shorter plateaus).",
-                ConvergenceWarning,
-            )
-        return self
-
-    def _fit_mirror(self, X, problem, init_scale, init_shape, step_size, snapshot_iters):
-        """solver='md' / 'flow': iterate the mirror coordinate θ = ∇Φ(β) in C++."""
-        n_features = X.shape[1]
-        spec = _mirror.make_spec(self.parametrization, init_scale, init_shape, self.depth, n_features)
-        key = (self.solver, self.parametrization, self.depth, n_features)
-        if self.warm_start and getattr(self, "_mirror_state", None) is not None and self._mirror_state[0] == key:
-            theta = self._mirror_state[1]
-        else:
-            theta = spec.theta0.copy()
-        progress = self._progress_printer() if self.verbose else None
-        n_threads = effective_n_threads(self.n_jobs)
-        if self.solver == "md":
-            run = _mirror.run_md(problem, spec, theta, step_size=step_size, max_iter=self.max_iter, tol=self.tol,
-                                 n_threads=n_threads, loss_every=self.loss_every,
-                                 snapshot_iters=snapshot_iters, progress=progress)
-        else:
-            run = _mirror.run_flow(problem, spec, theta, tol=self.flow_tol, grad_tol=self.tol,
-                                   max_steps=self.max_iter, n_threads=n_threads, loss_every=self.loss_every,
-                                   progress=progress)
-        res = run.result
-        if res.status == _core.Status.diverged:
-            what = ("Mirror descent" if self.solver == "md" else "The gradient-flow integrator")
-            hint = (f" with step_size={self.step_size!r}; try step_size='auto'" if self.solver == "md"
-                    else f"; try a smaller flow_tol than {self.flow_tol:g}")
-            raise ValueError(f"{what} diverged (a value became non-finite or a depth-D mirror coordinate "
-                             f"left its domain){hint}.")
-        if res.status == _core.Status.interrupted:  # pragma: no cover - Python raises first
-            raise KeyboardInterrupt
-        self._mirror_state = (key, theta)
-        self._network = None
-        dtype = X.dtype
-        self.coef_ = run.coef.astype(dtype, copy=False)
-        self.intercept_ = dtype.type(problem.y_mean - (problem.x_mean @ run.coef if problem.x_mean is not None else 0.0)) \
-            if self.fit_intercept else dtype.type(0.0)
-        self.mirror_coef_ = theta.copy()
-        n_iter = res.n_iter
-        self.n_iter_ = int(n_iter)
-        self.loss_curve_ = run.loss_curve
-        self.n_loss_increases_ = int(res.n_loss_increases) if self.solver == "md" else \
-            int(np.sum(np.diff(run.loss_curve) > 0))
-        self.coef_path_ = run.snapshots if self.solver == "md" else None
-        self.snapshot_iters_ = None if snapshot_iters is None else snapshot_iters[: run.snapshots.shape[0]]
-        self.weights_ = None
-        self.effective_init_scale_ = init_scale * np.ones(n_features)  # no gain without discrete factor steps
-        self.gain_ = np.zeros(n_features)
-        self.step_size_ = res.step
-        self.lambda_max_ = res.lambda_max if (self.solver == "md" and step_size == "auto") else None
+        self.weights_ = state.weights() if factors else None
+        self.mirror_coef_ = None if factors else state.copy()
+        if factors:
+            self.effective_init_scale_, self.gain_ = param.effective_init_scale(start, state)
+        else:  # no gain without discrete factor steps
+            self.effective_init_scale_, self.gain_ = param.scale.copy(), np.zeros(param.n_features)
+        self.step_size_ = res.step / param.step_factor if factors else res.step
+        self.lambda_max_ = res.lambda_max if (self.step_size == "auto" and self.solver != "flow") else None
         self.flow_time_ = float(res.t) if self.solver == "flow" else None
+
+    def _report(self, res):
+        """The verbose summary, and a ConvergenceWarning when the run stopped before ``tol``."""
+        unit = "iterations" if self.solver in ("gd", "sgd") else f"{self.solver} steps"
         if self.verbose:
-            print(f"[DiagonalLinearRegressor] {res.status.name} after {n_iter} {self.solver} steps: "
+            print(f"[DiagonalLinearRegressor] {res.status.name} after {self.n_iter_} {unit}: "
                   f"loss={res.loss:.6g}, criterion={res.criterion:.3g} (tol={self.tol:g})")
-        if res.status == _core.Status.max_iter:
+        achieved = f"criterion ‖∇L‖∞/‖∇L(0)‖∞ = {res.criterion:.3g} > tol = {self.tol:g}"
+        if res.stopped_by == "time_limit":
+            warnings.warn(
+                f"DiagonalLinearRegressor(solver={self.solver!r}) stopped at time_limit={self.time_limit:g} s "
+                f"after {self.n_iter_} {unit} before converging: {achieved}, loss = {res.loss:.6g}. "
+                "Increase time_limit, or use a larger init_scale (shorter plateaus).",
+                ConvergenceWarning)
+        elif res.status == _core.Status.max_iter:
             warnings.warn(
                 f"DiagonalLinearRegressor(solver={self.solver!r}) did not converge in max_iter={self.max_iter} "
-                f"steps: criterion ‖∇L‖∞/‖∇L(0)‖∞ = {res.criterion:.3g} > tol = {self.tol:g}. "
-                "Increase max_iter, or use a larger init_scale (shorter plateaus).",
-                ConvergenceWarning,
-            )
-        return self
+                f"{unit}: {achieved}. Increase max_iter, or use a larger init_scale (shorter plateaus).",
+                ConvergenceWarning)
 
     def implicit_bias_limit(self, X, y, sample_weight=None, *, tol=1e-10):
         """Where gradient flow with this estimator's settings lands on (X, y), without training.
@@ -432,11 +438,8 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
                 np.asarray(sample_weight, dtype=np.float64) / np.sum(sample_weight)
             X = X - w @ X
             y = y - w @ y
-        n_features = X.shape[1] if X.ndim == 2 else 0
-        init_scale = check_init_scale(self.init_scale, n_features)
-        init_shape = check_init_shape(self.init_shape, self.parametrization, n_features)
-        return _implicit_bias_limit(X, y, init_scale=init_scale, parametrization=self.parametrization,
-                                    depth=self.depth, init_shape=init_shape, tol=tol)
+        return _implicit_bias_limit(X, y, init_scale=self.init_scale, parametrization=self.parametrization,
+                                    depth=self.depth, init_shape=self.init_shape, tol=tol)
 
     def _progress_printer(self):
         every = 1.0 if self.verbose == 1 else 0.1

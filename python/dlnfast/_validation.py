@@ -1,68 +1,29 @@
 """Input validation shared by the estimators and the function API.
 
-Every error is a ValueError (or TypeError for wrong types) that names the parameter and says
-what was expected. Nothing here copies X unless its dtype or layout forces it.
+Checks run once, at the public boundary: the estimator's hyper-parameters through its
+``_parameter_constraints``, the function API's scalar options through
+``sklearn.utils._param_validation.validate_params``, and the parametrisation settings
+(``parametrization``, ``init_scale``, ``init_shape``, ``depth``) through
+:func:`dlnfast._parametrizations.make_parametrization` for both. Every error is a ValueError (or
+TypeError for wrong types) that names the parameter and says what was expected. Nothing here
+copies X unless its dtype or layout forces it.
 """
-import numbers
-
 import numpy as np
+from sklearn.utils import check_array
 
 
-def check_init_scale(init_scale, n_features):
-    """A positive finite scalar, or one positive finite value per feature."""
-    if isinstance(init_scale, (str, bytes)):
-        raise ValueError(f"init_scale must be a positive float or an array of {n_features} positive floats, got {init_scale!r}.")
-    arr = np.asarray(init_scale, dtype=np.float64) if not isinstance(init_scale, numbers.Number) else np.float64(init_scale)
-    if arr.ndim > 1 or (arr.ndim == 1 and arr.shape[0] != n_features):
-        raise ValueError(
-            f"init_scale must be a scalar or have shape ({n_features},) (one value per feature), got shape {arr.shape}."
-        )
-    if not np.all(np.isfinite(arr)) or not np.all(arr > 0):
-        raise ValueError("init_scale must be positive and finite (every entry).")
-    return arr
+def check_dense_X_y(X, y):
+    """X as a finite C-contiguous float64 matrix and y as a finite vector of matching length
+    (the function API's data check; the estimator uses ``validate_data``)."""
+    X = check_array(X, dtype=np.float64, order="C", input_name="X")
+    y = check_array(y, dtype=np.float64, ensure_2d=False, input_name="y")
+    if y.ndim != 1 or y.shape[0] != X.shape[0]:
+        raise ValueError(f"`y` must be a 1-D array of length n_samples={X.shape[0]}; got shape {y.shape}")
+    return X, y
 
 
-def check_init_shape(init_shape, parametrization, n_features):
-    """None, or a pair (a, b) of scalars/arrays: the factors start at init_scale·(a, b)."""
-    if init_shape is None:
-        return None
-    if parametrization == "positive":
-        raise ValueError("init_shape does not apply to parametrization='positive' (x = u⊙u from u = init_scale); "
-                         "pass a per-feature init_scale instead.")
-    if not isinstance(init_shape, (tuple, list)) or len(init_shape) != 2:
-        raise ValueError(
-            "init_shape must be None or a pair (a, b): for 'pm' the factors start at "
-            "w₊ = init_scale·a, w₋ = init_scale·b; for 'uv' at u = init_scale·a, v = init_scale·b; "
-            "for 'shape' both branches of u₊⊙v₊ − u₋⊙v₋ start at (u, v) = init_scale·(a, b)."
-        )
-    out = []
-    for part in init_shape:
-        arr = np.asarray(part, dtype=np.float64)
-        if arr.ndim > 1 or (arr.ndim == 1 and arr.shape[0] != n_features):
-            raise ValueError(f"each entry of init_shape must be a scalar or have shape ({n_features},), got {arr.shape}.")
-        if not np.all(np.isfinite(arr)):
-            raise ValueError("init_shape must be finite.")
-        if parametrization == "pm" and np.any(arr < 0):
-            raise ValueError("init_shape for parametrization='pm' must be non-negative (w± ≥ 0).")
-        out.append(arr)
-    if parametrization == "shape" and np.any(out[0] ** 2 + out[1] ** 2 == 0):
-        raise ValueError("init_shape for parametrization='shape' must not have a = b = 0 (a dead coordinate).")
-    return tuple(out)
-
-
-def check_step_size(step_size):
-    if isinstance(step_size, str):
-        if step_size != "auto":
-            raise ValueError(f"step_size must be 'auto' or a positive float, got {step_size!r}.")
-        return step_size
-    if not isinstance(step_size, numbers.Real) or isinstance(step_size, bool):
-        raise ValueError(f"step_size must be 'auto' or a positive float, got {step_size!r}.")
-    if not (np.isfinite(step_size) and step_size > 0):
-        raise ValueError(f"step_size must be 'auto' or a positive finite float, got {step_size!r}.")
-    return float(step_size)
-
-
-def check_snapshot_iters(snapshot_iters, max_iter):
+def check_snapshot_iters(snapshot_iters):
+    """None, or a strictly increasing 1-d array of non-negative iteration counts (int64)."""
     if snapshot_iters is None:
         return None
     arr = np.asarray(snapshot_iters)

@@ -140,7 +140,7 @@ def hyperbolic_entropy(beta, scale=None, *, log_scale=None):
     --------
     >>> from dlnfast.potentials import hyperbolic_entropy
     >>> round(hyperbolic_entropy([1.0, -2.0], scale=0.5), 6)
-    1.958569
+    1.726737
     """
     la = _resolve_log(scale, log_scale, "scale")
     beta = _as_float(beta, "beta")
