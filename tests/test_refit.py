@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 
-from dlnfast import DiagonalLinearRegressor, _engine, _mirror
+from dlnfast import DiagonalLinearRegressor, _engine, _dynamics
 
 from conftest import sparse_problem
 
@@ -188,8 +188,8 @@ def _spy(monkeypatch, module, name, stopped_by):
     return seen
 
 
-_RUNS = {"gd": (_engine, "run_gd"), "sgd": (_engine, "run_sgd"), "md": (_mirror, "run_md"),
-         "flow": (_mirror, "run_flow")}
+_RUNS = {"gd": (_engine, "run_gd"), "sgd": (_engine, "run_sgd"), "md": (_dynamics, "run_md"),
+         "flow": (_dynamics, "run_flow")}
 
 
 @pytest.mark.parametrize("solver", SOLVERS)

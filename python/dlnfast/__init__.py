@@ -6,8 +6,8 @@ programs / optimal transport solved with the same dynamics.
 """
 from dlnfast import potentials
 from dlnfast._core import __version__, has_openmp
-from dlnfast._limit import ImplicitBiasLimit, implicit_bias_limit
-from dlnfast._mirror import gradient_flow
+from dlnfast._implicit_bias import ImplicitBiasLimit, implicit_bias_limit
+from dlnfast._dynamics import gradient_flow
 from dlnfast._regressor import DiagonalLinearRegressor
 from dlnfast.lp import basis_pursuit, linprog, read_mps, transport
 

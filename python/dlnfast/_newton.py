@@ -1,6 +1,6 @@
 """One damped Newton method for the smooth convex duals of dlnfast, and one continuation driver.
 
-Both the implicit-bias limit (:mod:`dlnfast._limit`, DESIGN §4) and the entropic LP
+Both the implicit-bias limit (:mod:`dlnfast._implicit_bias`, DESIGN §4) and the entropic LP
 (:mod:`dlnfast.lp._entropic`, DESIGN §5) solve a dual of the same shape::
 
     min_y  F(y) = h(z) − rhsᵀy,     z = z₀ + Aᵀy,     h convex and separable,

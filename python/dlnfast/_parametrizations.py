@@ -4,7 +4,7 @@ Each class owns everything that depends on how β is built from factors: the che
 initialisation (``init_shape``, ``depth``), the engine state it starts from (:class:`Network`:
 log-factors and signs), the user-facing factors read back from that state, the effective
 initialisation scale and gain of a discrete run (DESIGN §3.1), and its mirror geometry
-(:class:`~dlnfast._limit.MirrorSpec`, shared by mirror descent, the flow and the limit solver, so
+(:class:`~dlnfast._implicit_bias.MirrorSpec`, shared by mirror descent, the flow and the limit solver, so
 they cannot disagree about the potential).
 
 The engine runs every parametrisation as the two-branch network ``β = w₊^D − w₋^D`` in
@@ -29,8 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# A module import, not ``from _limit import MirrorSpec``: _limit imports this module too.
-from dlnfast import _limit
+# A module import, not ``from _implicit_bias import MirrorSpec``: _implicit_bias imports this module too.
+from dlnfast import _implicit_bias
 
 __all__ = ["PARAMETRIZATIONS", "Network", "make_parametrization"]
 
@@ -200,7 +200,7 @@ class Parametrization:
         raise NotImplementedError
 
     def mirror_spec(self):
-        """The mirror geometry (:class:`~dlnfast._limit.MirrorSpec`): β as a function of the flow's
+        """The mirror geometry (:class:`~dlnfast._implicit_bias.MirrorSpec`): β as a function of the flow's
         mirror coordinate θ (d/dt θ = −g) and θ₀ = θ at initialisation. Raises ValueError when
         the initialisation has no mirror geometry (a one-signed network)."""
         raise NotImplementedError
@@ -247,15 +247,15 @@ class PM(Parametrization):
             if self.init_shape is not None:
                 raise ValueError("`init_shape` needs depth=2 for solver='md'/'flow' and the implicit-bias "
                                  "limit (the depth-D potential is for w± = α)")
-            return _limit.MirrorSpec("depth", self.log_scale, 2.0, self.depth, zeros)
+            return _implicit_bias.MirrorSpec("depth", self.log_scale, 2.0, self.depth, zeros)
         if self.init_shape is None:
-            return _limit.MirrorSpec("hyperbolic", np.log(2.0) + 2.0 * self.log_scale, 4.0, 2, zeros)
+            return _implicit_bias.MirrorSpec("hyperbolic", np.log(2.0) + 2.0 * self.log_scale, 4.0, 2, zeros)
         a, b = self.init_shape
         if np.any(a <= 0) or np.any(b <= 0):
             raise ValueError("`init_shape` (a, b) for 'pm' must be positive here (a zero branch makes "
                              "a one-signed network: use parametrization='positive')")
         # ratio ρ = β₀/s = (a² − b²)/(2ab); θ = ½ z with z = ½ arcsinh ρ
-        return _limit.MirrorSpec("hyperbolic", np.log(2.0 * a * b) + 2.0 * self.log_scale, 4.0, 2,
+        return _implicit_bias.MirrorSpec("hyperbolic", np.log(2.0 * a * b) + 2.0 * self.log_scale, 4.0, 2,
                                  0.25 * np.arcsinh((a * a - b * b) / (2.0 * a * b)))
 
 
@@ -282,14 +282,14 @@ class UV(Parametrization):
         """uv: ``u² − v²`` is conserved; ``β = s·sinh(2θ)`` with ``s = α²|a² − b²|/2`` and reference
         point ``β₀ = α²ab`` (the default start (√2, 0) gives ``s = α²``, ``β₀ = 0``)."""
         if self.init_shape is None:
-            return _limit.MirrorSpec("hyperbolic", 2.0 * self.log_scale, 2.0, 2, np.zeros(self.n_features))
+            return _implicit_bias.MirrorSpec("hyperbolic", 2.0 * self.log_scale, 2.0, 2, np.zeros(self.n_features))
         a, b = self.init_shape
         delta = np.abs(a * a - b * b)
         if not np.all(np.isfinite(delta)) or np.any(delta <= 0):
             raise ValueError("`init_shape` (a, b) for 'uv' must have a² ≠ b² in every coordinate "
                              "(u = ±v is a one-signed network)")
         # s = α²|a² − b²|/2, ρ = β₀/s = 2ab/|a² − b²|, θ₀ = ½ arcsinh ρ
-        return _limit.MirrorSpec("hyperbolic", 2.0 * self.log_scale + np.log(delta / 2.0), 2.0, 2,
+        return _implicit_bias.MirrorSpec("hyperbolic", 2.0 * self.log_scale + np.log(delta / 2.0), 2.0, 2,
                                  0.5 * np.arcsinh(2.0 * a * b / delta))
 
 
@@ -326,7 +326,7 @@ class Shape(Parametrization):
     def mirror_spec(self):
         """shape: ``β = s·sinh(2θ)`` with ``s = α²(a² + b²)`` — not ``α²ab`` — and ``β₀ = 0``."""
         a, b = self.shape
-        return _limit.MirrorSpec("hyperbolic", 2.0 * self.log_scale + np.log(a * a + b * b), 2.0, 2,
+        return _implicit_bias.MirrorSpec("hyperbolic", 2.0 * self.log_scale + np.log(a * a + b * b), 2.0, 2,
                                  np.zeros(self.n_features))
 
 
@@ -349,7 +349,7 @@ class Positive(Parametrization):
 
     def mirror_spec(self):
         """positive: ``x = α²·exp(4θ)``, the entropy ``Φ = ¼ Σ (x log(x/α²) − x)``."""
-        return _limit.MirrorSpec("entropic", 2.0 * self.log_scale, 4.0, 2, np.zeros(self.n_features))
+        return _implicit_bias.MirrorSpec("entropic", 2.0 * self.log_scale, 4.0, 2, np.zeros(self.n_features))
 
 
 PARAMETRIZATIONS = {cls.name: cls for cls in (PM, UV, Shape, Positive)}

@@ -8,8 +8,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from dlnfast import _core, _engine, _mirror
-from dlnfast._limit import implicit_bias_limit as _implicit_bias_limit
+from dlnfast import _core, _engine, _dynamics
+from dlnfast._implicit_bias import implicit_bias_limit as _implicit_bias_limit
 from dlnfast._parametrizations import make_parametrization
 from dlnfast._sampling import seed_from_random_state
 from dlnfast._threads import effective_n_threads
@@ -344,11 +344,11 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
                       progress=self._progress_printer() if self.verbose else None,
                       target_loss=self.target_loss, time_limit=self.time_limit)
         if self.solver == "flow":
-            return _mirror.run_flow(problem, spec, state, tol=self.flow_tol, grad_tol=self.tol,
+            return _dynamics.run_flow(problem, spec, state, tol=self.flow_tol, grad_tol=self.tol,
                                     max_steps=self.max_iter, **common)
         common.update(step_size=self.step_size, max_iter=self.max_iter, tol=self.tol, snapshot_iters=snapshot_iters)
         if self.solver == "md":
-            return _mirror.run_md(problem, spec, state, **common)
+            return _dynamics.run_md(problem, spec, state, **common)
         common.update(momentum=self.momentum, nesterov=self.nesterov, step_decay=self.step_decay)
         if self.solver == "gd":
             return _engine.run_gd(problem, state, **common)

@@ -13,7 +13,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, validate_params
 
 from dlnfast import _core, _engine
-from dlnfast._limit import MirrorSpec
+from dlnfast._implicit_bias import MirrorSpec
 from dlnfast._parametrizations import make_parametrization
 from dlnfast._threads import effective_n_threads
 from dlnfast._validation import check_dense_X_y
