@@ -29,131 +29,76 @@ struct FusedStepOut {
   double dot = 0.0, kappa = 0.0, xmax = 0.0, lo = 0.0, hi = 0.0, babs = 0.0;
 };
 
-template <class T>
-DLNFAST_ALWAYS_INLINE void fused_sgd_step_impl(const T* x, const T* xnext, const double* xmean, Index d,
-                                               double two_eta_c, double* mp, double* mn, const double* sp,
-                                               const double* sn, double* beta, FusedStepOut* out) {
+// One loop for all four variants: kCentred (x̃ = x − x̄) and kPlain (factors as plain doubles
+// with no 2^{2e} scales and β not stored, see fused_sgd_step_plain). `if constexpr` keeps each
+// instantiation's loop exactly the hand-written one.
+template <bool kCentred, bool kPlain, class T>
+DLNFAST_ALWAYS_INLINE void fused_step_loop(const T* x, const T* xnext, const double* xmean, Index d,
+                                           double two_eta_c, double* mp, double* mn, const double* sp,
+                                           const double* sn, double* beta, FusedStepOut* out) {
   double dot = 0.0, kappa = 0.0, xmax = 0.0, babs = 0.0;
   double lo = 1e300, hi = 0.0;
-  if (xmean) {
 #pragma omp simd reduction(+ : dot, kappa, babs) reduction(max : xmax, hi) reduction(min : lo)
-    for (Index j = 0; j < d; ++j) {
-      const double a = two_eta_c * (double(x[j]) - xmean[j]);
-      const double p = mp[j] * (1.0 - a), q = mn[j] * (1.0 + a);
-      mp[j] = p;
-      mn[j] = q;
-      const double wp2 = p * p * sp[j], wn2 = q * q * sn[j];
-      const double b = wp2 - wn2;
-      beta[j] = b;
-      const double xn = double(xnext[j]) - xmean[j];
-      dot += xn * b;
-      kappa += xn * xn * (wp2 + wn2);
-      xmax = std::max(xmax, std::abs(xn));
-      lo = std::min(lo, std::min(p != 0.0 ? p : 1.0, q != 0.0 ? q : 1.0));
-      hi = std::max(hi, std::max(p, q));
-      babs += std::abs(b);
+  for (Index j = 0; j < d; ++j) {
+    double xj = double(x[j]), xn = double(xnext[j]);
+    if constexpr (kCentred) {
+      xj -= xmean[j];
+      xn -= xmean[j];
     }
-  } else {
-#pragma omp simd reduction(+ : dot, kappa, babs) reduction(max : xmax, hi) reduction(min : lo)
-    for (Index j = 0; j < d; ++j) {
-      const double a = two_eta_c * double(x[j]);
-      const double p = mp[j] * (1.0 - a), q = mn[j] * (1.0 + a);
-      mp[j] = p;
-      mn[j] = q;
-      const double wp2 = p * p * sp[j], wn2 = q * q * sn[j];
-      const double b = wp2 - wn2;
-      beta[j] = b;
-      const double xn = double(xnext[j]);
-      dot += xn * b;
-      kappa += xn * xn * (wp2 + wn2);
-      xmax = std::max(xmax, std::abs(xn));
-      lo = std::min(lo, std::min(p != 0.0 ? p : 1.0, q != 0.0 ? q : 1.0));
-      hi = std::max(hi, std::max(p, q));
-      babs += std::abs(b);
+    const double a = two_eta_c * xj;
+    const double p = mp[j] * (1.0 - a), q = mn[j] * (1.0 + a);
+    mp[j] = p;
+    mn[j] = q;
+    double wp2 = p * p, wn2 = q * q;
+    if constexpr (!kPlain) {
+      wp2 *= sp[j];
+      wn2 *= sn[j];
     }
+    const double b = wp2 - wn2;
+    if constexpr (!kPlain) beta[j] = b;
+    dot += xn * b;
+    kappa += xn * xn * (wp2 + wn2);
+    xmax = std::max(xmax, std::abs(xn));
+    lo = std::min(lo, std::min(p != 0.0 ? p : 1.0, q != 0.0 ? q : 1.0));
+    hi = std::max(hi, std::max(p, q));
+    babs += std::abs(b);
   }
-  out->dot = dot;
-  out->kappa = kappa;
-  out->xmax = xmax;
-  out->lo = lo;
-  out->hi = hi;
-  out->babs = babs;
+  *out = FusedStepOut{dot, kappa, xmax, lo, hi, babs};
+}
+
+template <bool kPlain, class T>
+DLNFAST_ALWAYS_INLINE void fused_step_impl(const T* x, const T* xnext, const double* xmean, Index d,
+                                           double two_eta_c, double* mp, double* mn, const double* sp,
+                                           const double* sn, double* beta, FusedStepOut* out) {
+  if (xmean) fused_step_loop<true, kPlain>(x, xnext, xmean, d, two_eta_c, mp, mn, sp, sn, beta, out);
+  else fused_step_loop<false, kPlain>(x, xnext, xmean, d, two_eta_c, mp, mn, sp, sn, beta, out);
 }
 
 DLNFAST_CLONES static void fused_sgd_step(const double* x, const double* xnext, const double* xmean, Index d,
                                           double two_eta_c, double* mp, double* mn, const double* sp,
                                           const double* sn, double* beta, FusedStepOut* out) {
-  fused_sgd_step_impl(x, xnext, xmean, d, two_eta_c, mp, mn, sp, sn, beta, out);
+  fused_step_impl<false>(x, xnext, xmean, d, two_eta_c, mp, mn, sp, sn, beta, out);
 }
 
 DLNFAST_CLONES static void fused_sgd_step(const float* x, const float* xnext, const double* xmean, Index d,
                                           double two_eta_c, double* mp, double* mn, const double* sp,
                                           const double* sn, double* beta, FusedStepOut* out) {
-  fused_sgd_step_impl(x, xnext, xmean, d, two_eta_c, mp, mn, sp, sn, beta, out);
+  fused_step_impl<false>(x, xnext, xmean, d, two_eta_c, mp, mn, sp, sn, beta, out);
 }
 
 /// The same step on factors held as plain doubles (w₊, w₋), valid while every factor and its
-/// square stay in the normal range (run_sgd_single checks the window): 4 arrays instead of 7
+/// square stay in the normal range (run_sgd_fused checks the window): 4 arrays instead of 7
 /// (no 2^{2e} scales, and β is not stored: it is formed on the fly for the next residual and
 /// materialised only when needed). Scaling by a power of two commutes with rounding in the
 /// normal range, so the bits equal those of the mantissa kernel above.
-template <class T>
-DLNFAST_ALWAYS_INLINE void fused_sgd_step_plain_impl(const T* x, const T* xnext, const double* xmean, Index d,
-                                                     double two_eta_c, double* wp, double* wn,
-                                                     FusedStepOut* out) {
-  double dot = 0.0, kappa = 0.0, xmax = 0.0, babs = 0.0;
-  double lo = 1e300, hi = 0.0;
-  if (xmean) {
-#pragma omp simd reduction(+ : dot, kappa, babs) reduction(max : xmax, hi) reduction(min : lo)
-    for (Index j = 0; j < d; ++j) {
-      const double a = two_eta_c * (double(x[j]) - xmean[j]);
-      const double p = wp[j] * (1.0 - a), q = wn[j] * (1.0 + a);
-      wp[j] = p;
-      wn[j] = q;
-      const double wp2 = p * p, wn2 = q * q;
-      const double b = wp2 - wn2;
-      const double xn = double(xnext[j]) - xmean[j];
-      dot += xn * b;
-      kappa += xn * xn * (wp2 + wn2);
-      xmax = std::max(xmax, std::abs(xn));
-      lo = std::min(lo, std::min(p != 0.0 ? p : 1.0, q != 0.0 ? q : 1.0));
-      hi = std::max(hi, std::max(p, q));
-      babs += std::abs(b);
-    }
-  } else {
-#pragma omp simd reduction(+ : dot, kappa, babs) reduction(max : xmax, hi) reduction(min : lo)
-    for (Index j = 0; j < d; ++j) {
-      const double a = two_eta_c * double(x[j]);
-      const double p = wp[j] * (1.0 - a), q = wn[j] * (1.0 + a);
-      wp[j] = p;
-      wn[j] = q;
-      const double wp2 = p * p, wn2 = q * q;
-      const double b = wp2 - wn2;
-      const double xn = double(xnext[j]);
-      dot += xn * b;
-      kappa += xn * xn * (wp2 + wn2);
-      xmax = std::max(xmax, std::abs(xn));
-      lo = std::min(lo, std::min(p != 0.0 ? p : 1.0, q != 0.0 ? q : 1.0));
-      hi = std::max(hi, std::max(p, q));
-      babs += std::abs(b);
-    }
-  }
-  out->dot = dot;
-  out->kappa = kappa;
-  out->xmax = xmax;
-  out->lo = lo;
-  out->hi = hi;
-  out->babs = babs;
-}
-
 DLNFAST_CLONES static void fused_sgd_step_plain(const double* x, const double* xnext, const double* xmean, Index d,
                                                 double two_eta_c, double* wp, double* wn, FusedStepOut* out) {
-  fused_sgd_step_plain_impl(x, xnext, xmean, d, two_eta_c, wp, wn, out);
+  fused_step_impl<true>(x, xnext, xmean, d, two_eta_c, wp, wn, nullptr, nullptr, nullptr, out);
 }
 
 DLNFAST_CLONES static void fused_sgd_step_plain(const float* x, const float* xnext, const double* xmean, Index d,
                                                 double two_eta_c, double* wp, double* wn, FusedStepOut* out) {
-  fused_sgd_step_plain_impl(x, xnext, xmean, d, two_eta_c, wp, wn, out);
+  fused_step_impl<true>(x, xnext, xmean, d, two_eta_c, wp, wn, nullptr, nullptr, nullptr, out);
 }
 
 }  // namespace detail
