@@ -91,6 +91,18 @@ def _snapshot_iters(snapshot_iters):
     return None if snapshot_iters is None else np.ascontiguousarray(snapshot_iters, dtype=np.int64)
 
 
+def _run_factors(solve, problem, network, opts, snapshot_iters, progress):
+    """One engine call on the factors (``_core.gd`` or ``_core.sgd``); the network is updated in
+    place (log-factors, and the factor signs that momentum can flip)."""
+    res = solve(problem.X, problem.y_centred, network.log_w_pos, network.log_w_neg, opts,
+                weights=problem.weights, x_mean=problem.x_mean,
+                snapshot_iters=_snapshot_iters(snapshot_iters), progress=progress)
+    if opts.momentum:
+        network.record_signs(res.signs)
+    # For uv, β = (s² − d²)/4 = w₊² − w₋² in the engine's coordinates: no mapping needed.
+    return GDRun(res.coef, res, res.loss_curve, res.snapshots if snapshot_iters is not None else None)
+
+
 def run_gd(problem, network, *, step_size, max_iter, tol, n_threads, loss_every=1,
            snapshot_iters=None, progress=None, momentum=0.0, nesterov=False, step_decay=0.0,
            target_loss=None, time_limit=None, min_parallel_work=None):
@@ -100,13 +112,7 @@ def run_gd(problem, network, *, step_size, max_iter, tol, n_threads, loss_every=
                          time_limit=time_limit, min_parallel_work=min_parallel_work, depth=int(network.depth),
                          momentum=float(momentum), nesterov=bool(nesterov), step_decay=float(step_decay),
                          loss_every=int(loss_every))
-    res = _core.gd(problem.X, problem.y_centred, network.log_w_pos, network.log_w_neg, opts,
-                   weights=problem.weights, x_mean=problem.x_mean,
-                   snapshot_iters=_snapshot_iters(snapshot_iters), progress=progress)
-    if momentum:
-        network.record_signs(res.signs)
-    # For uv, β = (s² − d²)/4 = w₊² − w₋² in the engine's coordinates: no mapping needed.
-    return GDRun(res.coef, res, res.loss_curve, res.snapshots if snapshot_iters is not None else None)
+    return _run_factors(_core.gd, problem, network, opts, snapshot_iters, progress)
 
 
 def run_sgd(problem, network, *, step_size, max_iter, tol, n_threads, batch_size=1, shuffle=False,
@@ -129,9 +135,4 @@ def run_sgd(problem, network, *, step_size, max_iter, tol, n_threads, batch_size
                          batch_size=int(batch_size),
                          shuffle=bool(shuffle), seed=int(seed), label_noise=float(label_noise),
                          eval_every=int(eval_every), loss_every=int(loss_every * eval_every))
-    res = _core.sgd(problem.X, problem.y_centred, network.log_w_pos, network.log_w_neg, opts,
-                    weights=problem.weights, x_mean=problem.x_mean,
-                    snapshot_iters=_snapshot_iters(snapshot_iters), progress=progress)
-    if momentum:
-        network.record_signs(res.signs)
-    return GDRun(res.coef, res, res.loss_curve, res.snapshots if snapshot_iters is not None else None)
+    return _run_factors(_core.sgd, problem, network, opts, snapshot_iters, progress)

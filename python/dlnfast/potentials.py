@@ -228,6 +228,20 @@ def _depth_consts(la, depth):
     return logc, D / (D - 2.0)
 
 
+def _depth_coordinates(theta, init_scale, log_init_scale, depth):
+    """(D, log α, log c, p, z = cθ, |z|, L = 2·artanh|z|) for θ inside the domain |z| < 1."""
+    D = _depth_check(depth)
+    la = _resolve_log(init_scale, log_init_scale, "init_scale")
+    theta = _as_float(theta, "theta")
+    logc, p = _depth_consts(la, D)
+    with np.errstate(over="ignore", under="ignore"):
+        z = theta * np.exp(logc)
+    az = np.abs(z)
+    if np.any(az >= 1.0):
+        raise ValueError("mirror coordinate outside the domain |D(D-2)·α^(D-2)·θ| < 1")
+    return D, la, logc, p, z, az, 2.0 * np.arctanh(az)
+
+
 def depth_inverse_mirror_map(theta, init_scale=None, depth=3, *, log_init_scale=None):
     r"""Depth-D inverse mirror map: ``β = α^D [(1 − z)^{−p} − (1 + z)^{−p}]``, ``z = cθ``.
 
@@ -237,32 +251,14 @@ def depth_inverse_mirror_map(theta, init_scale=None, depth=3, *, log_init_scale=
     ``sign(z)·exp(D log α − p·log1p|z| + pL)·(−expm1(−pL))`` with ``L = 2·artanh|z|``: no
     cancellation near 0 and no overflow near the boundary.
     """
-    D = _depth_check(depth)
-    la = _resolve_log(init_scale, log_init_scale, "init_scale")
-    theta = _as_float(theta, "theta")
-    logc, p = _depth_consts(la, D)
-    with np.errstate(over="ignore", under="ignore"):
-        z = theta * np.exp(logc)
-    az = np.abs(z)
-    if np.any(az >= 1.0):
-        raise ValueError("mirror coordinate outside the domain |D(D-2)·α^(D-2)·θ| < 1")
-    L = 2.0 * np.arctanh(az)
+    D, la, logc, p, z, az, L = _depth_coordinates(theta, init_scale, log_init_scale, depth)
     with np.errstate(over="ignore", under="ignore"):
         return np.sign(z) * np.exp(D * la - p * np.log1p(az) + p * L) * (-np.expm1(-p * L))
 
 
 def depth_inverse_mirror_map_derivative(theta, init_scale=None, depth=3, *, log_init_scale=None):
     r"""``dβ/dθ = α^D·c·p·[(1 − z)^{−p−1} + (1 + z)^{−p−1}]`` (the inverse of the Hessian)."""
-    D = _depth_check(depth)
-    la = _resolve_log(init_scale, log_init_scale, "init_scale")
-    theta = _as_float(theta, "theta")
-    logc, p = _depth_consts(la, D)
-    with np.errstate(over="ignore", under="ignore"):
-        z = theta * np.exp(logc)
-    az = np.abs(z)
-    if np.any(az >= 1.0):
-        raise ValueError("mirror coordinate outside the domain |D(D-2)·α^(D-2)·θ| < 1")
-    L = 2.0 * np.arctanh(az)
+    D, la, logc, p, z, az, L = _depth_coordinates(theta, init_scale, log_init_scale, depth)
     with np.errstate(over="ignore", under="ignore"):
         return np.exp(D * la + logc + np.log(p) - (p + 1.0) * np.log1p(-az)) * (
             1.0 + np.exp(-(p + 1.0) * L)
