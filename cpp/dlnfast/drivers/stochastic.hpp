@@ -101,6 +101,9 @@ class SgdCheckpoint {
 
 /// Batch size 1, depth 2, plain step: the fused single-pass step of loss/sgd_kernels.hpp on the
 /// driver thread (its results never depend on n_threads); full-batch evaluations use the team.
+/// (Longer than most functions here on purpose: the prologue, the plain/mantissa switch and the
+/// step are one pipeline over shared state — the next sample's ingredients come out of this
+/// step's pass — and splitting it would pass that state through every piece.)
 template <class Loss>
 void run_sgd_fused(Loss& loss, DiagonalNet& net, const StochasticOptions& opt, double* beta, History& hist,
                    Monitor& monitor, Team& team, RunResult& res) {
