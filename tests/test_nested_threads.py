@@ -78,6 +78,13 @@ def test_sequential_grid_search_keeps_the_default(rng):
     np.testing.assert_array_equal(scores, _threads.effective_n_threads(None))
 
 
+def test_default_and_all_cores_follow_joblib_cpu_count():
+    # joblib.cpu_count() subtracts cgroup quotas and the affinity mask (os.cpu_count() does not)
+    assert 1 <= _threads.effective_n_threads(None) <= joblib.cpu_count()
+    if _threads._core.has_openmp:
+        assert _threads.effective_n_threads(-1) == joblib.cpu_count()
+
+
 def test_threadpool_limits_openmp_limits_the_default():
     with threadpool_limits(limits=1, user_api="openmp"):
         assert _threads.effective_n_threads(None) == 1

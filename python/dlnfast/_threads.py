@@ -1,6 +1,7 @@
 """Thread-count resolution, following sklearn's ``_openmp_effective_n_threads``."""
-import os
 import threading
+
+from joblib import cpu_count
 
 from dlnfast import _core
 
@@ -11,6 +12,9 @@ def effective_n_threads(n_jobs=None):
     ``n_jobs=None`` uses every core that OpenMP is allowed to use (``OMP_NUM_THREADS`` and
     threadpoolctl limits are honoured through ``omp_get_max_threads``); a positive value is
     taken as is; ``-1`` means all cores and ``-k`` all but ``k - 1``. Without OpenMP it is 1.
+    "Cores" are joblib's ``cpu_count()``, as in sklearn: the CPUs this process may run on, less
+    a cgroup CPU quota (a container limited to 2 CPUs of a 64-core node gets 2, where
+    ``os.cpu_count()`` and OpenMP's default would both say 64).
 
     Nested parallelism: in a worker process of joblib's loky backend (``GridSearchCV(n_jobs=k)``)
     joblib sets ``OMP_NUM_THREADS`` to cpu_count // k, which the rule above honours. In a worker
@@ -23,7 +27,7 @@ def effective_n_threads(n_jobs=None):
         raise ValueError("n_jobs == 0 has no meaning; use None, a positive int or a negative int.")
     if not _core.has_openmp:
         return 1
-    cpus = os.cpu_count() or 1
+    cpus = cpu_count()
     if n_jobs is None:
         if _in_joblib_thread_worker():
             return 1
