@@ -1,7 +1,8 @@
 """Thread-count resolution, following sklearn's ``_openmp_effective_n_threads``."""
+import functools
 import threading
 
-from joblib import cpu_count
+import joblib
 
 from dlnfast import _core
 
@@ -27,7 +28,7 @@ def effective_n_threads(n_jobs=None):
         raise ValueError("n_jobs == 0 has no meaning; use None, a positive int or a negative int.")
     if not _core.has_openmp:
         return 1
-    cpus = cpu_count()
+    cpus = _cpu_count()
     if n_jobs is None:
         if _in_joblib_thread_worker():
             return 1
@@ -35,6 +36,12 @@ def effective_n_threads(n_jobs=None):
     if n_jobs < 0:
         return max(1, cpus + 1 + n_jobs)
     return int(n_jobs)
+
+
+@functools.lru_cache(maxsize=None)
+def _cpu_count():
+    # cached for the life of the process, as in sklearn: joblib reads cgroup files (~60 µs)
+    return joblib.cpu_count()
 
 
 def _in_joblib_thread_worker():
