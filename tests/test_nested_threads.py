@@ -7,16 +7,19 @@ the value measured inside every joblib worker comes back through ``cv_results_``
 import os
 import subprocess
 import sys
-import warnings
 
 import joblib
 import numpy as np
 import pytest
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 from threadpoolctl import threadpool_limits
 
 from dlnfast import DiagonalLinearRegressor, _threads
+
+# 50 iterations do not converge, on purpose. The filter is set for the whole test, not inside
+# fit: catch_warnings is not thread-safe, and the threading-backend fits run concurrently
+# (sklearn's Parallel carries the filters into the loky workers).
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
 class ThreadRecordingRegressor(DiagonalLinearRegressor):
@@ -24,9 +27,7 @@ class ThreadRecordingRegressor(DiagonalLinearRegressor):
 
     def fit(self, X, y, sample_weight=None):
         self.resolved_n_threads_ = _threads.effective_n_threads(self.n_jobs)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)  # 50 iterations on purpose
-            return super().fit(X, y, sample_weight)
+        return super().fit(X, y, sample_weight)
 
 
 def resolved_threads_score(estimator, X, y):
