@@ -57,17 +57,28 @@ def calibrate(run, budget, max_iter=10**9):
 
     ``run(k) -> (n_iter, seconds)``. The cost of a 1-iteration call (validation, setup; the
     fastest of three) is measured first and left out, so a solver with a large fixed cost still
-    iterates for ``budget`` seconds. Returns (k, seconds of the 1-iteration call).
+    iterates for ``budget`` seconds. k grows ×4 until the iterations take a measurable time,
+    then is re-estimated from a run at the estimate (up to three times) until that run lands
+    within 2× of the budget: on a shared machine one run slowed by a neighbour would otherwise
+    fix k far too small. Each re-estimate grows k at most 16×: a run that happened to be faster
+    than the 1-iteration call must not turn into a run of ``max_iter`` iterations.
+    Returns (k, seconds of the 1-iteration call).
     """
     setup = min(run(1)[1] for _ in range(3))
-    k = 1
-    while True:
+
+    def iterating(k):
+        return max(run(k)[1] - setup, 1e-9)
+
+    k, spent = 1, 0.0
+    while spent < budget / 5 and k < max_iter:
         k = min(max_iter, k * 4)
-        _, t = run(k)
-        iterating = t - setup
-        if iterating >= budget / 5 or k >= max_iter:
+        spent = iterating(k)
+    for _ in range(3):
+        k = max(1, min(max_iter, 16 * k, int(k * budget / spent)))
+        spent = iterating(k)
+        if budget / 2 <= spent <= 2 * budget or k >= max_iter:
             break
-    return max(1, min(max_iter, int(k * budget / max(iterating, 1e-9)))), setup
+    return k, setup
 
 
 def interleaved_rates(cases, repeats):

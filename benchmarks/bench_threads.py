@@ -47,6 +47,7 @@ from _common import busy_neighbours, calibrate, interleaved_rates, machine_info,
 STEP = 1e-3          # fixed factor / mirror step: stable for these data over ~1e5 iterations
 MOMENTUM_STEP = 1e-4  # heavy ball: the effective step is η / (1 − μ) = 1e-3
 LP_REG = 0.1
+LP_TIME_LIMIT = 60.0  # a safeguard only: runs are calibrated to ~budget (the rate uses res.nit)
 TARGET = 0.9
 SOLVERS = {
     "gd": dict(solver="gd", step_size=STEP),
@@ -80,7 +81,7 @@ def lp_run(A, b, c):
         def run(k):
             t = time.perf_counter()
             res = dlnfast.linprog(c, A_eq=A, b_eq=b, method="dln", reg=LP_REG, tol=1e-300, maxiter=k,
-                                  n_jobs=n_jobs)
+                                  n_jobs=n_jobs, time_limit=LP_TIME_LIMIT)
             elapsed = time.perf_counter() - t
             if res.status not in (0, 1):
                 raise RuntimeError(f"linprog status {res.status}: {res.message}")
