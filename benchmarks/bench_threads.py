@@ -170,6 +170,37 @@ def bench_large(budget, repeats):
     return {"n": n, "d": d, **out}
 
 
+SWEEP_SIZES = "50x1000,100x1000,100x2000,200x2000,300x3000,500x4000,1000x10000"
+
+
+def bench_sweep(sizes, contention, budget, repeats):
+    """The engine's work threshold: GD on 2 threads against 1 with every pass shared however
+    small (``_threads.MIN_PARALLEL_WORK_OVERRIDE = 1``), by n·d. Below the size where 2 threads
+    stop paying, quiet or busy, the engine runs serially (core/team.hpp: kMinParallelWork)."""
+    from dlnfast import _threads
+
+    rows = []
+    _threads.MIN_PARALLEL_WORK_OVERRIDE = 1
+    try:
+        for n, d in sizes:
+            X, y, _ = make_data(n, d)
+            print(f"# {contention} sweep {n}x{d} ...", file=sys.stderr, flush=True)
+            out = compare(estimator_run(X, y, SOLVERS["gd"]), [(TWO_THREADS, 2), (ONE_THREAD, 1)], budget, repeats)
+            rows.append({"n": n, "d": d, "contention": contention, **out})
+    finally:
+        _threads.MIN_PARALLEL_WORK_OVERRIDE = None
+    return rows
+
+
+def print_sweep(rows):
+    print("\n| GD, every pass shared | n·d | contention | 2 threads it/s | 1 thread it/s | 2 / 1 |")
+    print("|---|---|---|---|---|---|")
+    for r in sorted(rows, key=lambda r: (r["contention"], r["n"] * r["d"])):
+        m = r["median"]
+        print(f"| {r['n']}x{r['d']} | {r['n'] * r['d']:.1e} | {r['contention']} | {fmt_rate(m[TWO_THREADS])} "
+              f"| {fmt_rate(m[ONE_THREAD])} | {r['ratio']:.2f} |")
+
+
 def fmt_rate(v):
     return f"{v:,.0f}" if v >= 100 else f"{v:.3g}"
 
@@ -204,6 +235,10 @@ def print_targets(sgd_rows, large):
               f"({fmt_rate(m[TWO_THREADS])} vs {fmt_rate(m[ONE_THREAD])} it/s) | {'PASS' if large['ratio'] >= 1.6 else 'MISS'} |")
 
 
+def parse_sizes(text):
+    return [tuple(int(v) for v in s.split("x")) for s in text.split(",")]
+
+
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="100x1000,200x2000,1000x10000", help="n x d, comma separated")
@@ -213,9 +248,11 @@ def parse_args(argv=None):
     ap.add_argument("--contention", choices=("none", "busy", "both"), default="both")
     ap.add_argument("--busy", type=int, default=2, help="number of busy processes for 'busy'")
     ap.add_argument("--large", action="store_true", help="also GD at (4000, 25000), 2 vs 1 thread, quiet (X is 0.8 GB)")
+    ap.add_argument("--sweep", nargs="?", const=SWEEP_SIZES, metavar="SIZES",
+                    help="only the work-threshold sweep (GD, 2 vs 1 thread, every pass shared) at these sizes")
     ap.add_argument("--json", metavar="PATH", help="save the raw numbers here")
     args = ap.parse_args(argv)
-    args.sizes = [tuple(int(v) for v in s.split("x")) for s in args.sizes.split(",")]
+    args.sizes = parse_sizes(args.sizes)
     args.solvers = args.solvers.split(",")
     unknown = set(args.solvers) - set(SOLVERS)
     if unknown:
@@ -227,14 +264,17 @@ def main(argv=None):
     args = parse_args(argv)
     warnings.filterwarnings("ignore", category=ConvergenceWarning)  # fixed budgets, on purpose
     before = machine_info()
-    grid, sgd_rows = [], []
+    grid, sgd_rows, sweep = [], [], []
     for contention in (("none", "busy") if args.contention == "both" else (args.contention,)):
         with busy_neighbours(args.busy if contention == "busy" else 0) as pids:
             if pids:
                 print(f"# busy processes {pids}", file=sys.stderr, flush=True)
+            if args.sweep:
+                sweep += bench_sweep(parse_sizes(args.sweep), contention, args.budget, args.repeats)
+                continue
             grid += bench_grid(args.sizes, args.solvers, contention, args.budget, args.repeats)
             sgd_rows.append(bench_sgd_vs_numpy(contention, args.budget, args.repeats))
-    large = bench_large(args.budget, args.repeats) if args.large else None
+    large = bench_large(args.budget, args.repeats) if args.large and not args.sweep else None
     after = machine_info()
     print(f"machine: {before['cpu']}, {before['cores']} cores (default threads {before['default_threads']}), "
           f"load average {before['load_average']:.2f} before / {after['load_average']:.2f} after, "
@@ -242,12 +282,15 @@ def main(argv=None):
     print(f"dlnfast {before['dlnfast']} (OpenMP {before['openmp']}), numpy {before['numpy']}, "
           f"Python {before['python']}; medians of {args.repeats} runs, ~{args.budget:g} s each; "
           f"busy = {args.busy} spinning processes\n")
-    print_grid(grid)
-    print_targets(sgd_rows, large)
+    if args.sweep:
+        print_sweep(sweep)
+    else:
+        print_grid(grid)
+        print_targets(sgd_rows, large)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"machine_before": before, "machine_after": after, "args": vars(args),
-                       "grid": grid, "sgd_vs_numpy": sgd_rows, "large": large}, f, indent=1)
+                       "grid": grid, "sgd_vs_numpy": sgd_rows, "large": large, "sweep": sweep}, f, indent=1)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -101,6 +102,14 @@ class Team {
     return t;
   }
 
+  /// Driver only: a hint that the next pass is far off (SGD between full-batch evaluations):
+  /// idle workers sleep at once instead of spinning and yielding, which on a shared machine
+  /// would take CPU time from the driver. Cleared by the next pass.
+  void rest() {
+    if (size_ <= 1) return;
+    resting_.store(true, std::memory_order_release);
+  }
+
   /// Threads in the team (1: every pass runs inline).
   int size() const { return size_; }
 
@@ -133,6 +142,7 @@ class Team {
   // Publishes chunks base_ .. base_ + n_chunks − 1 of the current job, takes chunks itself,
   // then waits for the chunks other threads started.
   void run_pass(Index n_chunks) {
+    resting_.store(false, std::memory_order_relaxed);
     done_.store(0, std::memory_order_relaxed);
     gen_ = (gen_ + 1) & 0xffffffffu;
     next_.store(pack(gen_, n_chunks, 0), std::memory_order_seq_cst);
@@ -193,11 +203,12 @@ class Team {
       if (stop_.load(std::memory_order_acquire)) return kStop;
       const std::uint64_t g = current_gen();
       if (g != seen) return g;
-      if (i < 2000) {
+      const bool resting = resting_.load(std::memory_order_acquire);
+      if (i < 2000 && !resting) {
         DLNFAST_PAUSE();
         continue;
       }
-      if (std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(1)) {
+      if (!resting && std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(1)) {
         std::this_thread::yield();
         continue;
       }
@@ -222,6 +233,7 @@ class Team {
   Index base_ = 0;                           // first chunk of the current part
   void* ctx_ = nullptr;
   std::atomic<bool> stop_{false};
+  std::atomic<bool> resting_{false};
   std::atomic<int> sleepers_{0};
   std::mutex mutex_;
   std::condition_variable cv_;

@@ -68,8 +68,10 @@ namespace detail {
 template <class Loss>
 class SgdCheckpoint {
  public:
-  SgdCheckpoint(Loss& loss, const StochasticOptions& opt, History& hist, Monitor& monitor, RunResult& res)
-      : loss_(loss), opt_(opt), hist_(hist), monitor_(monitor), res_(res), g_(loss.n_features()) {}
+  SgdCheckpoint(Loss& loss, const StochasticOptions& opt, History& hist, Monitor& monitor, RunResult& res,
+                bool steps_serial)
+      : loss_(loss), opt_(opt), hist_(hist), monitor_(monitor), res_(res), steps_serial_(steps_serial),
+        g_(loss.n_features()) {}
 
   template <class Net, class Materialise, class Snapshot>
   Status at(Index t, const Net& net, double* beta, Team& team, Materialise&& materialise, Snapshot&& snapshot) {
@@ -81,6 +83,9 @@ class SgdCheckpoint {
       res_.loss = ev.loss;
       res_.criterion = ev.criterion / opt_.grad_scale;
       hist_.record_loss(t, ev.loss);
+      // the steps until the next evaluation run on the driver alone (fused path, or batch
+      // passes below the work threshold): let the workers sleep meanwhile
+      if (steps_serial_) team.rest();
     }
     if (double* row = hist_.snapshot_row(t)) {
       materialise();
@@ -96,6 +101,7 @@ class SgdCheckpoint {
   History& hist_;
   Monitor& monitor_;
   RunResult& res_;
+  bool steps_serial_;
   std::vector<double> g_, crit_, rate_;
 };
 
@@ -111,7 +117,7 @@ void run_sgd_fused(Loss& loss, DiagonalNet& net, const StochasticOptions& opt, d
   const Index n = loss.n_samples(), d = loss.n_features();
   const double* x_mean = loss.x_mean();
   SampleStream stream(opt.seed, n, opt.shuffle);
-  SgdCheckpoint<Loss> checkpoint(loss, opt, hist, monitor, res);
+  SgdCheckpoint<Loss> checkpoint(loss, opt, hist, monitor, res, /*steps_serial=*/true);
   double* mp = net.mantissas();
   double* mn = mp + d;
   const double* sp = net.power_scales();
@@ -203,7 +209,7 @@ void run_sgd_batch(Loss& loss, DiagonalNet& net, Optim& optim, const StochasticO
   const int D = net.depth();
   Team& step_team = B * d >= opt.min_parallel_work ? team : Team::serial();
   SampleStream stream(opt.seed, n, opt.shuffle);
-  SgdCheckpoint<Loss> checkpoint(loss, opt, hist, monitor, res);
+  SgdCheckpoint<Loss> checkpoint(loss, opt, hist, monitor, res, &step_team != &team);
   std::vector<Index> idx(B);
   std::vector<double> c(B), kappa(B, 0.0), noise(B, 0.0), g(d), rate_blk;
   auto xt = [&](const T* x, Index j) { return double(x[j]) - (x_mean ? x_mean[j] : 0.0); };
