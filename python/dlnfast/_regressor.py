@@ -124,9 +124,11 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         cold. Momentum restarts from rest.
     n_jobs : int or None, default=None
         Maximum number of OpenMP threads. None: all cores that OpenMP may use
-        (``OMP_NUM_THREADS`` and threadpoolctl limits are honoured); -1: all cores. The engine
-        uses at most one thread per 65,536 entries of X (below that, synchronising threads
-        costs more than it saves). Results are bit-identical for any value.
+        (``OMP_NUM_THREADS`` and threadpoolctl limits are honoured; inside a joblib worker
+        thread, 1); -1: all cores. Problems with fewer than 131,072 entries of X run on one
+        thread (below that, sharing a pass costs more than it saves). Threads take chunks of
+        each pass from a shared counter, so a thread descheduled on a busy machine never holds
+        the others up. Results are bit-identical for any value.
     verbose : int, default=0
         ≥ 1 prints the iteration, loss, criterion and elapsed time about once per second
         (≥ 2: ten times per second) during a fit, and a summary at the end.

@@ -57,9 +57,10 @@ inline int omp_max_threads() {
 
 /// Multiply-adds per pass below which a solve runs on one thread: publishing a pass and
 /// pulling the partial sums into one cache costs a few microseconds, more than such a pass
-/// saves (measured in benchmarks/bench_threads.py; see benchmarks/README.md). One constant for
-/// every driver.
-inline constexpr Index kMinParallelWork = Index{1} << 18;
+/// saves. One constant for every driver. Measured (`python benchmarks/bench_threads.py --sweep`,
+/// GD with every pass shared, 2 threads / 1 thread, 2-core EPYC VM): n·d = 5e4: 0.91 quiet,
+/// 0.95 with two busy processes; 1e5: 1.18 / 0.99; 2e5: 1.85 / 1.22; 4e5 and up: ≥ 1.1 both.
+inline constexpr Index kMinParallelWork = Index{1} << 17;
 
 /// Threads worth using for passes of `work` multiply-adds: `requested` from `min_work` on (the
 /// measured threshold unless a test or benchmark overrides it), else 1. Results do not depend on it.
