@@ -57,6 +57,16 @@ struct SolveOptions {
 
   StopRules stop() const { return StopRules{max_iter, tol, target_loss, time_limit}; }
   StepRule step_rule() const { return StepRule{auto_step, step, step_decay}; }
+
+  // The drivers' own option structs (drivers/*.hpp), from the fields they use.
+  FullBatchOptions full_batch() const {
+    return FullBatchOptions{stop(), step_rule(), grad_scale, lambda_max, n_threads, min_parallel_work};
+  }
+  StochasticOptions stochastic() const {
+    return StochasticOptions{stop(), step_rule(), grad_scale, n_threads, batch_size, shuffle, seed, label_noise,
+                             eval_every, min_parallel_work};
+  }
+  FlowOptions flow() const { return FlowOptions{stop(), rk_tol, t_end, grad_scale, h0, n_threads, min_parallel_work}; }
 };
 
 /// The mirror geometry of one network (nets/mirror_net.hpp).
@@ -112,7 +122,7 @@ template <class T>
 Output gd(const Matrix<T>& X, const DArray& y, DArray log_w_pos, DArray log_w_neg, const SolveOptions& o,
           const std::optional<DArray>& weights, const std::optional<DArray>& x_mean,
           const std::optional<IArray>& snapshot_iters, py::object progress) {
-  const FullBatchOptions fo{o.stop(), o.step_rule(), o.grad_scale, o.lambda_max, o.n_threads, o.min_parallel_work};
+  const FullBatchOptions fo = o.full_batch();
   return factor_solve(X, y, log_w_pos, log_w_neg, o, weights, x_mean, snapshot_iters, progress,
                       [&](auto& loss, auto& net, auto& optim, double* beta, History& hist, Monitor& mon) {
                         return run_full_batch(loss, net, optim, fo, beta, hist, mon);
@@ -123,17 +133,7 @@ template <class T>
 Output sgd(const Matrix<T>& X, const DArray& y, DArray log_w_pos, DArray log_w_neg, const SolveOptions& o,
            const std::optional<DArray>& weights, const std::optional<DArray>& x_mean,
            const std::optional<IArray>& snapshot_iters, py::object progress) {
-  StochasticOptions so;
-  so.stop = o.stop();
-  so.step = o.step_rule();
-  so.grad_scale = o.grad_scale;
-  so.n_threads = o.n_threads;
-  so.min_parallel_work = o.min_parallel_work;
-  so.batch_size = o.batch_size;
-  so.shuffle = o.shuffle;
-  so.seed = o.seed;
-  so.label_noise = o.label_noise;
-  so.eval_every = o.eval_every;
+  const StochasticOptions so = o.stochastic();
   return factor_solve(X, y, log_w_pos, log_w_neg, o, weights, x_mean, snapshot_iters, progress,
                       [&](auto& loss, auto& net, auto& optim, double* beta, History& hist, Monitor& mon) {
                         return run_stochastic(loss, net, optim, so, beta, hist, mon);
@@ -155,7 +155,7 @@ Output md(const Matrix<T>& X, const DArray& y, DArray theta, const DArray& log_s
   MirrorNet net = make_mirror(spec, log_scale, theta, data.d);
   History hist = make_history(o.loss_every, snapshot_iters, data.d);
   Monitor monitor = make_monitor(progress);
-  const FullBatchOptions fo{o.stop(), o.step_rule(), o.grad_scale, o.lambda_max, o.n_threads, o.min_parallel_work};
+  const FullBatchOptions fo = o.full_batch();
   Output out;
   out.coef = DArray(data.d);
   {
@@ -179,14 +179,7 @@ Output flow(const Matrix<T>& X, const DArray& y, DArray theta, const DArray& log
   const Index n_times = times ? times->shape(0) : 0;
   History hist(o.loss_every, nullptr, 0, data.d);
   Monitor monitor = make_monitor(progress);
-  FlowOptions fo;
-  fo.stop = o.stop();
-  fo.rk_tol = o.rk_tol;
-  fo.t_end = o.t_end;
-  fo.grad_scale = o.grad_scale;
-  fo.h0 = o.h0;
-  fo.n_threads = o.n_threads;
-  fo.min_parallel_work = o.min_parallel_work;
+  const FlowOptions fo = o.flow();
   Output out;
   out.coef = DArray(data.d);
   out.theta_path = DArray({static_cast<py::ssize_t>(keep_theta ? n_times : 0), static_cast<py::ssize_t>(data.d)});
