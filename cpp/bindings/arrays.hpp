@@ -63,8 +63,9 @@ void def_dtypes(py::module_& m, const char* name, F64 f64, F32 f32, const Extra&
   m.def(name, f32, extra...);
 }
 
-/// What a solve returns to Python: the driver's RunResult and the run's arrays.
-struct Output {
+/// What a solve returns to Python: the driver's RunResult and the run's arrays. (Hidden like
+/// pybind11's own types, whose arrays it holds.)
+struct __attribute__((visibility("hidden"))) Output {
   RunResult run;
   Index n_loss_increases = 0;
   DArray coef, loss_curve, loss_times, snapshots, signs, theta_path;
