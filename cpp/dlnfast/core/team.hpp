@@ -135,8 +135,11 @@ class Pool {
   // In a forked child the parent's workers do not exist: start afresh (the old pool is leaked).
   static void forget() { current().store(nullptr, std::memory_order_relaxed); }
 
-  static std::uint64_t pack(std::uint64_t gen, Index n, Index i) {
-    return (gen << 32) | (static_cast<std::uint64_t>(n) << 16) | static_cast<std::uint64_t>(i);
+  // The pass word: gen (32 bits) | lo (16) | hi (16): chunks [lo, hi) are still unclaimed. The
+  // driver takes chunks from the front, workers from the back, so with two threads each reads
+  // one contiguous half of X (as a static split would) while either can finish the pass alone.
+  static std::uint64_t pack(std::uint64_t gen, Index lo, Index hi) {
+    return (gen << 32) | (static_cast<std::uint64_t>(lo) << 16) | static_cast<std::uint64_t>(hi);
   }
 
   // Publishes chunks base_ .. base_ + n_chunks − 1 of the current job, takes chunks itself,
@@ -145,7 +148,7 @@ class Pool {
     resting_.store(false, std::memory_order_relaxed);
     done_.store(0, std::memory_order_relaxed);
     gen_ = (gen_ + 1) & 0xffffffffu;
-    next_.store(pack(gen_, n_chunks, 0), std::memory_order_seq_cst);
+    next_.store(pack(gen_, 0, n_chunks), std::memory_order_seq_cst);
     if (sleepers_.load(std::memory_order_seq_cst) > 0) {
       std::lock_guard<std::mutex> lock(mutex_);
       cv_.notify_all();
@@ -159,17 +162,19 @@ class Pool {
     }
   }
 
-  // Takes and runs chunks of pass `gen` until none is left; returns how many this thread ran.
+  // Takes and runs chunks of pass `gen` until none is left (the driver from the front, workers
+  // from the back); returns how many this thread ran.
   Index work(std::uint64_t gen, bool is_worker) {
     Index ran = 0;
     std::uint64_t v = next_.load(std::memory_order_acquire);
     for (;;) {
-      const Index n = static_cast<Index>((v >> 16) & 0xffff), i = static_cast<Index>(v & 0xffff);
-      if ((v >> 32) != gen || i >= n) return ran;
-      if (next_.compare_exchange_weak(v, v + 1, std::memory_order_acq_rel)) {
+      const Index lo = static_cast<Index>((v >> 16) & 0xffff), hi = static_cast<Index>(v & 0xffff);
+      if ((v >> 32) != gen || lo >= hi) return ran;
+      const std::uint64_t claimed = is_worker ? v - 1 : v + (std::uint64_t{1} << 16);
+      if (next_.compare_exchange_weak(v, claimed, std::memory_order_acq_rel)) {
         // chunk i of pass gen is ours and not done, so the driver is still inside that pass
         // and fn_/ctx_/base_ are the pass's own
-        fn_(ctx_, base_ + i);
+        fn_(ctx_, base_ + (is_worker ? hi - 1 : lo));
         if (is_worker) done_.fetch_add(1, std::memory_order_release);
         ++ran;
         v = next_.load(std::memory_order_acquire);
@@ -217,7 +222,7 @@ class Pool {
   int n_spawned_ = 0;                        // guarded by busy_
   std::atomic<int> active_{0};               // helpers the current solve asked for
   std::uint64_t gen_ = 0;                    // driver's copy of the current generation
-  std::atomic<std::uint64_t> next_{0};       // gen (32 bits) | n_chunks (16) | next chunk (16)
+  std::atomic<std::uint64_t> next_{0};       // gen (32 bits) | lo (16) | hi (16), see pack
   std::atomic<Index> done_{0};               // chunks finished by workers in this pass
   void (*fn_)(void*, Index) = nullptr;
   void* ctx_ = nullptr;
