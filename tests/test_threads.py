@@ -68,3 +68,52 @@ def test_ctrl_c_interrupts_a_long_fit(rng):
 
 def test_reports_openmp():
     assert isinstance(has_openmp, bool)
+
+
+def test_concurrent_fits_share_the_pool_and_keep_their_bits(rng, real_team):
+    # one solve holds the worker pool, a concurrent one runs on its own thread: same bits
+    X, y = _problem(rng, n=120, d=300)
+
+    def fit(seed):
+        model = DiagonalLinearRegressor(init_scale=0.1 * (seed + 1), n_jobs=2, max_iter=300, tol=0.0)
+        return model.fit(X, y).coef_
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sequential = [fit(s) for s in range(4)]
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            parallel = list(pool.map(fit, range(4)))
+    for a, b in zip(sequential, parallel):
+        np.testing.assert_array_equal(a, b)
+
+
+def _fit_in_child(queue):
+    rng = np.random.default_rng(1)
+    X, y = _problem(rng, n=120, d=300)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        coef = DiagonalLinearRegressor(n_jobs=2, max_iter=200, tol=0.0).fit(X, y).coef_
+    queue.put(coef)
+
+
+def test_forked_child_can_use_threads_after_the_parent_did(real_team):
+    # the parent's worker threads do not exist in a forked child: it must start its own pool
+    import multiprocessing
+
+    rng = np.random.default_rng(1)
+    X, y = _problem(rng, n=120, d=300)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        parent = DiagonalLinearRegressor(n_jobs=2, max_iter=200, tol=0.0).fit(X, y).coef_
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    child = ctx.Process(target=_fit_in_child, args=(queue,))
+    with warnings.catch_warnings():
+        # Python ≥ 3.12 warns that fork() in a multi-threaded process may deadlock: that is
+        # exactly what this test checks does not happen
+        warnings.simplefilter("ignore", DeprecationWarning)
+        child.start()
+    coef = queue.get(timeout=60)
+    child.join(timeout=60)
+    assert child.exitcode == 0
+    np.testing.assert_array_equal(coef, parent)
