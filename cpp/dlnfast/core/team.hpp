@@ -237,12 +237,16 @@ class Pool {
 
 class Team {
  public:
-  /// Runs body(team) on the calling thread with a team of `n_threads` threads: the caller and
-  /// n_threads − 1 pool workers (just the caller when the pool is in use by another solve).
+  /// Runs body(team) on the calling thread with a team of `n_threads` threads (at most one per
+  /// core): the caller and n_threads − 1 pool workers (just the caller when the pool is in use
+  /// by another solve).
   /// Returns as soon as body has returned.
   template <class Body>
   static void run(int n_threads, Body&& body) {
     Team team;
+    // more threads than cores never helps a memory-bound pass, and each is a real thread here
+    static const int cores = std::max(1u, std::thread::hardware_concurrency());
+    n_threads = std::min(n_threads, cores);
     if (n_threads > 1) {
       detail::Pool& pool = detail::Pool::instance();
       if (pool.acquire(n_threads - 1)) {
