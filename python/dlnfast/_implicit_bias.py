@@ -340,7 +340,8 @@ def implicit_bias_limit(
         ``"positive"``: ``x = u ⊙ u`` from ``u₀ = α``, the entropy ``Φ = ¼ Σ(x log(x/α²) − x)``
         over ``x ≥ 0`` (Chou, Maly & Rauhut 2023).
     depth : int, default=2
-        D ≥ 3 (with ``"pm"``) uses the depth-D potential (Woodworth et al. 2020).
+        D ≥ 3 (with ``"pm"``) uses the depth-D potential (Woodworth et al. 2020); at most 64
+        (``MAX_DEPTH``, as for :class:`~dlnfast.DiagonalLinearRegressor`).
     init_shape : pair (a, b), optional
         As in :class:`~dlnfast.DiagonalLinearRegressor`. ``"pm"``: ``w₊ = α·a, w₋ = α·b``
         (a, b > 0): ``Φ = ½ψ`` with scale ``2α²ab`` and reference ``β₀ = α²(a² − b²)``.

@@ -32,7 +32,16 @@ import numpy as np
 # A module import, not ``from _implicit_bias import MirrorSpec``: _implicit_bias imports this module too.
 from dlnfast import _implicit_bias
 
-__all__ = ["PARAMETRIZATIONS", "Network", "make_parametrization"]
+__all__ = ["MAX_DEPTH", "PARAMETRIZATIONS", "Network", "make_parametrization"]
+
+#: Largest ``depth`` accepted at the public boundary. The engine stores each factor as
+#: w = m·2^e and forms w^D with the exponent D·e clamped at ±100000 (cpp/dlnfast/nets/
+#: diagonal_net.hpp), at a cost O(D) per coordinate and step that cannot be interrupted inside a
+#: step. With D ≤ 64 every double (|e| ≤ 1074, subnormals included) raised to D stays inside the
+#: clamp (64·1074 = 68,736), with room for factors growing to 2^1562 during training; beyond a
+#: few dozen, β = w₊^D − w₋^D shows no new behaviour in double precision (it is already the
+#: D → ∞ limit of the depth-D potential to rounding), so a larger depth would only cost time.
+MAX_DEPTH = 64
 
 
 def _log_abs(x):
@@ -385,5 +394,9 @@ def make_parametrization(name, init_scale, init_shape, depth, n_features, *, log
                          f"got {name!r}")
     if not isinstance(depth, numbers.Integral) or isinstance(depth, bool) or depth < 2:
         raise ValueError(f"`depth` must be an integer >= 2; got {depth!r}")
+    if depth > MAX_DEPTH:
+        raise ValueError(f"`depth` must be <= {MAX_DEPTH} (MAX_DEPTH: each step costs O(depth) per "
+                         f"coordinate and beyond it the factors w^D leave the engine's exponent range); "
+                         f"got {depth!r}")
     scale, log_scale = _check_scale(init_scale, log_init_scale, n_features)
     return PARAMETRIZATIONS[name](scale, log_scale, init_shape, int(depth))

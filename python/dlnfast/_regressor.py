@@ -10,7 +10,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from dlnfast import _core, _engine, _dynamics
 from dlnfast._implicit_bias import implicit_bias_limit as _implicit_bias_limit
-from dlnfast._parametrizations import make_parametrization
+from dlnfast._parametrizations import MAX_DEPTH, make_parametrization
 from dlnfast._sampling import seed_from_random_state
 from dlnfast._threads import effective_n_threads
 from dlnfast._validation import check_snapshot_iters
@@ -49,7 +49,10 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         Each entry a scalar or one value per feature. (md/flow need a, b > 0 for ``pm`` and
         a² ≠ b² for ``uv``: otherwise the network is one-signed.)
     depth : int, default=2
-        Depth D ≥ 2 of the ``pm`` network (β = w₊^D − w₋^D).
+        Depth D ≥ 2 of the ``pm`` network (β = w₊^D − w₋^D), at most 64
+        (``dlnfast._parametrizations.MAX_DEPTH``: each step costs O(D) per coordinate, and beyond
+        64 the factors w^D leave the engine's exponent range while adding no new behaviour in
+        double precision).
     solver : {"gd", "sgd", "md", "flow"}, default="gd"
         ``"gd"``: full-batch gradient descent on the factors. ``"sgd"``: mini-batch stochastic
         gradient descent on the factors (``batch_size`` samples per step, drawn by ``shuffle``
@@ -227,7 +230,7 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         "parametrization": [StrOptions({"pm", "uv", "shape", "positive"})],
         "init_scale": [Interval(numbers.Real, 0, None, closed="neither"), "array-like"],
         "init_shape": [None, tuple, list],
-        "depth": [Interval(numbers.Integral, 2, None, closed="left")],
+        "depth": [Interval(numbers.Integral, 2, MAX_DEPTH, closed="both")],
         "solver": [StrOptions({"gd", "sgd", "md", "flow"})],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "shuffle": ["boolean"],
