@@ -42,3 +42,43 @@ def test_depth_at_cap_runs(wide):
     X, y = wide
     est = DiagonalLinearRegressor(depth=MAX_DEPTH, init_scale=0.5, max_iter=50).fit(X, y)
     assert np.all(np.isfinite(est.coef_))
+
+
+# --- 2. a degenerate target (‖∇L(0)‖ is rounding noise) is answered at once ---
+
+SOLVERS = ["gd", "sgd", "md", "flow"]
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize("parametrization", ["pm", "uv", "shape"])
+@pytest.mark.parametrize("case", ["constant", "zero", "weighted"])
+def test_degenerate_target_answered_at_once(rng, solver, parametrization, case):
+    X = rng.random((30, 6))
+    y = np.full(30, 3.7) if case != "zero" else np.zeros(30)
+    sw = rng.random(30) + 0.1 if case == "weighted" else None
+    est = DiagonalLinearRegressor(solver=solver, parametrization=parametrization, random_state=0,
+                                  fit_intercept=case != "zero")
+    est.fit(X, y, sample_weight=sw)  # a ConvergenceWarning would be an error here
+    assert est.n_iter_ == 0
+    np.testing.assert_array_equal(est.coef_, 0.0)
+    assert est.intercept_ == pytest.approx(0.0 if case == "zero" else 3.7, rel=1e-15)
+    np.testing.assert_allclose(est.predict(X), y, rtol=1e-14, atol=0)
+    assert est.coef_.shape == (6,) and est.mirror_coef_ is None or est.mirror_coef_.shape == (6,)
+    assert est.effective_init_scale_.shape == (6,)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_degenerate_target_positive_start_still_trained(rng, solver):
+    """positive starts at β₀ = α² ≠ 0, so ∇L(β₀) is a real gradient: the run uses it as the
+    stopping scale and converges (to ‖X_cβ‖ ≈ 0) instead of chasing noise."""
+    X = rng.random((30, 6))
+    est = DiagonalLinearRegressor(solver=solver, parametrization="positive", random_state=0,
+                                  init_scale=1e-2).fit(X, np.full(30, -2.0))
+    assert est.n_iter_ < 10_000
+    np.testing.assert_allclose(est.predict(X), -2.0, atol=1e-5)
+
+
+def test_all_zero_sample_weights_error(rng):
+    X = rng.random((5, 3))
+    with pytest.raises(ValueError, match="(?i)sample.weight"):
+        DiagonalLinearRegressor().fit(X, np.ones(5), sample_weight=np.zeros(5))

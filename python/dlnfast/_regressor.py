@@ -313,7 +313,8 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         start = state.copy()
         n_threads = effective_n_threads(self.n_jobs)
         problem = _engine.make_problem(X, y, sample_weight, self.fit_intercept, n_threads)
-        run = self._run(problem, param, spec, state, snapshot_iters, n_threads)
+        run = self._run(problem, param, spec, state, snapshot_iters, n_threads,
+                        max_iter=self._degenerate_max_iter(problem, param, spec, state, n_threads))
         self._raise_on_failure(run.result, param)
         self._store_result(X.dtype, problem, param, key, start, state, run, snapshot_iters)
         self._report(run.result)
@@ -343,15 +344,42 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
             return key, previous[1].copy()
         return key, (param.init_network() if spec is None else spec.theta0.copy())
 
-    def _run(self, problem, param, spec, state, snapshot_iters, n_threads):
+    def _degenerate_max_iter(self, problem, param, spec, state, n_threads):
+        """``max_iter`` for the run, after a check for a degenerate target.
+
+        When ‖∇L(0)‖∞ (the stopping scale) is rounding noise (constant ``y`` with
+        ``fit_intercept``, ``y`` = 0, or y_c orthogonal to every centred column), a relative
+        criterion would chase noise through all ``max_iter`` iterations. The scale becomes
+        ‖∇L(β₀)‖∞ at the start instead; when that is noise too, the start is already stationary
+        and the fit is answered at once: a run of 0 iterations (β = β₀, 0 for the default starts,
+        intercept_ = the weighted mean of y, n_iter_ = 0, converged, every attribute set as after
+        any fit).
+        """
+        if not problem.degenerate:
+            return self.max_iter
+        probe = self._run(problem, param, spec, state.copy(), None, n_threads, max_iter=0)
+        g = _engine.gradient(problem, probe.coef, n_threads)
+        # the noise of X_cᵀW(X_cβ₀ − y_c): that of Xβ₀ and of y (= y_c + ȳ) together
+        scale = np.abs(problem.X @ probe.coef) + np.abs(problem.y_centred) + abs(problem.y_mean)
+        gs = float(np.max(np.abs(g))) if g.size else 0.0
+        if gs <= _engine.noise_level(problem.X, scale) or not np.isfinite(gs):
+            # stationary: any gradient left is noise, so measure it on a scale it cannot reach
+            # (the engine then reports convergence at iteration 0)
+            problem.grad_scale = float(np.finfo(np.float64).max)
+            return 0
+        problem.grad_scale = gs
+        return self.max_iter
+
+    def _run(self, problem, param, spec, state, snapshot_iters, n_threads, max_iter=None):
         """One engine call for ``self.solver`` from ``state`` (updated in place)."""
+        max_iter = self.max_iter if max_iter is None else max_iter
         common = dict(n_threads=n_threads, loss_every=self.loss_every,
                       progress=self._progress_printer() if self.verbose else None,
                       target_loss=self.target_loss, time_limit=self.time_limit)
         if self.solver == "flow":
             return _dynamics.run_flow(problem, spec, state, tol=self.flow_tol, grad_tol=self.tol,
-                                    max_steps=self.max_iter, **common)
-        common.update(step_size=self.step_size, max_iter=self.max_iter, tol=self.tol, snapshot_iters=snapshot_iters)
+                                    max_steps=max_iter, **common)
+        common.update(step_size=self.step_size, max_iter=max_iter, tol=self.tol, snapshot_iters=snapshot_iters)
         if self.solver == "md":
             return _dynamics.run_md(problem, spec, state, **common)
         common.update(momentum=self.momentum, nesterov=self.nesterov, step_decay=self.step_decay)
