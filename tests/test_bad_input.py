@@ -82,3 +82,44 @@ def test_all_zero_sample_weights_error(rng):
     X = rng.random((5, 3))
     with pytest.raises(ValueError, match="(?i)sample.weight"):
         DiagonalLinearRegressor().fit(X, np.ones(5), sample_weight=np.zeros(5))
+
+
+# --- 3. giant counts are refused at the boundary, naming the parameter (not pybind11's error) ---
+
+@pytest.mark.parametrize("name, value", [("max_iter", 2**63), ("max_iter", 2**62 + 1), ("n_jobs", 2**40),
+                                         ("loss_every", 2**63), ("batch_size", 2**63)])
+def test_giant_counts_estimator(wide, name, value):
+    X, y = wide
+    with pytest.raises(ValueError, match=name):
+        DiagonalLinearRegressor(**{name: value}).fit(X, y)
+
+
+@pytest.mark.parametrize("name, value", [("max_steps", 2**63), ("n_jobs", 2**40)])
+def test_giant_counts_gradient_flow(wide, name, value):
+    X, y = wide
+    with pytest.raises(ValueError, match=name):
+        gradient_flow(X, y, [0.0, 1.0], **{name: value})
+
+
+def test_giant_max_iter_implicit_bias_limit(wide):
+    X, y = wide
+    with pytest.raises(ValueError, match="max_iter"):
+        implicit_bias_limit(X, y, init_scale=0.1, max_iter=2**63)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_huge_max_iter_allocates_nothing_up_front(wide, solver):
+    """max_iter=10**18 once preallocated its history (MemoryError "6.94 EiB"); a fit that
+    converges early must just run."""
+    X, y = wide
+    est = DiagonalLinearRegressor(solver=solver, max_iter=10**18, init_scale=0.1, random_state=0).fit(X, y)
+    assert est.n_iter_ < 10**6 and len(est.loss_curve_) <= est.n_iter_ + 2
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_large_loss_every_with_sgd(wide):
+    """loss_every × (steps per epoch) must not overflow the engine's int64 option."""
+    X, y = wide
+    est = DiagonalLinearRegressor(solver="sgd", loss_every=2**62, init_scale=0.1, random_state=0,
+                                  max_iter=20).fit(X, y)
+    assert np.all(np.isfinite(est.coef_))

@@ -157,5 +157,6 @@ def run_sgd(problem, network, *, step_size, max_iter, tol, n_threads, batch_size
                          momentum=float(momentum), nesterov=bool(nesterov), step_decay=float(step_decay),
                          batch_size=int(batch_size),
                          shuffle=bool(shuffle), seed=int(seed), label_noise=float(label_noise),
-                         eval_every=int(eval_every), loss_every=int(loss_every * eval_every))
+                         eval_every=int(eval_every),
+                         loss_every=int(min(loss_every * eval_every, 2**62)))
     return _run_factors(_core.sgd, problem, network, opts, snapshot_iters, progress)

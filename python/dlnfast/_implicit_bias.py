@@ -20,7 +20,7 @@ from sklearn.utils._param_validation import Interval, validate_params
 from dlnfast import _parametrizations
 from dlnfast import potentials as _pot
 from dlnfast._newton import Stage, damped_newton, extrapolate, follow_path, weighted_gram
-from dlnfast._validation import check_dense_X_y
+from dlnfast._validation import MAX_COUNT, check_dense_X_y
 
 __all__ = ["implicit_bias_limit", "ImplicitBiasLimit"]
 
@@ -308,7 +308,7 @@ def _newton(X, y, ynorm, mirror, mu, tol, max_iter):
 
 @validate_params(
     {"X": ["array-like"], "y": ["array-like"], "tol": [Interval(Real, 0, 1, closed="neither")],
-     "max_iter": [Interval(Integral, 1, None, closed="left")]},
+     "max_iter": [Interval(Integral, 1, MAX_COUNT, closed="both")]},
     prefer_skip_nested_validation=True,
 )
 def implicit_bias_limit(

@@ -12,8 +12,8 @@ from dlnfast import _core, _engine, _dynamics
 from dlnfast._implicit_bias import implicit_bias_limit as _implicit_bias_limit
 from dlnfast._parametrizations import MAX_DEPTH, make_parametrization
 from dlnfast._sampling import seed_from_random_state
-from dlnfast._threads import effective_n_threads
-from dlnfast._validation import check_snapshot_iters
+from dlnfast._threads import MAX_N_JOBS, effective_n_threads
+from dlnfast._validation import MAX_COUNT, check_snapshot_iters
 
 # Solvers that train the factors (state: a Network) and those that iterate the mirror coordinate
 # θ = ∇Φ(β) (state: θ). A warm start continues only within a family.
@@ -77,7 +77,7 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         sample; pass a float for the constant steps of the SGD literature.
     max_iter : int, default=100_000
         Maximum number of GD / mirror-descent updates (SGD steps for ``"sgd"``, Runge–Kutta
-        steps for ``"flow"``).
+        steps for ``"flow"``); at most 2**62 (the engine counts in int64).
     batch_size : int, default=1
         Samples per SGD step (``solver="sgd"`` only); capped at n_samples.
     shuffle : bool, default=True
@@ -126,7 +126,8 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         ``depth``, number of features, ``init_scale`` and ``init_shape``; otherwise the fit starts
         cold. Momentum restarts from rest.
     n_jobs : int or None, default=None
-        Maximum number of OpenMP threads. None: all cores that OpenMP may use
+        Maximum number of OpenMP threads, at most 2**15 (taken as is up to that, above the
+        cpu count too; negative values resolve against the cpu count). None: all cores that OpenMP may use
         (``OMP_NUM_THREADS`` and threadpoolctl limits are honoured; inside a joblib worker
         thread, 1); -1: all cores. Problems with fewer than 131,072 entries of X run on one
         thread (below that, sharing a pass costs more than it saves). Threads take chunks of
@@ -232,7 +233,7 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         "init_shape": [None, tuple, list],
         "depth": [Interval(numbers.Integral, 2, MAX_DEPTH, closed="both")],
         "solver": [StrOptions({"gd", "sgd", "md", "flow"})],
-        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "batch_size": [Interval(numbers.Integral, 1, MAX_COUNT, closed="both")],
         "shuffle": ["boolean"],
         "random_state": ["random_state"],
         "momentum": [Interval(numbers.Real, 0, 1, closed="left")],
@@ -240,16 +241,16 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         "label_noise": [Interval(numbers.Real, 0, None, closed="left")],
         "step_decay": [Interval(numbers.Real, 0, None, closed="left")],
         "step_size": [StrOptions({"auto"}), Interval(numbers.Real, 0, None, closed="neither")],
-        "max_iter": [Interval(numbers.Integral, 0, None, closed="left")],
+        "max_iter": [Interval(numbers.Integral, 0, MAX_COUNT, closed="both")],
         "tol": [Interval(numbers.Real, 0, None, closed="left")],
         "target_loss": [None, Interval(numbers.Real, 0, None, closed="left")],
         "time_limit": [None, Interval(numbers.Real, 0, None, closed="neither")],
         "fit_intercept": ["boolean"],
         "flow_tol": [Interval(numbers.Real, 0, 1, closed="neither")],
         "warm_start": ["boolean"],
-        "n_jobs": [None, numbers.Integral],
+        "n_jobs": [None, Interval(numbers.Integral, None, MAX_N_JOBS, closed="right")],
         "verbose": ["verbose"],
-        "loss_every": [Interval(numbers.Integral, 1, None, closed="left")],
+        "loss_every": [Interval(numbers.Integral, 1, MAX_COUNT, closed="both")],
         "snapshot_iters": [None, "array-like"],
     }
 

@@ -11,6 +11,10 @@ copies X unless its dtype or layout forces it.
 import numpy as np
 from sklearn.utils import check_array
 
+#: Largest iteration/step count accepted (max_iter, max_steps, loss_every, batch_size): the
+#: engine counts in int64, and 2**62 leaves headroom for its sums (no run gets near it).
+MAX_COUNT = 2**62
+
 
 def check_dense_X_y(X, y):
     """X as a finite C-contiguous float64 matrix and y as a finite vector of matching length
