@@ -123,3 +123,79 @@ def test_large_loss_every_with_sgd(wide):
     est = DiagonalLinearRegressor(solver="sgd", loss_every=2**62, init_scale=0.1, random_state=0,
                                   max_iter=20).fit(X, y)
     assert np.all(np.isfinite(est.coef_))
+
+
+# --- 4. invalid values refused, valid numpy scalars accepted ---
+
+@pytest.mark.parametrize("max_steps", [-1, 0])
+def test_gradient_flow_nonpositive_max_steps(wide, max_steps):
+    X, y = wide
+    with pytest.raises(ValueError, match="max_steps"):
+        gradient_flow(X, y, [0.0, 1.0], max_steps=max_steps)
+
+
+def test_numpy_scalars_accepted(wide):
+    X, y = wide
+    ref = implicit_bias_limit(X, y, init_scale=0.1, tol=1e-8).coef
+    got = implicit_bias_limit(X, y, init_scale=np.float32(0.1), tol=np.float32(1e-8), max_iter=np.int32(500),
+                              depth=np.int64(2)).coef
+    np.testing.assert_allclose(got, ref, rtol=1e-6, atol=1e-9)
+    est = DiagonalLinearRegressor(init_scale=np.float64(0.1))
+    np.testing.assert_allclose(est.implicit_bias_limit(X, y, tol=np.float32(1e-8)).coef,
+                               implicit_bias_limit(X - X.mean(0), y - y.mean(), init_scale=0.1, tol=1e-8).coef)
+    path, _ = gradient_flow(X, y, np.array([0.0, 1.0], dtype=np.float32), tol=np.float32(1e-8),
+                            max_steps=np.int64(10**5), depth=np.int64(2), init_scale=np.float32(0.1))
+    assert np.all(np.isfinite(path))
+
+
+# --- 5. complex inputs refused (not cast to real); sparse X refused, naming X ---
+
+def _complex_cases(X, y):
+    d = X.shape[1]
+    return [
+        ("X", lambda: implicit_bias_limit(X + 0j, y, init_scale=0.1)),
+        ("y", lambda: implicit_bias_limit(X, y + 1j, init_scale=0.1)),
+        ("init_scale", lambda: implicit_bias_limit(X, y, init_scale=np.full(d, 0.1 + 0j))),
+        ("init_scale", lambda: implicit_bias_limit(X, y, init_scale=0.1 + 0j)),
+        ("init_shape", lambda: implicit_bias_limit(X, y, init_scale=0.1, init_shape=(np.ones(d) + 0j, 1.0))),
+        ("X", lambda: gradient_flow(X + 0j, y, [0.0, 1.0])),
+        ("y", lambda: gradient_flow(X, y + 0j, [0.0, 1.0])),
+        ("times", lambda: gradient_flow(X, y, np.array([0.0, 1.0]) + 0j)),
+        ("init_scale", lambda: gradient_flow(X, y, [0.0, 1.0], init_scale=np.full(d, 0.1 + 0j))),
+        ("log_init_scale", lambda: gradient_flow(X, y, [0.0, 1.0], log_init_scale=np.full(d, -1 + 0j))),
+        ("init_scale", lambda: DiagonalLinearRegressor(init_scale=np.full(d, 0.1 + 0j)).fit(X, y)),
+        ("X", lambda: DiagonalLinearRegressor().implicit_bias_limit(X + 0j, y)),
+        ("sample_weight", lambda: DiagonalLinearRegressor().implicit_bias_limit(X, y, np.ones(len(y)) + 0j)),
+    ]
+
+
+@pytest.mark.parametrize("case", range(13))
+def test_complex_refused(wide, case):
+    name, call = _complex_cases(*wide)[case]
+    with pytest.raises(ValueError, match=f"`{name}` must be real"):
+        call()
+
+
+@pytest.mark.parametrize("call", [
+    lambda X, y: implicit_bias_limit(X, y, init_scale=0.1),
+    lambda X, y: gradient_flow(X, y, [0.0, 1.0]),
+    lambda X, y: DiagonalLinearRegressor().implicit_bias_limit(X, y),
+])
+def test_sparse_X_refused(wide, call):
+    sparse = pytest.importorskip("scipy.sparse")
+    X, y = wide
+    with pytest.raises(TypeError, match="`X` must be a dense array"):
+        call(sparse.csr_matrix(X), y)
+
+
+# --- 6. empty X: a ValueError naming X (was ZeroDivisionError/IndexError) ---
+
+@pytest.mark.parametrize("shape", [(0, 3), (3, 0), (0, 0)])
+@pytest.mark.parametrize("entry", ["gradient_flow", "implicit_bias_limit", "estimator_limit"])
+def test_empty_X(shape, entry):
+    X, y = np.zeros(shape), np.zeros(shape[0])
+    call = {"gradient_flow": lambda: gradient_flow(X, y, [0.0, 1.0]),
+            "implicit_bias_limit": lambda: implicit_bias_limit(X, y, init_scale=0.1),
+            "estimator_limit": lambda: DiagonalLinearRegressor().implicit_bias_limit(X, y)}[entry]
+    with pytest.raises(ValueError, match="`X` must have at least one sample and one feature"):
+        call()

@@ -307,7 +307,7 @@ def _newton(X, y, ynorm, mirror, mu, tol, max_iter):
 
 
 @validate_params(
-    {"X": ["array-like"], "y": ["array-like"], "tol": [Interval(Real, 0, 1, closed="neither")],
+    {"X": ["array-like", "sparse matrix"], "y": ["array-like"], "tol": [Interval(Real, 0, 1, closed="neither")],
      "max_iter": [Interval(Integral, 1, MAX_COUNT, closed="both")]},
     prefer_skip_nested_validation=True,
 )

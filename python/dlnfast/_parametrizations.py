@@ -31,6 +31,7 @@ import numpy as np
 
 # A module import, not ``from _implicit_bias import MirrorSpec``: _implicit_bias imports this module too.
 from dlnfast import _implicit_bias
+from dlnfast._validation import check_real
 
 __all__ = ["MAX_DEPTH", "PARAMETRIZATIONS", "Network", "make_parametrization"]
 
@@ -51,6 +52,7 @@ def _log_abs(x):
 
 def _per_feature(value, name, n_features):
     """``value`` as a float64 array of shape (n_features,) (a scalar is broadcast)."""
+    check_real(value, name)
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):

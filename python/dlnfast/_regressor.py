@@ -13,7 +13,7 @@ from dlnfast._implicit_bias import implicit_bias_limit as _implicit_bias_limit
 from dlnfast._parametrizations import MAX_DEPTH, make_parametrization
 from dlnfast._sampling import seed_from_random_state
 from dlnfast._threads import MAX_N_JOBS, effective_n_threads
-from dlnfast._validation import MAX_COUNT, check_snapshot_iters
+from dlnfast._validation import MAX_COUNT, check_dense_X_y, check_real, check_snapshot_iters
 
 # Solvers that train the factors (state: a Network) and those that iterate the mirror coordinate
 # θ = ∇Φ(β) (state: θ). A warm start continues only within a family.
@@ -465,11 +465,15 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         ImplicitBiasLimit
             ``coef`` and the certificate (``interpolation_residual``, ``mirror_residual``).
         """
-        X = np.asarray(X, dtype=np.float64)
-        y = np.asarray(y, dtype=np.float64)
+        X, y = check_dense_X_y(X, y)
+        if sample_weight is not None:
+            check_real(sample_weight, "sample_weight")
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+            if not np.any(sample_weight > 0):
+                raise ValueError("sample_weight must have at least one positive entry.")
         if self.fit_intercept:
             w = np.full(X.shape[0], 1.0 / X.shape[0]) if sample_weight is None else \
-                np.asarray(sample_weight, dtype=np.float64) / np.sum(sample_weight)
+                sample_weight / np.sum(sample_weight)
             X = X - w @ X
             y = y - w @ y
         return _implicit_bias_limit(X, y, init_scale=self.init_scale, parametrization=self.parametrization,
