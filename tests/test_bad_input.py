@@ -199,3 +199,23 @@ def test_empty_X(shape, entry):
             "estimator_limit": lambda: DiagonalLinearRegressor().implicit_bias_limit(X, y)}[entry]
     with pytest.raises(ValueError, match="`X` must have at least one sample and one feature"):
         call()
+
+
+# --- 7. messages print parameters as users wrote them ---
+
+@pytest.mark.parametrize("solver, step", [("gd", np.float64(1e6)), ("sgd", np.float32(1e6)), ("md", np.float64(1e6))])
+def test_divergence_message_prints_numpy_step_as_python_number(rng, solver, step):
+    X = rng.standard_normal((20, 5))
+    y = X @ np.array([3.0, -2.0, 0.0, 1.0, 0.0])
+    with pytest.raises(ValueError, match="diverged") as info:
+        DiagonalLinearRegressor(solver=solver, step_size=step, init_scale=0.5, random_state=0).fit(X, y)
+    assert f"step_size={float(step)!r}" in str(info.value)
+    assert "np." not in str(info.value)
+
+
+def test_parametrization_messages_print_numpy_scalars_as_python_numbers(wide):
+    X, y = wide
+    with pytest.raises(ValueError, match=r"got -0\.5$"):
+        implicit_bias_limit(X, y, init_scale=np.float64(-0.5))
+    with pytest.raises(ValueError, match=r"`depth` must be <= 64.*got 65$"):
+        gradient_flow(X, y, [0.0, 1.0], depth=np.int64(65))

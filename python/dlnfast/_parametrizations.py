@@ -31,7 +31,7 @@ import numpy as np
 
 # A module import, not ``from _implicit_bias import MirrorSpec``: _implicit_bias imports this module too.
 from dlnfast import _implicit_bias
-from dlnfast._validation import check_real
+from dlnfast._validation import check_real, user_repr
 
 __all__ = ["MAX_DEPTH", "PARAMETRIZATIONS", "Network", "make_parametrization"]
 
@@ -56,12 +56,12 @@ def _per_feature(value, name, n_features):
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
-        raise TypeError(f"`{name}` must be a float or an array of {n_features} floats; got {value!r}") from None
+        raise TypeError(f"`{name}` must be a float or an array of {n_features} floats; got {user_repr(value)}") from None
     if arr.ndim > 1 or (arr.ndim == 1 and arr.shape[0] != n_features):
         raise ValueError(f"`{name}` must be a scalar or an array of shape ({n_features},) (one value per "
                          f"feature); got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"`{name}` must be finite in every entry; got {value!r}")
+        raise ValueError(f"`{name}` must be finite in every entry; got {user_repr(value)}")
     return np.array(np.broadcast_to(arr, (n_features,)))
 
 
@@ -79,7 +79,7 @@ def _check_scale(init_scale, log_init_scale, n_features):
     scale = _per_feature(init_scale, "init_scale", n_features)
     if not np.all(scale > 0):
         raise ValueError(f"`init_scale` must be positive in every entry (for α below the float range "
-                         f"give `log_init_scale` to the function API); got {init_scale!r}")
+                         f"give `log_init_scale` to the function API); got {user_repr(init_scale)}")
     return scale, np.log(scale)
 
 
@@ -395,10 +395,10 @@ def make_parametrization(name, init_scale, init_shape, depth, n_features, *, log
         raise ValueError(f"`parametrization` must be one of {', '.join(map(repr, PARAMETRIZATIONS))}; "
                          f"got {name!r}")
     if not isinstance(depth, numbers.Integral) or isinstance(depth, bool) or depth < 2:
-        raise ValueError(f"`depth` must be an integer >= 2; got {depth!r}")
+        raise ValueError(f"`depth` must be an integer >= 2; got {user_repr(depth)}")
     if depth > MAX_DEPTH:
         raise ValueError(f"`depth` must be <= {MAX_DEPTH} (MAX_DEPTH: each step costs O(depth) per "
                          f"coordinate and beyond it the factors w^D leave the engine's exponent range); "
-                         f"got {depth!r}")
+                         f"got {user_repr(depth)}")
     scale, log_scale = _check_scale(init_scale, log_init_scale, n_features)
     return PARAMETRIZATIONS[name](scale, log_scale, init_shape, int(depth))

@@ -13,7 +13,7 @@ from dlnfast._implicit_bias import implicit_bias_limit as _implicit_bias_limit
 from dlnfast._parametrizations import MAX_DEPTH, make_parametrization
 from dlnfast._sampling import seed_from_random_state
 from dlnfast._threads import MAX_N_JOBS, effective_n_threads
-from dlnfast._validation import MAX_COUNT, check_dense_X_y, check_real, check_snapshot_iters
+from dlnfast._validation import MAX_COUNT, check_dense_X_y, check_real, check_snapshot_iters, user_repr
 
 # Solvers that train the factors (state: a Network) and those that iterate the mirror coordinate
 # θ = ∇Φ(β) (state: θ). A warm start continues only within a family.
@@ -401,10 +401,10 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
                 if res.suggested_step > 0 else "; try step_size='auto'"
             raise ValueError(
                 f"Training (solver={self.solver!r}) diverged at iteration {res.n_iter} with "
-                f"step_size={self.step_size!r}: a factor changed sign or a value became non-finite (the step "
+                f"step_size={user_repr(self.step_size)}: a factor changed sign or a value became non-finite (the step "
                 f"must keep {param.stability_condition()}){hint}.")
         what = "Mirror descent" if self.solver == "md" else "The gradient-flow integrator"
-        hint = (f" with step_size={self.step_size!r}; try step_size='auto'" if self.solver == "md"
+        hint = (f" with step_size={user_repr(self.step_size)}; try step_size='auto'" if self.solver == "md"
                 else f"; try a smaller flow_tol than {self.flow_tol:g}")
         raise ValueError(f"{what} diverged (a value became non-finite or a depth-D mirror coordinate "
                          f"left its domain){hint}.")

@@ -34,7 +34,7 @@ def effective_n_threads(n_jobs=None):
     if n_jobs == 0:
         raise ValueError("n_jobs == 0 has no meaning; use None, a positive int or a negative int.")
     if n_jobs is not None and n_jobs > MAX_N_JOBS:
-        raise ValueError(f"n_jobs must be <= {MAX_N_JOBS} (threads); got {n_jobs!r}")
+        raise ValueError(f"n_jobs must be <= {MAX_N_JOBS} (threads); got {int(n_jobs)}")
     if not _core.has_openmp:
         return 1
     cpus = _cpu_count()

@@ -17,6 +17,14 @@ from sklearn.utils import check_array
 MAX_COUNT = 2**62
 
 
+def user_repr(value):
+    """``repr`` of a parameter as the user wrote it: a numpy scalar prints as the Python number
+    it stands for (``0.4``, not ``np.float64(0.4)``); anything else as ``repr``."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    return repr(value)
+
+
 def check_real(value, name):
     """Refuse complex input (numpy would cast it to real with only a ComplexWarning). Reads the
     dtype of an array (no copy); other inputs are converted once to find it."""
