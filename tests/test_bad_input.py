@@ -78,6 +78,16 @@ def test_degenerate_target_positive_start_still_trained(rng, solver):
     np.testing.assert_allclose(est.predict(X), -2.0, atol=1e-5)
 
 
+@pytest.mark.parametrize("parametrization", ["pm", "uv", "shape"])
+def test_degenerate_target_implicit_bias_limit_method(rng, parametrization):
+    """A constant y centres to rounding noise, which X_c cannot interpolate ("y is not in the
+    range of X" before): the limit is β₀ = 0, as for fit."""
+    X = rng.random((8, 20))
+    res = DiagonalLinearRegressor(parametrization=parametrization).implicit_bias_limit(X, np.full(8, 3.7))
+    assert res.converged
+    np.testing.assert_array_equal(res.coef, 0.0)
+
+
 def test_all_zero_sample_weights_error(rng):
     X = rng.random((5, 3))
     with pytest.raises(ValueError, match="(?i)sample.weight"):

@@ -475,7 +475,11 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
             w = np.full(X.shape[0], 1.0 / X.shape[0]) if sample_weight is None else \
                 sample_weight / np.sum(sample_weight)
             X = X - w @ X
-            y = y - w @ y
+            y_c = y - w @ y
+            # a constant y centres to rounding noise, which X_c (rank ≤ n − 1) cannot interpolate:
+            # it is y_c = 0, as in fit (β = β₀, the start itself)
+            noise = 16.0 * np.finfo(np.float64).eps * y.shape[0] * float(np.max(np.abs(y)))
+            y = y_c if np.max(np.abs(y_c)) > noise else np.zeros_like(y_c)
         return _implicit_bias_limit(X, y, init_scale=self.init_scale, parametrization=self.parametrization,
                                     depth=self.depth, init_shape=self.init_shape, tol=tol)
 
