@@ -20,6 +20,17 @@ from dlnfast._validation import MAX_COUNT, check_dense_X_y, check_real, check_sn
 _FAMILY = {"gd": "factors", "sgd": "factors", "md": "mirror", "flow": "mirror"}
 
 
+def _check_weights(sample_weight, X):
+    """None, or real non-negative float64 weights of length n_samples with a positive entry."""
+    if sample_weight is None:
+        return None
+    check_real(sample_weight, "sample_weight")
+    sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+    if not np.any(sample_weight > 0):
+        raise ValueError("sample_weight must have at least one positive entry.")
+    return sample_weight
+
+
 class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
     """Linear regression through a diagonal linear network trained by gradient descent.
 
@@ -302,10 +313,7 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         """
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C", y_numeric=True,
                              ensure_min_samples=2)
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
-            if not np.any(sample_weight > 0):
-                raise ValueError("sample_weight must have at least one positive entry.")
+        sample_weight = _check_weights(sample_weight, X)
         param = make_parametrization(self.parametrization, self.init_scale, self.init_shape, self.depth,
                                      X.shape[1])
         snapshot_iters = self._check_solver_options(param)
@@ -466,11 +474,7 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
             ``coef`` and the certificate (``interpolation_residual``, ``mirror_residual``).
         """
         X, y = check_dense_X_y(X, y)
-        if sample_weight is not None:
-            check_real(sample_weight, "sample_weight")
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
-            if not np.any(sample_weight > 0):
-                raise ValueError("sample_weight must have at least one positive entry.")
+        sample_weight = _check_weights(sample_weight, X)
         if self.fit_intercept:
             w = np.full(X.shape[0], 1.0 / X.shape[0]) if sample_weight is None else \
                 sample_weight / np.sum(sample_weight)
