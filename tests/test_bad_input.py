@@ -176,10 +176,11 @@ def _complex_cases(X, y):
         ("init_scale", lambda: DiagonalLinearRegressor(init_scale=np.full(d, 0.1 + 0j)).fit(X, y)),
         ("X", lambda: DiagonalLinearRegressor().implicit_bias_limit(X + 0j, y)),
         ("sample_weight", lambda: DiagonalLinearRegressor().implicit_bias_limit(X, y, np.ones(len(y)) + 0j)),
+        ("sample_weight", lambda: DiagonalLinearRegressor().fit(X, y, np.ones(len(y)) + 0j)),
     ]
 
 
-@pytest.mark.parametrize("case", range(13))
+@pytest.mark.parametrize("case", range(14))
 def test_complex_refused(wide, case):
     name, call = _complex_cases(*wide)[case]
     with pytest.raises(ValueError, match=f"`{name}` must be real"):
