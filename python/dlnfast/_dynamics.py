@@ -15,8 +15,8 @@ from sklearn.utils._param_validation import Interval, validate_params
 from dlnfast import _core, _engine
 from dlnfast._implicit_bias import MirrorSpec
 from dlnfast._parametrizations import make_parametrization
-from dlnfast._threads import effective_n_threads
-from dlnfast._validation import check_dense_X_y
+from dlnfast._threads import MAX_N_JOBS, effective_n_threads
+from dlnfast._validation import MAX_COUNT, check_dense_X_y, check_real
 
 _KIND = {"hyperbolic": 0, "depth": 1, "entropic": 2}
 
@@ -72,9 +72,10 @@ def run_flow(problem, spec, theta, *, tol, grad_tol, max_steps, n_threads, times
 
 
 @validate_params(
-    {"X": ["array-like"], "y": ["array-like"], "times": ["array-like"],
+    {"X": ["array-like", "sparse matrix"], "y": ["array-like"], "times": ["array-like"],
      "tol": [Interval(Real, 0, 1, closed="neither")], "fit_intercept": ["boolean"],
-     "max_steps": [Interval(Integral, 1, None, closed="left")], "n_jobs": [None, Integral]},
+     "max_steps": [Interval(Integral, 1, MAX_COUNT, closed="both")],
+     "n_jobs": [None, Interval(Integral, None, MAX_N_JOBS, closed="right")]},
     prefer_skip_nested_validation=True,
 )
 def gradient_flow(X, y, times, *, init_scale=1e-3, parametrization="pm", depth=2, init_shape=None,
@@ -126,6 +127,7 @@ def gradient_flow(X, y, times, *, init_scale=1e-3, parametrization="pm", depth=2
     True
     """
     X, y = check_dense_X_y(X, y)
+    check_real(times, "times")
     times = np.asarray(times, dtype=np.float64)
     if times.ndim != 1 or times.size == 0 or np.any(times < 0) or np.any(np.diff(times) <= 0) \
             or not np.all(np.isfinite(times)):

@@ -37,6 +37,15 @@ class Problem:
     x_mean: np.ndarray     # float64 or None (no intercept)
     y_mean: float
     grad_scale: float      # ‖∇L(0)‖∞, or 1 when that is 0
+    degenerate: bool = False  # ‖∇L(0)‖∞ is rounding noise: y_c ≈ 0 (constant y), or y_c ⟂ X_c
+
+
+def noise_level(X, v):
+    """A bound on the rounding noise of XᵀWv (W summing to 1) and of the centring before it:
+    a few ulps × n × max|X| × max|v|. A gradient below it carries no direction."""
+    if X.size == 0 or v.size == 0:
+        return 0.0
+    return 16.0 * np.finfo(np.float64).eps * X.shape[0] * float(np.max(np.abs(X))) * float(np.max(np.abs(v)))
 
 
 def make_problem(X, y, sample_weight, fit_intercept, n_threads=1):
@@ -58,7 +67,21 @@ def make_problem(X, y, sample_weight, fit_intercept, n_threads=1):
     if x_mean is not None:
         g0 -= x_mean * float(w_eff @ yc)
     gs = float(np.max(np.abs(g0))) if g0.size else 0.0
-    return Problem(X, yc, weights, x_mean, y_mean, gs if gs > 0 else 1.0)
+    degenerate = gs <= noise_level(X, y)
+    return Problem(X, yc, weights, x_mean, y_mean, gs if gs > 0 else 1.0, degenerate)
+
+
+def gradient(problem, coef, n_threads=1):
+    """∇L(β) = X_cᵀW(X_cβ − ỹ) in float64 (numpy and the engine's Xᵀv kernel)."""
+    n = problem.X.shape[0]
+    w = np.full(n, 1.0 / n) if problem.weights is None else problem.weights
+    r = problem.X @ coef - problem.y_centred
+    if problem.x_mean is not None:
+        r = r - float(problem.x_mean @ coef)
+    g = xt_dot(problem.X, w * r, n_threads)
+    if problem.x_mean is not None:
+        g -= problem.x_mean * float(w @ r)
+    return g
 
 
 @dataclass
@@ -134,5 +157,6 @@ def run_sgd(problem, network, *, step_size, max_iter, tol, n_threads, batch_size
                          momentum=float(momentum), nesterov=bool(nesterov), step_decay=float(step_decay),
                          batch_size=int(batch_size),
                          shuffle=bool(shuffle), seed=int(seed), label_noise=float(label_noise),
-                         eval_every=int(eval_every), loss_every=int(loss_every * eval_every))
+                         eval_every=int(eval_every),
+                         loss_every=int(min(loss_every * eval_every, 2**62)))
     return _run_factors(_core.sgd, problem, network, opts, snapshot_iters, progress)

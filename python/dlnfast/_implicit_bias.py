@@ -20,7 +20,7 @@ from sklearn.utils._param_validation import Interval, validate_params
 from dlnfast import _parametrizations
 from dlnfast import potentials as _pot
 from dlnfast._newton import Stage, damped_newton, extrapolate, follow_path, weighted_gram
-from dlnfast._validation import check_dense_X_y
+from dlnfast._validation import MAX_COUNT, check_dense_X_y
 
 __all__ = ["implicit_bias_limit", "ImplicitBiasLimit"]
 
@@ -307,8 +307,8 @@ def _newton(X, y, ynorm, mirror, mu, tol, max_iter):
 
 
 @validate_params(
-    {"X": ["array-like"], "y": ["array-like"], "tol": [Interval(Real, 0, 1, closed="neither")],
-     "max_iter": [Interval(Integral, 1, None, closed="left")]},
+    {"X": ["array-like", "sparse matrix"], "y": ["array-like"], "tol": [Interval(Real, 0, 1, closed="neither")],
+     "max_iter": [Interval(Integral, 1, MAX_COUNT, closed="both")]},
     prefer_skip_nested_validation=True,
 )
 def implicit_bias_limit(
@@ -340,7 +340,8 @@ def implicit_bias_limit(
         ``"positive"``: ``x = u ⊙ u`` from ``u₀ = α``, the entropy ``Φ = ¼ Σ(x log(x/α²) − x)``
         over ``x ≥ 0`` (Chou, Maly & Rauhut 2023).
     depth : int, default=2
-        D ≥ 3 (with ``"pm"``) uses the depth-D potential (Woodworth et al. 2020).
+        D ≥ 3 (with ``"pm"``) uses the depth-D potential (Woodworth et al. 2020); at most 64
+        (``MAX_DEPTH``, as for :class:`~dlnfast.DiagonalLinearRegressor`).
     init_shape : pair (a, b), optional
         As in :class:`~dlnfast.DiagonalLinearRegressor`. ``"pm"``: ``w₊ = α·a, w₋ = α·b``
         (a, b > 0): ``Φ = ½ψ`` with scale ``2α²ab`` and reference ``β₀ = α²(a² − b²)``.

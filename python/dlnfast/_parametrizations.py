@@ -31,8 +31,18 @@ import numpy as np
 
 # A module import, not ``from _implicit_bias import MirrorSpec``: _implicit_bias imports this module too.
 from dlnfast import _implicit_bias
+from dlnfast._validation import check_real, user_repr
 
-__all__ = ["PARAMETRIZATIONS", "Network", "make_parametrization"]
+__all__ = ["MAX_DEPTH", "PARAMETRIZATIONS", "Network", "make_parametrization"]
+
+#: Largest ``depth`` accepted at the public boundary. The engine stores each factor as
+#: w = m·2^e and forms w^D with the exponent D·e clamped at ±100000 (cpp/dlnfast/nets/
+#: diagonal_net.hpp), at a cost O(D) per coordinate and step that cannot be interrupted inside a
+#: step. With D ≤ 64 every double (|e| ≤ 1074, subnormals included) raised to D stays inside the
+#: clamp (64·1074 = 68,736), with room for factors growing to 2^1562 during training; beyond a
+#: few dozen, β = w₊^D − w₋^D shows no new behaviour in double precision (it is already the
+#: D → ∞ limit of the depth-D potential to rounding), so a larger depth would only cost time.
+MAX_DEPTH = 64
 
 
 def _log_abs(x):
@@ -42,15 +52,16 @@ def _log_abs(x):
 
 def _per_feature(value, name, n_features):
     """``value`` as a float64 array of shape (n_features,) (a scalar is broadcast)."""
+    check_real(value, name)
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
-        raise TypeError(f"`{name}` must be a float or an array of {n_features} floats; got {value!r}") from None
+        raise TypeError(f"`{name}` must be a float or an array of {n_features} floats; got {user_repr(value)}") from None
     if arr.ndim > 1 or (arr.ndim == 1 and arr.shape[0] != n_features):
         raise ValueError(f"`{name}` must be a scalar or an array of shape ({n_features},) (one value per "
                          f"feature); got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"`{name}` must be finite in every entry; got {value!r}")
+        raise ValueError(f"`{name}` must be finite in every entry; got {user_repr(value)}")
     return np.array(np.broadcast_to(arr, (n_features,)))
 
 
@@ -68,7 +79,7 @@ def _check_scale(init_scale, log_init_scale, n_features):
     scale = _per_feature(init_scale, "init_scale", n_features)
     if not np.all(scale > 0):
         raise ValueError(f"`init_scale` must be positive in every entry (for α below the float range "
-                         f"give `log_init_scale` to the function API); got {init_scale!r}")
+                         f"give `log_init_scale` to the function API); got {user_repr(init_scale)}")
     return scale, np.log(scale)
 
 
@@ -384,6 +395,10 @@ def make_parametrization(name, init_scale, init_shape, depth, n_features, *, log
         raise ValueError(f"`parametrization` must be one of {', '.join(map(repr, PARAMETRIZATIONS))}; "
                          f"got {name!r}")
     if not isinstance(depth, numbers.Integral) or isinstance(depth, bool) or depth < 2:
-        raise ValueError(f"`depth` must be an integer >= 2; got {depth!r}")
+        raise ValueError(f"`depth` must be an integer >= 2; got {user_repr(depth)}")
+    if depth > MAX_DEPTH:
+        raise ValueError(f"`depth` must be <= {MAX_DEPTH} (MAX_DEPTH: each step costs O(depth) per "
+                         f"coordinate and beyond it the factors w^D leave the engine's exponent range); "
+                         f"got {user_repr(depth)}")
     scale, log_scale = _check_scale(init_scale, log_init_scale, n_features)
     return PARAMETRIZATIONS[name](scale, log_scale, init_shape, int(depth))

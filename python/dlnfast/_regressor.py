@@ -10,14 +10,25 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from dlnfast import _core, _engine, _dynamics
 from dlnfast._implicit_bias import implicit_bias_limit as _implicit_bias_limit
-from dlnfast._parametrizations import make_parametrization
+from dlnfast._parametrizations import MAX_DEPTH, make_parametrization
 from dlnfast._sampling import seed_from_random_state
-from dlnfast._threads import effective_n_threads
-from dlnfast._validation import check_snapshot_iters
+from dlnfast._threads import MAX_N_JOBS, effective_n_threads
+from dlnfast._validation import MAX_COUNT, check_dense_X_y, check_real, check_snapshot_iters, user_repr
 
 # Solvers that train the factors (state: a Network) and those that iterate the mirror coordinate
 # θ = ∇Φ(β) (state: θ). A warm start continues only within a family.
 _FAMILY = {"gd": "factors", "sgd": "factors", "md": "mirror", "flow": "mirror"}
+
+
+def _check_weights(sample_weight, X):
+    """None, or real non-negative float64 weights of length n_samples with a positive entry."""
+    if sample_weight is None:
+        return None
+    check_real(sample_weight, "sample_weight")
+    sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+    if not np.any(sample_weight > 0):
+        raise ValueError("sample_weight must have at least one positive entry.")
+    return sample_weight
 
 
 class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
@@ -49,7 +60,10 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         Each entry a scalar or one value per feature. (md/flow need a, b > 0 for ``pm`` and
         a² ≠ b² for ``uv``: otherwise the network is one-signed.)
     depth : int, default=2
-        Depth D ≥ 2 of the ``pm`` network (β = w₊^D − w₋^D).
+        Depth D ≥ 2 of the ``pm`` network (β = w₊^D − w₋^D), at most 64
+        (``dlnfast._parametrizations.MAX_DEPTH``: each step costs O(D) per coordinate, and beyond
+        64 the factors w^D leave the engine's exponent range while adding no new behaviour in
+        double precision).
     solver : {"gd", "sgd", "md", "flow"}, default="gd"
         ``"gd"``: full-batch gradient descent on the factors. ``"sgd"``: mini-batch stochastic
         gradient descent on the factors (``batch_size`` samples per step, drawn by ``shuffle``
@@ -74,7 +88,7 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         sample; pass a float for the constant steps of the SGD literature.
     max_iter : int, default=100_000
         Maximum number of GD / mirror-descent updates (SGD steps for ``"sgd"``, Runge–Kutta
-        steps for ``"flow"``).
+        steps for ``"flow"``); at most 2**62 (the engine counts in int64).
     batch_size : int, default=1
         Samples per SGD step (``solver="sgd"`` only); capped at n_samples.
     shuffle : bool, default=True
@@ -123,7 +137,8 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         ``depth``, number of features, ``init_scale`` and ``init_shape``; otherwise the fit starts
         cold. Momentum restarts from rest.
     n_jobs : int or None, default=None
-        Maximum number of OpenMP threads. None: all cores that OpenMP may use
+        Maximum number of OpenMP threads, at most 2**15 (taken as is up to that, above the
+        cpu count too; negative values resolve against the cpu count). None: all cores that OpenMP may use
         (``OMP_NUM_THREADS`` and threadpoolctl limits are honoured; inside a joblib worker
         thread, 1); -1: all cores. Problems with fewer than 131,072 entries of X run on one
         thread (below that, sharing a pass costs more than it saves). Threads take chunks of
@@ -227,9 +242,9 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         "parametrization": [StrOptions({"pm", "uv", "shape", "positive"})],
         "init_scale": [Interval(numbers.Real, 0, None, closed="neither"), "array-like"],
         "init_shape": [None, tuple, list],
-        "depth": [Interval(numbers.Integral, 2, None, closed="left")],
+        "depth": [Interval(numbers.Integral, 2, MAX_DEPTH, closed="both")],
         "solver": [StrOptions({"gd", "sgd", "md", "flow"})],
-        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "batch_size": [Interval(numbers.Integral, 1, MAX_COUNT, closed="both")],
         "shuffle": ["boolean"],
         "random_state": ["random_state"],
         "momentum": [Interval(numbers.Real, 0, 1, closed="left")],
@@ -237,16 +252,16 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         "label_noise": [Interval(numbers.Real, 0, None, closed="left")],
         "step_decay": [Interval(numbers.Real, 0, None, closed="left")],
         "step_size": [StrOptions({"auto"}), Interval(numbers.Real, 0, None, closed="neither")],
-        "max_iter": [Interval(numbers.Integral, 0, None, closed="left")],
+        "max_iter": [Interval(numbers.Integral, 0, MAX_COUNT, closed="both")],
         "tol": [Interval(numbers.Real, 0, None, closed="left")],
         "target_loss": [None, Interval(numbers.Real, 0, None, closed="left")],
         "time_limit": [None, Interval(numbers.Real, 0, None, closed="neither")],
         "fit_intercept": ["boolean"],
         "flow_tol": [Interval(numbers.Real, 0, 1, closed="neither")],
         "warm_start": ["boolean"],
-        "n_jobs": [None, numbers.Integral],
+        "n_jobs": [None, Interval(numbers.Integral, None, MAX_N_JOBS, closed="right")],
         "verbose": ["verbose"],
-        "loss_every": [Interval(numbers.Integral, 1, None, closed="left")],
+        "loss_every": [Interval(numbers.Integral, 1, MAX_COUNT, closed="both")],
         "snapshot_iters": [None, "array-like"],
     }
 
@@ -298,10 +313,7 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         """
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C", y_numeric=True,
                              ensure_min_samples=2)
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
-            if not np.any(sample_weight > 0):
-                raise ValueError("sample_weight must have at least one positive entry.")
+        sample_weight = _check_weights(sample_weight, X)
         param = make_parametrization(self.parametrization, self.init_scale, self.init_shape, self.depth,
                                      X.shape[1])
         snapshot_iters = self._check_solver_options(param)
@@ -310,7 +322,8 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         start = state.copy()
         n_threads = effective_n_threads(self.n_jobs)
         problem = _engine.make_problem(X, y, sample_weight, self.fit_intercept, n_threads)
-        run = self._run(problem, param, spec, state, snapshot_iters, n_threads)
+        run = self._run(problem, param, spec, state, snapshot_iters, n_threads,
+                        max_iter=self._degenerate_max_iter(problem, param, spec, state, n_threads))
         self._raise_on_failure(run.result, param)
         self._store_result(X.dtype, problem, param, key, start, state, run, snapshot_iters)
         self._report(run.result)
@@ -340,15 +353,42 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
             return key, previous[1].copy()
         return key, (param.init_network() if spec is None else spec.theta0.copy())
 
-    def _run(self, problem, param, spec, state, snapshot_iters, n_threads):
+    def _degenerate_max_iter(self, problem, param, spec, state, n_threads):
+        """``max_iter`` for the run, after a check for a degenerate target.
+
+        When ‖∇L(0)‖∞ (the stopping scale) is rounding noise (constant ``y`` with
+        ``fit_intercept``, ``y`` = 0, or y_c orthogonal to every centred column), a relative
+        criterion would chase noise through all ``max_iter`` iterations. The scale becomes
+        ‖∇L(β₀)‖∞ at the start instead; when that is noise too, the start is already stationary
+        and the fit is answered at once: a run of 0 iterations (β = β₀, 0 for the default starts,
+        intercept_ = the weighted mean of y, n_iter_ = 0, converged, every attribute set as after
+        any fit).
+        """
+        if not problem.degenerate:
+            return self.max_iter
+        probe = self._run(problem, param, spec, state.copy(), None, n_threads, max_iter=0)
+        g = _engine.gradient(problem, probe.coef, n_threads)
+        # the noise of X_cᵀW(X_cβ₀ − y_c): that of Xβ₀ and of y (= y_c + ȳ) together
+        scale = np.abs(problem.X @ probe.coef) + np.abs(problem.y_centred) + abs(problem.y_mean)
+        gs = float(np.max(np.abs(g))) if g.size else 0.0
+        if gs <= _engine.noise_level(problem.X, scale) or not np.isfinite(gs):
+            # stationary: any gradient left is noise, so measure it on a scale it cannot reach
+            # (the engine then reports convergence at iteration 0)
+            problem.grad_scale = float(np.finfo(np.float64).max)
+            return 0
+        problem.grad_scale = gs
+        return self.max_iter
+
+    def _run(self, problem, param, spec, state, snapshot_iters, n_threads, max_iter=None):
         """One engine call for ``self.solver`` from ``state`` (updated in place)."""
+        max_iter = self.max_iter if max_iter is None else max_iter
         common = dict(n_threads=n_threads, loss_every=self.loss_every,
                       progress=self._progress_printer() if self.verbose else None,
                       target_loss=self.target_loss, time_limit=self.time_limit)
         if self.solver == "flow":
             return _dynamics.run_flow(problem, spec, state, tol=self.flow_tol, grad_tol=self.tol,
-                                    max_steps=self.max_iter, **common)
-        common.update(step_size=self.step_size, max_iter=self.max_iter, tol=self.tol, snapshot_iters=snapshot_iters)
+                                    max_steps=max_iter, **common)
+        common.update(step_size=self.step_size, max_iter=max_iter, tol=self.tol, snapshot_iters=snapshot_iters)
         if self.solver == "md":
             return _dynamics.run_md(problem, spec, state, **common)
         common.update(momentum=self.momentum, nesterov=self.nesterov, step_decay=self.step_decay)
@@ -369,10 +409,10 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
                 if res.suggested_step > 0 else "; try step_size='auto'"
             raise ValueError(
                 f"Training (solver={self.solver!r}) diverged at iteration {res.n_iter} with "
-                f"step_size={self.step_size!r}: a factor changed sign or a value became non-finite (the step "
+                f"step_size={user_repr(self.step_size)}: a factor changed sign or a value became non-finite (the step "
                 f"must keep {param.stability_condition()}){hint}.")
         what = "Mirror descent" if self.solver == "md" else "The gradient-flow integrator"
-        hint = (f" with step_size={self.step_size!r}; try step_size='auto'" if self.solver == "md"
+        hint = (f" with step_size={user_repr(self.step_size)}; try step_size='auto'" if self.solver == "md"
                 else f"; try a smaller flow_tol than {self.flow_tol:g}")
         raise ValueError(f"{what} diverged (a value became non-finite or a depth-D mirror coordinate "
                          f"left its domain){hint}.")
@@ -433,13 +473,17 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         ImplicitBiasLimit
             ``coef`` and the certificate (``interpolation_residual``, ``mirror_residual``).
         """
-        X = np.asarray(X, dtype=np.float64)
-        y = np.asarray(y, dtype=np.float64)
+        X, y = check_dense_X_y(X, y)
+        sample_weight = _check_weights(sample_weight, X)
         if self.fit_intercept:
             w = np.full(X.shape[0], 1.0 / X.shape[0]) if sample_weight is None else \
-                np.asarray(sample_weight, dtype=np.float64) / np.sum(sample_weight)
+                sample_weight / np.sum(sample_weight)
             X = X - w @ X
-            y = y - w @ y
+            y_c = y - w @ y
+            # a constant y centres to rounding noise, which X_c (rank ≤ n − 1) cannot interpolate:
+            # it is y_c = 0, as in fit (β = β₀, the start itself)
+            noise = 16.0 * np.finfo(np.float64).eps * y.shape[0] * float(np.max(np.abs(y)))
+            y = y_c if np.max(np.abs(y_c)) > noise else np.zeros_like(y_c)
         return _implicit_bias_limit(X, y, init_scale=self.init_scale, parametrization=self.parametrization,
                                     depth=self.depth, init_shape=self.init_shape, tol=tol)
 

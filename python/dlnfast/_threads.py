@@ -7,6 +7,13 @@ import joblib
 from dlnfast import _core
 
 
+#: Largest positive ``n_jobs`` taken: more threads than any machine has cores is no meaningful
+#: request (and the engine counts threads in a C ``int``). Values up to it are taken as is, above
+#: the cpu count too (the thread-invariance tests oversubscribe on purpose); negative values are
+#: resolved against the cpu count and so never exceed it.
+MAX_N_JOBS = 2**15
+
+
 def effective_n_threads(n_jobs=None):
     """Number of OpenMP threads a solve will use.
 
@@ -26,6 +33,8 @@ def effective_n_threads(n_jobs=None):
     """
     if n_jobs == 0:
         raise ValueError("n_jobs == 0 has no meaning; use None, a positive int or a negative int.")
+    if n_jobs is not None and n_jobs > MAX_N_JOBS:
+        raise ValueError(f"n_jobs must be <= {MAX_N_JOBS} (threads); got {int(n_jobs)}")
     if not _core.has_openmp:
         return 1
     cpus = _cpu_count()

@@ -9,14 +9,49 @@ TypeError for wrong types) that names the parameter and says what was expected. 
 copies X unless its dtype or layout forces it.
 """
 import numpy as np
+import scipy.sparse as sp
 from sklearn.utils import check_array
+
+#: Largest iteration/step count accepted (max_iter, max_steps, loss_every, batch_size): the
+#: engine counts in int64, and 2**62 leaves headroom for its sums (no run gets near it).
+MAX_COUNT = 2**62
+
+
+def user_repr(value):
+    """``repr`` of a parameter as the user wrote it: a numpy scalar prints as the Python number
+    it stands for (``0.4``, not ``np.float64(0.4)``); anything else as ``repr``."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    return repr(value)
+
+
+def check_real(value, name):
+    """Refuse complex input (numpy would cast it to real with only a ComplexWarning). Reads the
+    dtype of an array (no copy); other inputs are converted once to find it."""
+    try:
+        complex_ = np.iscomplexobj(value)
+    except (TypeError, ValueError):  # ragged or odd input: the caller's conversion reports it
+        return
+    if complex_:
+        raise ValueError(f"`{name}` must be real; got complex values")
 
 
 def check_dense_X_y(X, y):
-    """X as a finite C-contiguous float64 matrix and y as a finite vector of matching length
-    (the function API's data check; the estimator uses ``validate_data``)."""
-    X = check_array(X, dtype=np.float64, order="C", input_name="X")
-    y = check_array(y, dtype=np.float64, ensure_2d=False, input_name="y")
+    """X as a finite C-contiguous float64 matrix with at least one sample and one feature, and y
+    as a finite vector of matching length (the function API's data check; the estimator uses
+    ``validate_data``). Sparse and complex inputs are refused, naming the parameter."""
+    if sp.issparse(X):
+        raise TypeError("`X` must be a dense array: sparse matrices are not supported here "
+                        "(use X.toarray())")
+    if sp.issparse(y):
+        raise TypeError("`y` must be a dense 1-D array; got a sparse matrix")
+    check_real(X, "X")
+    check_real(y, "y")
+    X = check_array(X, dtype=np.float64, order="C", input_name="X", ensure_min_samples=0,
+                    ensure_min_features=0)
+    if X.shape[0] == 0 or X.shape[1] == 0:
+        raise ValueError(f"`X` must have at least one sample and one feature; got shape {X.shape}")
+    y = check_array(y, dtype=np.float64, ensure_2d=False, input_name="y", ensure_min_samples=0)
     if y.ndim != 1 or y.shape[0] != X.shape[0]:
         raise ValueError(f"`y` must be a 1-D array of length n_samples={X.shape[0]}; got shape {y.shape}")
     return X, y
