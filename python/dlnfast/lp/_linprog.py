@@ -192,14 +192,23 @@ def linprog(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds=(0, None), *, 
     if trivial is not None:
         return finish(*trivial)
     if method == "newton" and opts.reg is not None:
-        return finish(*_solve_entropic(sf, opts, deadline))
+        return finish(*_unbounded_column(sf, *_solve_entropic(sf, opts, deadline)))
     if method == "newton":
         y, nit, status, msg, extra = _solve_newton(sf, opts, deadline)
     else:
         y, _, nit, status, msg, extra = _solve_dynamics(sf, opts, deadline)
         if opts.reg is not None:
-            return finish(y, status, msg, nit, extra)
+            return finish(*_unbounded_column(sf, y, status, msg, nit, extra))
     return finish(*_conclude(sf, y, nit, status, msg, extra, opts.tol, deadline))
+
+
+def _unbounded_column(sf, y, status, msg, nit, extra):
+    """A solve of the kept columns that found a feasible point (status 0) proves the LP
+    unbounded when a dropped column (in no constraint) has a negative cost."""
+    if status == 0 and sf.dropped.get("unbounded_column"):
+        return (None, 3, "The problem is unbounded: a variable with negative cost appears in "
+                "no constraint.", nit, extra)
+    return y, status, msg, nit, extra
 
 
 def _solve_trivial(sf, reg):
@@ -210,6 +219,10 @@ def _solve_trivial(sf, reg):
         pf = float(np.abs(b).max(initial=0.0))
         if pf > 1e-9:
             return None, 2, "The problem is infeasible (all variables fixed).", 0, {}
+        # feasible, but a dropped column (in no constraint) with negative cost grows freely
+        if sf.dropped.get("unbounded_column"):
+            return (None, 3, "The problem is unbounded: a variable with negative cost appears in "
+                    "no constraint.", 0, {})
         return np.zeros(0), 0, "", 0, {"reg": reg}
     if m == 0:  # no constraints left: y = 0 is optimal unless a cost is negative
         if np.any(cs < 0) or sf.dropped.get("unbounded_column"):
@@ -244,7 +257,8 @@ def _solve_newton(sf, opts, deadline):
 def _conclude(sf, y, nit, status, msg, extra, tol, deadline):
     """The final (y, status, message, nit, extra) of an LP solve with reg=None: report a limit,
     accept an optimum, or decide infeasible / unbounded with the auxiliary LPs."""
-    if status == 1:  # a limit was hit: report it, do not start auxiliary solves
+    if status == 1 and time.perf_counter() >= deadline:
+        # the time limit was hit: report it, do not start auxiliary solves
         return (y, 1, f"{_MESSAGES[1]} {msg}; residuals (primal, dual, gap) = "
                 f"{extra.get('lp_residuals')} above tol = {tol:g}.", nit, extra)
     if status == 0:
@@ -259,6 +273,9 @@ def _conclude(sf, y, nit, status, msg, extra, tol, deadline):
         return None, 2, f"The problem is infeasible: {why}.", nit, extra
     if diag == 3:
         return None, 3, f"The problem is unbounded: {why}.", nit, extra
+    if status == 1:  # an iteration limit on an LP the auxiliary problems could not decide
+        return (y, 1, f"{_MESSAGES[1]} {msg}; residuals (primal, dual, gap) = "
+                f"{extra.get('lp_residuals')} above tol = {tol:g}.", nit, extra)
     return (y, status, f"{_MESSAGES[status]} {msg}; residuals (primal, dual, gap) = "
             f"{extra.get('lp_residuals')} above tol = {tol:g}.", nit, extra)
 
