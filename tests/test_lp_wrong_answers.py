@@ -53,3 +53,55 @@ def test_bounded_version_still_optimal(method):
     res = dlnfast.linprog(**kw, method=method)
     assert res.status == 0, res.message
     np.testing.assert_allclose(res.fun, ref.fun, rtol=1e-6, atol=1e-6)
+
+
+# --- 2. tolerances relative to the problem's scale --------------------------------------------
+
+def _scaled_problem():
+    rng = np.random.default_rng(0)
+    A = rng.random((3, 6))
+    b = A @ rng.random(6)
+    c = rng.random(6)
+    return c, A, b
+
+
+@pytest.mark.parametrize("method", ["newton", "dln"])
+@pytest.mark.parametrize("s", [1e-18, 1e-100, 1e-300])
+def test_scaling_A_and_b_gives_the_same_x(s, method):
+    c, A, b = _scaled_problem()
+    ref = _oracle(c, A_eq=A, b_eq=b)
+    base = dlnfast.linprog(c, A_eq=A, b_eq=b, method=method)
+    assert base.status == 0
+    np.testing.assert_allclose(base.x, ref.x, atol=1e-6)
+    res = dlnfast.linprog(c, A_eq=s * A, b_eq=s * b, method=method)
+    assert res.status == 0, res.message
+    np.testing.assert_allclose(res.x, base.x, rtol=1e-8, atol=1e-8)
+    np.testing.assert_allclose(res.fun, ref.fun, rtol=1e-7)
+
+
+@pytest.mark.parametrize("s", [1e-18, 1e-100, 1e-300, 1e100])
+def test_scaling_inequalities_and_cost(s):
+    c, A, b = _scaled_problem()
+    ref = _oracle(-c, A_ub=A, b_ub=b)
+    res = dlnfast.linprog(-s * c, A_ub=s * A, b_ub=s * b)
+    assert res.status == 0, res.message
+    np.testing.assert_allclose(res.x, ref.x, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(res.fun / s, ref.fun, rtol=1e-7)
+
+
+def test_status_0_needs_a_point_verified_in_the_users_units():
+    from dlnfast.lp._linprog import _verify
+
+    c, A, b = _scaled_problem()
+    ref = _oracle(c, A_eq=A, b_eq=b)
+    lo, hi = np.zeros(6), np.full(6, np.inf)
+    empty = np.zeros((0, 6)), np.zeros(0)
+    import scipy.sparse as sp
+    Es = sp.csr_matrix(empty[0])
+    for s in (1.0, 1e-300):
+        assert _verify(ref.x, Es, empty[1], sp.csr_matrix(s * A), s * b, lo, hi, 1e-8) == ""
+        # x scaled by 1 + 1e-3 is off by 1e-3 relative, whatever s
+        assert "A_eq" in _verify(ref.x * (1 + 1e-3), Es, empty[1], sp.csr_matrix(s * A), s * b,
+                                 lo, hi, 1e-8)
+    assert "not finite" in _verify(np.full(6, np.inf), Es, empty[1], sp.csr_matrix(A), b, lo,
+                                   hi, 1e-8)

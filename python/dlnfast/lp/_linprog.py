@@ -175,6 +175,11 @@ def linprog(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds=(0, None), *, 
     deadline = t_start + opts.time_limit
 
     def finish(y, status, message, nit, extra):
+        if status == 0 and y is not None:  # status 0 only for a point checked in the user's units
+            bad = _verify(sf.to_original(y), A_ub, b_ub, A_eq, b_eq, lo, hi, opts.tol)
+            if bad:
+                status, message = 4, f"{_MESSAGES[4]} The point found fails the check on the " \
+                    f"original problem: {bad}."
         x = sf.to_original(y) if y is not None else np.full(c.size, np.nan)
         fun = float(c @ x) + float(c0) if y is not None else np.nan
         out = OptimizeResult(
@@ -209,6 +214,30 @@ def _unbounded_column(sf, y, status, msg, nit, extra):
         return (None, 3, "The problem is unbounded: a variable with negative cost appears in "
                 "no constraint.", nit, extra)
     return y, status, msg, nit, extra
+
+
+def _verify(x, A_ub, b_ub, A_eq, b_eq, lo, hi, tol):
+    """'' if x satisfies the user's constraints to a tolerance relative to each row's own scale
+    (|b_i| + Σ_j |a_ij x_j|, so units do not matter), else what fails."""
+    rtol = max(1e-6, 1e3 * tol)
+    if not np.all(np.isfinite(x)):
+        return "x is not finite"
+    for name, A, b, eq in (("A_eq x = b_eq", A_eq, b_eq, True), ("A_ub x <= b_ub", A_ub, b_ub, False)):
+        if not b.size:
+            continue
+        r = A @ x - b
+        viol = np.abs(r) if eq else np.maximum(r, 0.0)
+        scale = np.abs(b) + abs(A) @ np.abs(x)
+        worst = viol - rtol * scale
+        if np.any(worst > 0):
+            i = int(np.argmax(worst))
+            return f"row {i} of {name} is off by {viol[i]:.3e} (row scale {scale[i]:.3e})"
+    sc = np.abs(x)
+    low = np.where(np.isfinite(lo), lo - x, 0.0) - rtol * np.where(np.isfinite(lo), np.abs(lo) + sc, 0.0)
+    up = np.where(np.isfinite(hi), x - hi, 0.0) - rtol * np.where(np.isfinite(hi), np.abs(hi) + sc, 0.0)
+    if np.any(low > 0) or np.any(up > 0):
+        return "a bound is violated"
+    return ""
 
 
 def _solve_trivial(sf, reg):
