@@ -105,3 +105,72 @@ def test_status_0_needs_a_point_verified_in_the_users_units():
                                  lo, hi, 1e-8)
     assert "not finite" in _verify(np.full(6, np.inf), Es, empty[1], sp.csr_matrix(A), b, lo,
                                    hi, 1e-8)
+
+
+# --- 3 and 6. transport: tolerances relative to the mass; invariant under a cost shift -----------
+
+def _ot_problem():
+    rng = np.random.default_rng(1)
+    a = rng.random(6)
+    b = rng.random(7)
+    a /= a.sum()
+    b /= b.sum()
+    return a, b, rng.random((6, 7))
+
+
+def _sinkhorn_oracle(a, b, M, reg):
+    ot = pytest.importorskip("ot")
+    return ot.sinkhorn(a, b, M, reg, method="sinkhorn_log", stopThr=1e-13, numItermax=100_000)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("mass", [1e-9, 1e-12, 1e-300, 1e9])
+def test_transport_marginals_relative_to_the_mass(mass, method):
+    a, b, M = _ot_problem()
+    reg = 0.1
+    res = dlnfast.transport(mass * a, mass * b, M, reg, method=method)
+    assert res.status == 0, res.message
+    # exact marginal sums, relative to the mass
+    assert np.abs(res.plan.sum(axis=1) - mass * a).max() <= 1e-8 * mass
+    assert np.abs(res.plan.sum(axis=0) - mass * b).max() <= 1e-8 * mass
+    if method == "dln":  # its plan carries the O(η) bias ω: the unit-mass run is the reference
+        ref = dlnfast.transport(a, b, M, reg, method=method).plan
+        assert np.abs(res.plan / mass - ref).sum() <= 1e-12
+    else:
+        ref = _sinkhorn_oracle(a, b, M, reg)
+        assert np.abs(res.plan / mass - ref).sum() <= 1e-7
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_transport_zero_mass_gives_the_zero_plan(method):
+    a, b, M = _ot_problem()
+    res = dlnfast.transport(0 * a, 0 * b, M, 0.1, method=method)
+    assert res.status == 0
+    assert np.all(res.plan == 0)
+    assert res.cost == 0
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("shift", [-1e3, 1e3, -1e6])
+def test_transport_plan_invariant_under_a_cost_shift(shift, method):
+    a, b, M = _ot_problem()
+    reg = 0.1
+    base = dlnfast.transport(a, b, M, reg, method=method)
+    res = dlnfast.transport(a, b, M + shift, reg, method=method)
+    assert base.status == 0 and res.status == 0, res.message
+    assert np.all(np.isfinite(res.plan))
+    np.testing.assert_allclose(res.plan, base.plan, atol=1e-12)
+    np.testing.assert_allclose(res.cost, base.cost + shift * res.plan.sum(), rtol=1e-9)
+    if method != "dln":
+        np.testing.assert_allclose(res.plan, _sinkhorn_oracle(a, b, M, reg), atol=1e-8)
+
+
+@pytest.mark.parametrize("method", ["dln", "eg"])
+def test_transport_dual_certificate_survives_mass_and_shift(method):
+    a, b, M = _ot_problem()
+    reg, mass, shift = 0.1, 1e-10, -1e3
+    res = dlnfast.transport(mass * a, mass * b, M + shift, reg, method=method)
+    f, g = res.dual
+    lhs = reg * np.log(res.plan)
+    rhs = f[:, None] + g[None, :] - (M + shift) - reg * res.omega
+    assert np.abs(lhs - rhs).max() <= 1e-8 * np.abs(rhs).max()

@@ -99,10 +99,20 @@ def transport(a, b, M, reg, *, method="newton", tol=1e-9, maxiter=None, time_lim
         res.update(extra)
         return res
 
+    # Solve for Q = P / mass with marginals of mass one and cost M − min M: the entropic plan
+    # is invariant under both (Σ P_ij is fixed by the marginals), so P = mass·Q exactly, and the
+    # tolerances (relative to (1 + ‖(a, b)‖)) and exp(−M/λ) no longer depend on the user's units.
+    mass = float(a.sum())
+    if mass == 0.0:
+        return out(np.zeros((n1, n2)), 0, "Optimization terminated successfully (zero mass: "
+                   "the zero plan).", 0)
+    a_u, b_u = a / mass, b / mass
+    shift = float(M.min())
+    M_u = M - shift
     if method == "newton":
         A = _incidence(n1, n2)
-        rhs = np.concatenate([a, b[:-1]])
-        c = M.ravel()
+        rhs = np.concatenate([a_u, b_u[:-1]])
+        c = M_u.ravel()
         left = opts.time_limit - (time.perf_counter() - t0)
         if opts.reg is None:
             r, _, _ = elastic_path_following(A, rhs, c, tol=opts.tol, time_limit=left,
@@ -112,22 +122,24 @@ def transport(a, b, M, reg, *, method="newton", tol=1e-9, maxiter=None, time_lim
                                max_newton=opts.max_iter)
         # PathResult statuses are already ours (0 optimal, 1 limit, 4 numerical)
         msg = "Optimization terminated successfully." if r.status == 0 else r.message
-        return out(r.x.reshape(n1, n2), r.status, msg, r.nit, reg_reached=r.reg)
+        return out(mass * r.x.reshape(n1, n2), r.status, msg, r.nit, reg_reached=r.reg)
 
     reg = opts.reg
-    log_u = np.ascontiguousarray(-M / (2.0 * reg))
+    log_u = np.ascontiguousarray(-M_u / (2.0 * reg))
     omega = np.zeros((n1, n2))
     eta_r = np.zeros(n1 + n2)
     o = _kernel.kernel_options(
         update=_kernel.update_rule(method),
         step_rule=_kernel.step_rule(opts.step_rule, opts.step_size),
         norm_a_sq=float(n1 + n2),  # ‖A‖₂² of the marginal operator
-        step_size=opts.step_size, tol=opts.tol * (1.0 + float(np.sqrt(a @ a + b @ b))),
+        step_size=opts.step_size, tol=opts.tol * (1.0 + float(np.sqrt(a_u @ a_u + b_u @ b_u))),
         max_iter=opts.max_iter, time_limit=opts.time_limit, n_threads=opts.n_threads)
-    r = _kernel.run_transport(a, b, log_u, omega, eta_r, o)
+    r = _kernel.run_transport(a_u, b_u, log_u, omega, eta_r, o)
     status, msg = _kernel.kernel_status(r)
-    return out(np.exp(2.0 * log_u), status, msg or "Optimization terminated successfully.",
-               r.n_iter, omega=omega, dual=(-4.0 * reg * eta_r[:n1], -4.0 * reg * eta_r[n1:]))
+    # duals of the user's problem: log P = log Q + log mass, cost M = M_u + shift
+    f = -4.0 * reg * eta_r[:n1] + reg * np.log(mass) + shift
+    return out(mass * np.exp(2.0 * log_u), status, msg or "Optimization terminated successfully.",
+               r.n_iter, omega=omega, dual=(f, -4.0 * reg * eta_r[n1:]))
 
 
 def _check_marginals(a, b, M):
