@@ -174,3 +174,61 @@ def test_transport_dual_certificate_survives_mass_and_shift(method):
     lhs = reg * np.log(res.plan)
     rhs = f[:, None] + g[None, :] - (M + shift) - reg * res.omega
     assert np.abs(lhs - rhs).max() <= 1e-8 * np.abs(rhs).max()
+
+
+# --- 4. read_mps on a truncated file ---------------------------------------------------------
+
+_MPS = """NAME          TINY
+ROWS
+ N  COST
+ L  LIM1
+ G  LIM2
+ E  MYEQN
+COLUMNS
+    X1        COST         1.0   LIM1         1.0
+    X1        LIM2         1.0
+    X2        COST         2.0   LIM1         1.0
+    X2        MYEQN       -1.0
+    X3        COST        -1.0   MYEQN        1.0
+RHS
+    RHS       LIM1         4.0   LIM2         1.0
+    RHS       MYEQN        7.0
+BOUNDS
+ UP BND       X1           4.0
+ LO BND       X2          -1.0
+ UP BND       X2           1.0
+ENDATA
+"""
+
+
+def test_read_mps_complete_file_matches_highs(tmp_path):
+    pytest.importorskip("highspy")
+    p = tmp_path / "tiny.mps"
+    p.write_text(_MPS)
+    prob = dlnfast.read_mps(p)
+    c0 = prob.pop("c0")
+    ref = _oracle(**prob)
+    assert ref.status == 0
+    res = dlnfast.linprog(**prob, c0=c0)
+    assert res.status == 0, res.message
+    np.testing.assert_allclose(res.fun, ref.fun + c0, rtol=1e-7, atol=1e-7)
+
+
+@pytest.mark.parametrize("cut, section", [("    X2        MYEQN", "COLUMNS"),
+                                          ("    X3        COST ", "COLUMNS"),
+                                          ("    RHS       MYEQN", "RHS"),
+                                          ("ENDATA", "BOUNDS")])
+def test_read_mps_truncated_file_raises_naming_file_and_section(tmp_path, cut, section):
+    pytest.importorskip("highspy")
+    p = tmp_path / "cut.mps"
+    p.write_text(_MPS[: _MPS.index(cut)])
+    with pytest.raises(ValueError, match=rf"cut\.mps.*section {section}"):
+        dlnfast.read_mps(p)
+
+
+def test_read_mps_truncated_mid_line_raises(tmp_path):
+    pytest.importorskip("highspy")
+    p = tmp_path / "midline.mps"
+    p.write_text(_MPS[: _MPS.index("X2        MYEQN") + 12])  # "    X2        MY"
+    with pytest.raises(ValueError, match=r"midline\.mps.*section COLUMNS"):
+        dlnfast.read_mps(p)
