@@ -232,3 +232,40 @@ def test_read_mps_truncated_mid_line_raises(tmp_path):
     p.write_text(_MPS[: _MPS.index("X2        MYEQN") + 12])  # "    X2        MY"
     with pytest.raises(ValueError, match=r"midline\.mps.*section COLUMNS"):
         dlnfast.read_mps(p)
+
+
+# --- 5. a time limit expiring is status 1 (scipy: iteration or time limit), never 4 ------------
+
+def _lp_for_limits():
+    rng = np.random.default_rng(0)
+    A = rng.random((150, 600))
+    return rng.random(600), A, A @ rng.random(600)
+
+
+@pytest.mark.parametrize("reg", [None, 1e-3])
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("time_limit", [1e-6, 1e-4, 3e-3])
+def test_linprog_time_limit_is_status_1(time_limit, method, reg):
+    c, A, b = _lp_for_limits()
+    res = dlnfast.linprog(c, A_eq=A, b_eq=b, method=method, reg=reg, time_limit=time_limit)
+    assert res.status in (0, 1), res.message
+    if res.status == 1:
+        assert not res.success
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_linprog_iteration_limit_is_status_1(method):
+    c, A, b = _lp_for_limits()
+    res = dlnfast.linprog(c, A_eq=A, b_eq=b, method=method, maxiter=1)
+    assert res.status == 1, res.message
+
+
+@pytest.mark.parametrize("method, reg", [("newton", None), ("newton", 1e-3), ("dln", 1e-3),
+                                         ("eg", 1e-3)])
+@pytest.mark.parametrize("time_limit", [1e-6, 1e-4])
+def test_transport_time_limit_is_status_1(time_limit, method, reg):
+    rng = np.random.default_rng(0)
+    a = np.full(60, 1 / 60)
+    res = dlnfast.transport(a, a, rng.random((60, 60)), reg, method=method,
+                            time_limit=time_limit)
+    assert res.status == 1, res.message
