@@ -269,3 +269,37 @@ def test_transport_time_limit_is_status_1(time_limit, method, reg):
     res = dlnfast.transport(a, a, rng.random((60, 60)), reg, method=method,
                             time_limit=time_limit)
     assert res.status == 1, res.message
+
+
+# --- 1 (continued). infeasible / unbounded LPs that need the auxiliary problems ----------------
+
+DIAGNOSE_CASES = {
+    "infeasible_eq": dict(c=[1, 1], A_eq=[[1, 1], [1, 1]], b_eq=[1, 2]),
+    "infeasible_ub": dict(c=[1, 1], A_ub=[[1, 1], [-1, -1]], b_ub=[1, -2]),
+    "infeasible_bounds": dict(c=[1, 1], A_ub=[[1, 1]], b_ub=[1], bounds=[(2, None), (0, None)]),
+    "unbounded_ray": dict(c=[-1, -1], A_ub=[[1, -1]], b_ub=[1]),
+    "unbounded_free": dict(c=[1, 0], A_eq=[[1, -1]], b_eq=[0], bounds=[(None, None)] * 2),
+    "unbounded_eq": dict(c=[-1, 0, 0], A_eq=[[1, -1, 0], [0, 0, 1]], b_eq=[0, 1]),
+}
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("name", sorted(DIAGNOSE_CASES))
+def test_infeasible_and_unbounded_decided_for_every_method(name, method):
+    kw = DIAGNOSE_CASES[name]
+    ref = _oracle(**kw)
+    assert ref.status in (2, 3)
+    res = dlnfast.linprog(**kw, method=method, time_limit=60)
+    assert res.status == ref.status, res.message
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("name", ["infeasible_eq", "infeasible_ub", "infeasible_bounds"])
+def test_infeasible_decided_at_a_given_reg(name, method):
+    # the entropic LP at λ is infeasible with the LP: status 2, not a limit or status 4
+    kw = DIAGNOSE_CASES[name]
+    assert _oracle(**kw).status == 2
+    res = dlnfast.linprog(**kw, method=method, reg=0.1, time_limit=60)
+    assert res.status == 2, res.message

@@ -197,22 +197,31 @@ def linprog(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds=(0, None), *, 
     if trivial is not None:
         return finish(*trivial)
     if method == "newton" and opts.reg is not None:
-        return finish(*_unbounded_column(sf, *_solve_entropic(sf, opts, deadline)))
+        return finish(*_unbounded_column(sf, *_solve_entropic(sf, opts, deadline), deadline))
     if method == "newton":
         y, nit, status, msg, extra = _solve_newton(sf, opts, deadline)
     else:
         y, _, nit, status, msg, extra = _solve_dynamics(sf, opts, deadline)
         if opts.reg is not None:
-            return finish(*_unbounded_column(sf, y, status, msg, nit, extra))
+            return finish(*_unbounded_column(sf, y, status, msg, nit, extra, deadline))
     return finish(*_conclude(sf, y, nit, status, msg, extra, opts.tol, deadline))
 
 
-def _unbounded_column(sf, y, status, msg, nit, extra):
-    """A solve of the kept columns that found a feasible point (status 0) proves the LP
-    unbounded when a dropped column (in no constraint) has a negative cost."""
+def _unbounded_column(sf, y, status, msg, nit, extra, deadline=np.inf):
+    """The result of a solve at the user's λ: a feasible point (status 0) proves the LP unbounded
+    when a dropped column (in no constraint) has a negative cost; a failed solve (an iteration
+    limit with time left, or numerical trouble) runs the auxiliary LPs, which may prove the LP
+    infeasible (then so is its entropic problem) or unbounded."""
     if status == 0 and sf.dropped.get("unbounded_column"):
         return (None, 3, "The problem is unbounded: a variable with negative cost appears in "
                 "no constraint.", nit, extra)
+    if status == 4 or status == 1 and time.perf_counter() < deadline:
+        diag_deadline = deadline if np.isfinite(deadline) else time.perf_counter() + 300.0
+        diag, why = _diagnose(sf, max(diag_deadline, time.perf_counter() + 5.0))
+        if diag == 2:
+            return None, 2, f"The problem is infeasible: {why}.", nit, extra
+        if diag == 3:
+            return None, 3, f"The problem is unbounded: {why}.", nit, extra
     return y, status, msg, nit, extra
 
 
