@@ -303,3 +303,17 @@ def test_infeasible_decided_at_a_given_reg(name, method):
     assert _oracle(**kw).status == 2
     res = dlnfast.linprog(**kw, method=method, reg=0.1, time_limit=60)
     assert res.status == 2, res.message
+
+
+@pytest.mark.parametrize("s", [1.0, 1e-20, 1e-300])
+def test_fixed_variables_infeasibility_is_scale_free(s):
+    # every variable fixed: the reduction decides; HiGHS at s = 1 is the oracle (at s = 1e-20
+    # its absolute feasibility tolerance would call x1 = 0 ≠ 1e-20 feasible)
+    bad = dict(c=[1, 1], A_eq=[[1, 0], [0, 1]], b_eq=[1, 2], bounds=[(0, 0), (2, 2)])
+    good = dict(c=[1, 1], A_eq=[[1, 0], [0, 1]], b_eq=[0, 2], bounds=[(0, 0), (2, 2)])
+    for kw, expected in ((bad, 2), (good, 0)):
+        assert _oracle(**kw).status == expected
+        scaled = dict(kw, A_eq=s * np.asarray(kw["A_eq"], float),
+                      b_eq=s * np.asarray(kw["b_eq"], float))
+        res = dlnfast.linprog(**scaled)
+        assert res.status == expected, res.message

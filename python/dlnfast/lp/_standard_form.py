@@ -193,8 +193,13 @@ def to_standard_form(c, A_ub, b_ub, A_eq, b_eq, lo, hi, c0=0.0, scale=True):
     # Empty rows: 0 = b_i must hold; drop them.
     row_nnz = np.diff(A.indptr)
     empty = row_nnz == 0
-    bnorm = 1.0 + np.abs(b).max(initial=0.0)
-    if status == 0 and np.any(np.abs(b[empty]) > 1e-9 * bnorm):
+    # relative to each row's own scale |b_i| + Σ_j |a_ij shift_j| (b_i − aᵢᵀshift rounds at that
+    # scale), not to 1 + ‖b‖: with A, b in units of 1e-20 a nonzero b_i of an empty row is as
+    # infeasible as in units of 1
+    row_ref = np.concatenate([np.abs(b_eq) + abs(A_eq) @ np.abs(shift),
+                              np.abs(b_ub) + abs(A_ub) @ np.abs(shift),
+                              np.abs(b[beq.size + bub.size:])])
+    if status == 0 and np.any(np.abs(b[empty]) > 1e-9 * row_ref[empty]):
         status, message = 2, "The problem is infeasible: a constraint with no variables has a nonzero right-hand side."
     keep_rows = ~empty
     # Empty columns: y_j ≥ 0 appears in no constraint; y_j = 0 if c_j ≥ 0, unbounded if c_j < 0.
