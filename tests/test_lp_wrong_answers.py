@@ -317,3 +317,26 @@ def test_fixed_variables_infeasibility_is_scale_free(s):
                       b_eq=s * np.asarray(kw["b_eq"], float))
         res = dlnfast.linprog(**scaled)
         assert res.status == expected, res.message
+
+
+@pytest.mark.parametrize("mass", [1.0, 1e-12])
+@pytest.mark.parametrize("method", ["dln", "eg"])
+def test_transport_status_0_needs_marginals_checked_against_the_mass(method, mass, monkeypatch):
+    # a kernel that says "converged" on a plan with twice the mass must not give status 0
+    from dlnfast.lp import _transport
+
+    real = _transport._kernel.run_transport
+
+    def doubled(a, b, log_u, omega, eta_r, options):
+        r = real(a, b, log_u, omega, eta_r, options)
+        log_u += 0.5 * np.log(2.0)
+        return r
+
+    a, b, M = _ot_problem()
+    good = dlnfast.transport(mass * a, mass * b, M, 0.1, method=method)
+    assert good.status == 0
+    monkeypatch.setattr(_transport._kernel, "run_transport", doubled)
+    res = dlnfast.transport(mass * a, mass * b, M, 0.1, method=method)
+    assert res.status == 4 and not res.success
+    assert "marginal check" in res.message
+    np.testing.assert_allclose(res.marginal_error, 2 * mass, rtol=1e-6)

@@ -93,6 +93,12 @@ def transport(a, b, M, reg, *, method="newton", tol=1e-9, maxiter=None, time_lim
 
     def out(P, status, message, nit, **extra):
         err = float(np.abs(P.sum(axis=1) - a).sum() + np.abs(P.sum(axis=0) - b).sum())
+        # status 0 only for a plan whose marginals are checked relative to the mass
+        if status == 0 and not (np.all(np.isfinite(P)) and np.all(P >= 0)
+                                and err <= max(1e-6, 1e3 * opts.tol) * 2.0 * float(a.sum())):
+            status = 4
+            message = (f"Numerical difficulties encountered: the plan fails the marginal check "
+                       f"(‖P1 − a‖₁ + ‖Pᵀ1 − b‖₁ = {err:.3e}, mass {float(a.sum()):.3e}).")
         res = OptimizeResult(plan=P, cost=float((M * P).sum()), status=status,
                              success=status == 0, message=message, nit=int(nit), reg=opts.reg,
                              method=method, marginal_error=err)
