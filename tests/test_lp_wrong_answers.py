@@ -79,14 +79,25 @@ def test_scaling_A_and_b_gives_the_same_x(s, method):
     np.testing.assert_allclose(res.fun, ref.fun, rtol=1e-7)
 
 
-@pytest.mark.parametrize("s", [1e-18, 1e-100, 1e-300, 1e100])
-def test_scaling_inequalities_and_cost(s):
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("s", [1e-18, 1e-100, 1e-300, 1e100, 1e300])
+def test_scaling_inequalities_and_cost(s, method):
     c, A, b = _scaled_problem()
     ref = _oracle(-c, A_ub=A, b_ub=b)
-    res = dlnfast.linprog(-s * c, A_ub=s * A, b_ub=s * b)
+    res = dlnfast.linprog(-s * c, A_ub=s * A, b_ub=s * b, method=method)
     assert res.status == 0, res.message
     np.testing.assert_allclose(res.x, ref.x, rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(res.fun / s, ref.fun, rtol=1e-7)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("s", [1e-300, 1e300])
+def test_scaling_the_cost_alone_keeps_x(s, method):
+    c, A, b = _scaled_problem()
+    ref = _oracle(c, A_eq=A, b_eq=b)
+    res = dlnfast.linprog(s * c, A_eq=A, b_eq=b, method=method)
+    assert res.status == 0, res.message
+    np.testing.assert_allclose(res.x, ref.x, atol=1e-7)
 
 
 def test_status_0_needs_a_point_verified_in_the_users_units():

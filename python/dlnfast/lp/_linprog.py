@@ -216,13 +216,22 @@ def _unbounded_column(sf, y, status, msg, nit, extra, deadline=np.inf):
         return (None, 3, "The problem is unbounded: a variable with negative cost appears in "
                 "no constraint.", nit, extra)
     if status == 4 or status == 1 and time.perf_counter() < deadline:
-        diag_deadline = deadline if np.isfinite(deadline) else time.perf_counter() + 300.0
-        diag, why = _diagnose(sf, max(diag_deadline, time.perf_counter() + 5.0))
-        if diag == 2:
-            return None, 2, f"The problem is infeasible: {why}.", nit, extra
-        if diag == 3:
-            return None, 3, f"The problem is unbounded: {why}.", nit, extra
+        decided = _decide(sf, deadline)
+        if decided is not None:
+            return (None, *decided, nit, extra)
     return y, status, msg, nit, extra
+
+
+def _decide(sf, deadline):
+    """(2 or 3, message) when the auxiliary LPs decide infeasible / unbounded, else None. They get
+    what is left of time_limit (at least 5 s), or 300 s without one."""
+    diag_deadline = deadline if np.isfinite(deadline) else time.perf_counter() + 300.0
+    diag, why = _diagnose(sf, max(diag_deadline, time.perf_counter() + 5.0))
+    if diag == 2:
+        return 2, f"The problem is infeasible: {why}."
+    if diag == 3:
+        return 3, f"The problem is unbounded: {why}."
+    return None
 
 
 def _verify(x, A_ub, b_ub, A_eq, b_eq, lo, hi, tol):
@@ -304,13 +313,9 @@ def _conclude(sf, y, nit, status, msg, extra, tol, deadline):
             return (None, 3, "The problem is unbounded: a variable with negative cost appears in "
                     "no constraint.", nit, extra)
         return y, 0, "", nit, extra
-    # the auxiliary LPs get what is left of time_limit (at least 5 s), or 300 s without one
-    diag_deadline = deadline if np.isfinite(deadline) else time.perf_counter() + 300.0
-    diag, why = _diagnose(sf, max(diag_deadline, time.perf_counter() + 5.0))
-    if diag == 2:
-        return None, 2, f"The problem is infeasible: {why}.", nit, extra
-    if diag == 3:
-        return None, 3, f"The problem is unbounded: {why}.", nit, extra
+    decided = _decide(sf, deadline)
+    if decided is not None:
+        return (None, *decided, nit, extra)
     if status == 1:  # an iteration limit on an LP the auxiliary problems could not decide
         return (y, 1, f"{_MESSAGES[1]} {msg}; residuals (primal, dual, gap) = "
                 f"{extra.get('lp_residuals')} above tol = {tol:g}.", nit, extra)
