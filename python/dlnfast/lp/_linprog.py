@@ -147,8 +147,12 @@ def linprog(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds=(0, None), *, 
     Notes
     -----
     Infeasibility and unboundedness are decided, when the main solve does not reach the
-    tolerance, by two auxiliary LPs solved the same way: phase 1 ``min 1ᵀt s.t. Ây + Et = b̂``
-    and the ray LP ``min ĉᵀd s.t. Âd = 0, 1ᵀd = 1, d ≥ 0``. "dln" and "eg" with ``reg=None``
+    tolerance (for "dln"/"eg" also when it stops at ``maxiter``; with ``reg`` given too), by two
+    auxiliary LPs solved by Newton whatever the method: phase 1 ``min 1ᵀt s.t. Ây + Et = b̂``
+    and the ray LP ``min ĉᵀd s.t. Âd = 0, 1ᵀd = 1, d ≥ 0``. A time limit that expires is
+    status 1 and starts no auxiliary solve. Status 0 is returned only for a point that
+    satisfies the user's constraints to ``max(1e-6, 1e3·tol)`` relative to each row's own
+    scale; tolerances are unit-free (b̂ and ĉ are scaled to ∞-norm one). "dln" and "eg" with ``reg=None``
     restart each λ stage from ``log y₀ = (Âᵀν − ĉ)/λ`` (ν from the previous stage), a valid DLN
     initialisation with the same implicit bias, and polish like "newton".
 
@@ -197,25 +201,30 @@ def linprog(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds=(0, None), *, 
     if trivial is not None:
         return finish(*trivial)
     if method == "newton" and opts.reg is not None:
-        return finish(*_unbounded_column(sf, *_solve_entropic(sf, opts, deadline), deadline))
+        return finish(*_unbounded_column(sf, *_solve_entropic(sf, opts, deadline), deadline,
+                                         decide_limits=False))
     if method == "newton":
         y, nit, status, msg, extra = _solve_newton(sf, opts, deadline)
     else:
         y, _, nit, status, msg, extra = _solve_dynamics(sf, opts, deadline)
         if opts.reg is not None:
-            return finish(*_unbounded_column(sf, y, status, msg, nit, extra, deadline))
-    return finish(*_conclude(sf, y, nit, status, msg, extra, opts.tol, deadline))
+            return finish(*_unbounded_column(sf, y, status, msg, nit, extra, deadline,
+                                             decide_limits=True))
+    return finish(*_conclude(sf, y, nit, status, msg, extra, opts.tol, deadline,
+                             decide_limits=method != "newton"))
 
 
-def _unbounded_column(sf, y, status, msg, nit, extra, deadline=np.inf):
+def _unbounded_column(sf, y, status, msg, nit, extra, deadline=np.inf, decide_limits=False):
     """The result of a solve at the user's λ: a feasible point (status 0) proves the LP unbounded
     when a dropped column (in no constraint) has a negative cost; a failed solve (an iteration
     limit with time left, or numerical trouble) runs the auxiliary LPs, which may prove the LP
-    infeasible (then so is its entropic problem) or unbounded."""
+    infeasible (then so is its entropic problem) or unbounded. ``decide_limits``: an iteration
+    limit also runs them (the dynamics, unlike Newton's elastic path, cannot tell an infeasible
+    LP from a slow one; a Newton limit is a real budget and is reported as is)."""
     if status == 0 and sf.dropped.get("unbounded_column"):
         return (None, 3, "The problem is unbounded: a variable with negative cost appears in "
                 "no constraint.", nit, extra)
-    if status == 4 or status == 1 and time.perf_counter() < deadline:
+    if status == 4 or status == 1 and decide_limits and time.perf_counter() < deadline:
         decided = _decide(sf, deadline)
         if decided is not None:
             return (None, *decided, nit, extra)
@@ -301,11 +310,12 @@ def _solve_newton(sf, opts, deadline):
     return r.x, r.nit, r.status, r.message, extra
 
 
-def _conclude(sf, y, nit, status, msg, extra, tol, deadline):
+def _conclude(sf, y, nit, status, msg, extra, tol, deadline, decide_limits=False):
     """The final (y, status, message, nit, extra) of an LP solve with reg=None: report a limit,
-    accept an optimum, or decide infeasible / unbounded with the auxiliary LPs."""
-    if status == 1 and time.perf_counter() >= deadline:
-        # the time limit was hit: report it, do not start auxiliary solves
+    accept an optimum, or decide infeasible / unbounded with the auxiliary LPs (after an
+    iteration limit too with ``decide_limits``, see `_unbounded_column`)."""
+    if status == 1 and (not decide_limits or time.perf_counter() >= deadline):
+        # a limit was hit: report it, do not start auxiliary solves
         return (y, 1, f"{_MESSAGES[1]} {msg}; residuals (primal, dual, gap) = "
                 f"{extra.get('lp_residuals')} above tol = {tol:g}.", nit, extra)
     if status == 0:
