@@ -49,7 +49,8 @@ def transport(a, b, M, reg, *, method="newton", tol=1e-9, maxiter=None, time_lim
         Unlike "dln"/"eg" it builds the sparse marginal operator (2·n1·n2 nonzeros) to form
         the (n1+n2−1)² Newton matrix [[diag(P1), P], [Pᵀ, diag(Pᵀ1)]].
     tol : float, default 1e-9
-        "dln"/"eg": stop when ``‖(P1 − a, Pᵀ1 − b)‖₂ ≤ tol·(1 + ‖(a, b)‖₂)``. "newton": relative
+        "dln"/"eg": stop when ``‖(P1 − a, Pᵀ1 − b)‖₂ ≤ tol·(1 + ‖(a, b)‖₂)`` for the
+        marginals rescaled to mass one. "newton": relative
         marginal error of each Newton stage (and LP tolerance with ``reg=None``).
     maxiter, time_limit, step_rule, step_size, n_jobs
         As in :func:`dlnfast.linprog` ("dln": the plan's O(η) bias ω shrinks with step_size).
@@ -64,6 +65,12 @@ def transport(a, b, M, reg, *, method="newton", tol=1e-9, maxiter=None, time_lim
 
     Notes
     -----
+    The solvers see ``a/mass``, ``b/mass`` and ``M − min M`` (the entropic plan is exactly
+    invariant under both, since Σ P_ij is fixed by the marginals), so every tolerance is
+    relative to the total mass and a constant shift of the costs changes nothing; zero mass
+    gives the zero plan. Status 0 only for a finite plan with
+    ``‖P1 − a‖₁ + ‖Pᵀ1 − b‖₁ ≤ max(1e-6, 1e3·tol)·2·mass``.
+
     Log-domain state throughout, so λ far below the cost scale works: with ``reg=1e-4`` and
     costs in [0.1, 1.1] the kernel exp(−M/λ) underflows to 0 everywhere, which makes
     standard (non-log) Sinkhorn return an all-zero plan; here the plan stays valid.
