@@ -322,6 +322,12 @@ class _LambdaPath:
         """The result of a path that stopped before the LP tolerance: the best point seen."""
         A, b, c, x, nu = self.A, self.b, self.c, self.x, self.nu
         if x is None:
+            # the first stage ended unsolved: a limit when the budget ran out (scipy's status 1,
+            # not 4: nothing numerical went wrong), else a real failure
+            if self.out_of_budget():
+                return PathResult(np.zeros(A.shape[1]), nu, self.reg, 1, self.nit, self.stages,
+                                  False, np.inf, np.inf, np.inf,
+                                  "time or iteration limit before the first λ was solved")
             return PathResult(np.zeros(A.shape[1]), nu, self.reg, 4, self.nit, self.stages,
                               False, np.inf, np.inf, np.inf, "Newton failed at the first λ")
         pf, df, gp = lp_measures(A, b, c, x, nu)

@@ -147,8 +147,12 @@ def linprog(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds=(0, None), *, 
     Notes
     -----
     Infeasibility and unboundedness are decided, when the main solve does not reach the
-    tolerance, by two auxiliary LPs solved the same way: phase 1 ``min 1ᵀt s.t. Ây + Et = b̂``
-    and the ray LP ``min ĉᵀd s.t. Âd = 0, 1ᵀd = 1, d ≥ 0``. "dln" and "eg" with ``reg=None``
+    tolerance (for "dln"/"eg" also when it stops at ``maxiter``; with ``reg`` given too), by two
+    auxiliary LPs solved by Newton whatever the method: phase 1 ``min 1ᵀt s.t. Ây + Et = b̂``
+    and the ray LP ``min ĉᵀd s.t. Âd = 0, 1ᵀd = 1, d ≥ 0``. A time limit that expires is
+    status 1 and starts no auxiliary solve. Status 0 is returned only for a point that
+    satisfies the user's constraints to ``max(1e-6, 1e3·tol)`` relative to each row's own
+    scale; tolerances are unit-free (b̂ and ĉ are scaled to ∞-norm one). "dln" and "eg" with ``reg=None``
     restart each λ stage from ``log y₀ = (Âᵀν − ĉ)/λ`` (ν from the previous stage), a valid DLN
     initialisation with the same implicit bias, and polish like "newton".
 
@@ -175,6 +179,11 @@ def linprog(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds=(0, None), *, 
     deadline = t_start + opts.time_limit
 
     def finish(y, status, message, nit, extra):
+        if status == 0 and y is not None:  # status 0 only for a point checked in the user's units
+            bad = _verify(sf.to_original(y), A_ub, b_ub, A_eq, b_eq, lo, hi, opts.tol)
+            if bad:
+                status, message = 4, f"{_MESSAGES[4]} The point found fails the check on the " \
+                    f"original problem: {bad}."
         x = sf.to_original(y) if y is not None else np.full(c.size, np.nan)
         fun = float(c @ x) + float(c0) if y is not None else np.nan
         out = OptimizeResult(
@@ -192,14 +201,70 @@ def linprog(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds=(0, None), *, 
     if trivial is not None:
         return finish(*trivial)
     if method == "newton" and opts.reg is not None:
-        return finish(*_solve_entropic(sf, opts, deadline))
+        return finish(*_unbounded_column(sf, *_solve_entropic(sf, opts, deadline), deadline,
+                                         decide_limits=False))
     if method == "newton":
         y, nit, status, msg, extra = _solve_newton(sf, opts, deadline)
     else:
         y, _, nit, status, msg, extra = _solve_dynamics(sf, opts, deadline)
         if opts.reg is not None:
-            return finish(y, status, msg, nit, extra)
-    return finish(*_conclude(sf, y, nit, status, msg, extra, opts.tol, deadline))
+            return finish(*_unbounded_column(sf, y, status, msg, nit, extra, deadline,
+                                             decide_limits=True))
+    return finish(*_conclude(sf, y, nit, status, msg, extra, opts.tol, deadline,
+                             decide_limits=method != "newton"))
+
+
+def _unbounded_column(sf, y, status, msg, nit, extra, deadline=np.inf, decide_limits=False):
+    """The result of a solve at the user's λ: a feasible point (status 0) proves the LP unbounded
+    when a dropped column (in no constraint) has a negative cost; a failed solve (an iteration
+    limit with time left, or numerical trouble) runs the auxiliary LPs, which may prove the LP
+    infeasible (then so is its entropic problem) or unbounded. ``decide_limits``: an iteration
+    limit also runs them (the dynamics, unlike Newton's elastic path, cannot tell an infeasible
+    LP from a slow one; a Newton limit is a real budget and is reported as is)."""
+    if status == 0 and sf.dropped.get("unbounded_column"):
+        return (None, 3, "The problem is unbounded: a variable with negative cost appears in "
+                "no constraint.", nit, extra)
+    if status == 4 or status == 1 and decide_limits and time.perf_counter() < deadline:
+        decided = _decide(sf, deadline)
+        if decided is not None:
+            return (None, *decided, nit, extra)
+    return y, status, msg, nit, extra
+
+
+def _decide(sf, deadline):
+    """(2 or 3, message) when the auxiliary LPs decide infeasible / unbounded, else None. They get
+    what is left of time_limit (at least 5 s), or 300 s without one."""
+    diag_deadline = deadline if np.isfinite(deadline) else time.perf_counter() + 300.0
+    diag, why = _diagnose(sf, max(diag_deadline, time.perf_counter() + 5.0))
+    if diag == 2:
+        return 2, f"The problem is infeasible: {why}."
+    if diag == 3:
+        return 3, f"The problem is unbounded: {why}."
+    return None
+
+
+def _verify(x, A_ub, b_ub, A_eq, b_eq, lo, hi, tol):
+    """'' if x satisfies the user's constraints to a tolerance relative to each row's own scale
+    (|b_i| + Σ_j |a_ij x_j|, so units do not matter), else what fails."""
+    rtol = max(1e-6, 1e3 * tol)
+    if not np.all(np.isfinite(x)):
+        return "x is not finite"
+    for name, A, b, eq in (("A_eq x = b_eq", A_eq, b_eq, True), ("A_ub x <= b_ub", A_ub, b_ub, False)):
+        if not b.size:
+            continue
+        r = A @ x - b
+        viol = np.abs(r) if eq else np.maximum(r, 0.0)
+        scale = np.abs(b) + abs(A) @ np.abs(x)
+        worst = viol - rtol * scale
+        if np.any(worst > 0):
+            i = int(np.argmax(worst))
+            return f"row {i} of {name} is off by {viol[i]:.3e} (row scale {scale[i]:.3e})"
+    sc = np.abs(x)
+    low = np.where(np.isfinite(lo), lo - x, 0.0) - rtol * np.where(np.isfinite(lo), np.abs(lo) + sc, 0.0)
+    up = np.where(np.isfinite(hi), x - hi, 0.0) - rtol * np.where(np.isfinite(hi), np.abs(hi) + sc, 0.0)
+    if np.any(low > 0) or np.any(up > 0):
+        return "a bound is violated"
+    return ""
 
 
 def _solve_trivial(sf, reg):
@@ -210,6 +275,10 @@ def _solve_trivial(sf, reg):
         pf = float(np.abs(b).max(initial=0.0))
         if pf > 1e-9:
             return None, 2, "The problem is infeasible (all variables fixed).", 0, {}
+        # feasible, but a dropped column (in no constraint) with negative cost grows freely
+        if sf.dropped.get("unbounded_column"):
+            return (None, 3, "The problem is unbounded: a variable with negative cost appears in "
+                    "no constraint.", 0, {})
         return np.zeros(0), 0, "", 0, {"reg": reg}
     if m == 0:  # no constraints left: y = 0 is optimal unless a cost is negative
         if np.any(cs < 0) or sf.dropped.get("unbounded_column"):
@@ -241,10 +310,12 @@ def _solve_newton(sf, opts, deadline):
     return r.x, r.nit, r.status, r.message, extra
 
 
-def _conclude(sf, y, nit, status, msg, extra, tol, deadline):
+def _conclude(sf, y, nit, status, msg, extra, tol, deadline, decide_limits=False):
     """The final (y, status, message, nit, extra) of an LP solve with reg=None: report a limit,
-    accept an optimum, or decide infeasible / unbounded with the auxiliary LPs."""
-    if status == 1:  # a limit was hit: report it, do not start auxiliary solves
+    accept an optimum, or decide infeasible / unbounded with the auxiliary LPs (after an
+    iteration limit too with ``decide_limits``, see `_unbounded_column`)."""
+    if status == 1 and (not decide_limits or time.perf_counter() >= deadline):
+        # a limit was hit: report it, do not start auxiliary solves
         return (y, 1, f"{_MESSAGES[1]} {msg}; residuals (primal, dual, gap) = "
                 f"{extra.get('lp_residuals')} above tol = {tol:g}.", nit, extra)
     if status == 0:
@@ -252,13 +323,12 @@ def _conclude(sf, y, nit, status, msg, extra, tol, deadline):
             return (None, 3, "The problem is unbounded: a variable with negative cost appears in "
                     "no constraint.", nit, extra)
         return y, 0, "", nit, extra
-    # the auxiliary LPs get what is left of time_limit (at least 5 s), or 300 s without one
-    diag_deadline = deadline if np.isfinite(deadline) else time.perf_counter() + 300.0
-    diag, why = _diagnose(sf, max(diag_deadline, time.perf_counter() + 5.0))
-    if diag == 2:
-        return None, 2, f"The problem is infeasible: {why}.", nit, extra
-    if diag == 3:
-        return None, 3, f"The problem is unbounded: {why}.", nit, extra
+    decided = _decide(sf, deadline)
+    if decided is not None:
+        return (None, *decided, nit, extra)
+    if status == 1:  # an iteration limit on an LP the auxiliary problems could not decide
+        return (y, 1, f"{_MESSAGES[1]} {msg}; residuals (primal, dual, gap) = "
+                f"{extra.get('lp_residuals')} above tol = {tol:g}.", nit, extra)
     return (y, status, f"{_MESSAGES[status]} {msg}; residuals (primal, dual, gap) = "
             f"{extra.get('lp_residuals')} above tol = {tol:g}.", nit, extra)
 

@@ -1,10 +1,38 @@
 """Read an MPS file into scipy.optimize.linprog keyword arguments (uses highspy)."""
 from __future__ import annotations
 
+import gzip
 import os
 
 import numpy as np
 import scipy.sparse as sp
+
+
+_SECTIONS = {"NAME", "ROWS", "COLUMNS", "RHS", "RANGES", "BOUNDS", "SOS", "ENDATA", "OBJSENSE",
+             "OBJSENS", "OBJNAME", "QUADOBJ", "QSECTION", "QMATRIX", "QCMATRIX", "CSECTION",
+             "INDICATORS", "LAZYCONS", "USERCUTS"}
+
+
+def _check_complete(path):
+    """Raise ValueError unless the file reaches its ENDATA line.
+
+    highspy reads a file cut off mid-section (a truncated download, a full disk) without a
+    word and returns the LP of the part that is there: a different problem.
+    """
+    opener = gzip.open if path.endswith(".gz") else open
+    section = None
+    with opener(path, "rt", errors="replace") as f:
+        for line in f:
+            if not line or line[0] in " \t*\n\r":
+                continue
+            word = line.split(None, 1)[0].upper()
+            if word in _SECTIONS:
+                section = word
+                if word == "ENDATA":
+                    return
+    where = f"in section {section}" if section else "before any section"
+    raise ValueError(f"path: {path!r} is truncated or incomplete: it ends {where} "
+                     "without an ENDATA line")
 
 
 def read_mps(path):
@@ -43,6 +71,7 @@ def read_mps(path):
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise ValueError(f"path: no such file {path!r}")
+    _check_complete(path)
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     status = h.readModel(path)

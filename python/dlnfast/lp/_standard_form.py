@@ -136,6 +136,12 @@ def _ruiz(A, n_iter=20):
     return M.tocsr(), dr, dc
 
 
+def _unit_scale(v):
+    """max |v_i|, or 1 for a zero (or empty) v."""
+    vmax = float(np.abs(v).max(initial=0.0))
+    return vmax if vmax > 0.0 and np.isfinite(vmax) else 1.0
+
+
 def to_standard_form(c, A_ub, b_ub, A_eq, b_eq, lo, hi, c0=0.0, scale=True):
     """Build the standard form; detects the infeasibility/unboundedness visible without solving."""
     n = c.size
@@ -187,8 +193,13 @@ def to_standard_form(c, A_ub, b_ub, A_eq, b_eq, lo, hi, c0=0.0, scale=True):
     # Empty rows: 0 = b_i must hold; drop them.
     row_nnz = np.diff(A.indptr)
     empty = row_nnz == 0
-    bnorm = 1.0 + np.abs(b).max(initial=0.0)
-    if status == 0 and np.any(np.abs(b[empty]) > 1e-9 * bnorm):
+    # relative to each row's own scale |b_i| + Σ_j |a_ij shift_j| (b_i − aᵢᵀshift rounds at that
+    # scale), not to 1 + ‖b‖: with A, b in units of 1e-20 a nonzero b_i of an empty row is as
+    # infeasible as in units of 1
+    row_ref = np.concatenate([np.abs(b_eq) + abs(A_eq) @ np.abs(shift),
+                              np.abs(b_ub) + abs(A_ub) @ np.abs(shift),
+                              np.abs(b[beq.size + bub.size:])])
+    if status == 0 and np.any(np.abs(b[empty]) > 1e-9 * row_ref[empty]):
         status, message = 2, "The problem is infeasible: a constraint with no variables has a nonzero right-hand side."
     keep_rows = ~empty
     # Empty columns: y_j ≥ 0 appears in no constraint; y_j = 0 if c_j ≥ 0, unbounded if c_j < 0.
@@ -207,8 +218,10 @@ def to_standard_form(c, A_ub, b_ub, A_eq, b_eq, lo, hi, c0=0.0, scale=True):
         c_std_k = dc * c_std_k
     else:
         dr, dc = np.ones(A.shape[0]), np.ones(A.shape[1])
-    beta = max(1.0, float(np.abs(b).max(initial=0.0))) if scale else 1.0
-    gamma = max(1.0, float(np.abs(c_std_k).max(initial=0.0))) if scale else 1.0
+    # β, γ relative to the data, with no floor at 1: b̂ and ĉ of ∞-norm one whatever the units
+    # (a floor at 1 left b̂ ~ 1e-150 for A, b scaled by 1e-300, below every absolute tolerance)
+    beta = _unit_scale(b) if scale else 1.0
+    gamma = _unit_scale(c_std_k) if scale else 1.0
     sf = StandardForm(A=A, b=b / beta, c=c_std_k / gamma, n_orig=n, T=T_k, shift=shift,
                       col_scale=dc, row_scale=dr, b_scale=beta, c_scale=gamma,
                       obj_const=obj_const, status=status, message=message)

@@ -49,7 +49,8 @@ def transport(a, b, M, reg, *, method="newton", tol=1e-9, maxiter=None, time_lim
         Unlike "dln"/"eg" it builds the sparse marginal operator (2·n1·n2 nonzeros) to form
         the (n1+n2−1)² Newton matrix [[diag(P1), P], [Pᵀ, diag(Pᵀ1)]].
     tol : float, default 1e-9
-        "dln"/"eg": stop when ``‖(P1 − a, Pᵀ1 − b)‖₂ ≤ tol·(1 + ‖(a, b)‖₂)``. "newton": relative
+        "dln"/"eg": stop when ``‖(P1 − a, Pᵀ1 − b)‖₂ ≤ tol·(1 + ‖(a, b)‖₂)`` for the
+        marginals rescaled to mass one. "newton": relative
         marginal error of each Newton stage (and LP tolerance with ``reg=None``).
     maxiter, time_limit, step_rule, step_size, n_jobs
         As in :func:`dlnfast.linprog` ("dln": the plan's O(η) bias ω shrinks with step_size).
@@ -64,6 +65,12 @@ def transport(a, b, M, reg, *, method="newton", tol=1e-9, maxiter=None, time_lim
 
     Notes
     -----
+    The solvers see ``a/mass``, ``b/mass`` and ``M − min M`` (the entropic plan is exactly
+    invariant under both, since Σ P_ij is fixed by the marginals), so every tolerance is
+    relative to the total mass and a constant shift of the costs changes nothing; zero mass
+    gives the zero plan. Status 0 only for a finite plan with
+    ``‖P1 − a‖₁ + ‖Pᵀ1 − b‖₁ ≤ max(1e-6, 1e3·tol)·2·mass``.
+
     Log-domain state throughout, so λ far below the cost scale works: with ``reg=1e-4`` and
     costs in [0.1, 1.1] the kernel exp(−M/λ) underflows to 0 everywhere, which makes
     standard (non-log) Sinkhorn return an all-zero plan; here the plan stays valid.
@@ -93,16 +100,32 @@ def transport(a, b, M, reg, *, method="newton", tol=1e-9, maxiter=None, time_lim
 
     def out(P, status, message, nit, **extra):
         err = float(np.abs(P.sum(axis=1) - a).sum() + np.abs(P.sum(axis=0) - b).sum())
+        # status 0 only for a plan whose marginals are checked relative to the mass
+        if status == 0 and not (np.all(np.isfinite(P)) and np.all(P >= 0)
+                                and err <= max(1e-6, 1e3 * opts.tol) * 2.0 * float(a.sum())):
+            status = 4
+            message = (f"Numerical difficulties encountered: the plan fails the marginal check "
+                       f"(‖P1 − a‖₁ + ‖Pᵀ1 − b‖₁ = {err:.3e}, mass {float(a.sum()):.3e}).")
         res = OptimizeResult(plan=P, cost=float((M * P).sum()), status=status,
                              success=status == 0, message=message, nit=int(nit), reg=opts.reg,
                              method=method, marginal_error=err)
         res.update(extra)
         return res
 
+    # Solve for Q = P / mass with marginals of mass one and cost M − min M: the entropic plan
+    # is invariant under both (Σ P_ij is fixed by the marginals), so P = mass·Q exactly, and the
+    # tolerances (relative to (1 + ‖(a, b)‖)) and exp(−M/λ) no longer depend on the user's units.
+    mass = float(a.sum())
+    if mass == 0.0:
+        return out(np.zeros((n1, n2)), 0, "Optimization terminated successfully (zero mass: "
+                   "the zero plan).", 0)
+    a_u, b_u = a / mass, b / mass
+    shift = float(M.min())
+    M_u = M - shift
     if method == "newton":
         A = _incidence(n1, n2)
-        rhs = np.concatenate([a, b[:-1]])
-        c = M.ravel()
+        rhs = np.concatenate([a_u, b_u[:-1]])
+        c = M_u.ravel()
         left = opts.time_limit - (time.perf_counter() - t0)
         if opts.reg is None:
             r, _, _ = elastic_path_following(A, rhs, c, tol=opts.tol, time_limit=left,
@@ -112,22 +135,24 @@ def transport(a, b, M, reg, *, method="newton", tol=1e-9, maxiter=None, time_lim
                                max_newton=opts.max_iter)
         # PathResult statuses are already ours (0 optimal, 1 limit, 4 numerical)
         msg = "Optimization terminated successfully." if r.status == 0 else r.message
-        return out(r.x.reshape(n1, n2), r.status, msg, r.nit, reg_reached=r.reg)
+        return out(mass * r.x.reshape(n1, n2), r.status, msg, r.nit, reg_reached=r.reg)
 
     reg = opts.reg
-    log_u = np.ascontiguousarray(-M / (2.0 * reg))
+    log_u = np.ascontiguousarray(-M_u / (2.0 * reg))
     omega = np.zeros((n1, n2))
     eta_r = np.zeros(n1 + n2)
     o = _kernel.kernel_options(
         update=_kernel.update_rule(method),
         step_rule=_kernel.step_rule(opts.step_rule, opts.step_size),
         norm_a_sq=float(n1 + n2),  # ‖A‖₂² of the marginal operator
-        step_size=opts.step_size, tol=opts.tol * (1.0 + float(np.sqrt(a @ a + b @ b))),
+        step_size=opts.step_size, tol=opts.tol * (1.0 + float(np.sqrt(a_u @ a_u + b_u @ b_u))),
         max_iter=opts.max_iter, time_limit=opts.time_limit, n_threads=opts.n_threads)
-    r = _kernel.run_transport(a, b, log_u, omega, eta_r, o)
+    r = _kernel.run_transport(a_u, b_u, log_u, omega, eta_r, o)
     status, msg = _kernel.kernel_status(r)
-    return out(np.exp(2.0 * log_u), status, msg or "Optimization terminated successfully.",
-               r.n_iter, omega=omega, dual=(-4.0 * reg * eta_r[:n1], -4.0 * reg * eta_r[n1:]))
+    # duals of the user's problem: log P = log Q + log mass, cost M = M_u + shift
+    f = -4.0 * reg * eta_r[:n1] + reg * np.log(mass) + shift
+    return out(mass * np.exp(2.0 * log_u), status, msg or "Optimization terminated successfully.",
+               r.n_iter, omega=omega, dual=(f, -4.0 * reg * eta_r[n1:]))
 
 
 def _check_marginals(a, b, M):
