@@ -35,22 +35,31 @@ def test_bit_identical_across_thread_counts(rng, parametrization, dtype, real_te
         np.testing.assert_array_equal(fits[0].loss_curve_, other.loss_curve_)
 
 
-def test_two_python_threads_fit_at_once(rng):
-    X, y = _problem(rng, n=200, d=400)
-
+def _concurrent_fits_match_sequential(X, y, n_jobs, n_fits, max_iter):
     def fit(seed):
-        model = DiagonalLinearRegressor(init_scale=0.1 * (seed + 1), n_jobs=1, max_iter=500, tol=0.0)
+        model = DiagonalLinearRegressor(init_scale=0.1 * (seed + 1), n_jobs=n_jobs, max_iter=max_iter, tol=0.0)
         return model.fit(X, y).coef_
 
     # The warnings filter is process-wide (catch_warnings is not thread-safe): set it once here
     # for the ConvergenceWarning that the fixed budget raises.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        sequential = [fit(s) for s in range(2)]
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            parallel = list(pool.map(fit, range(2)))
+        sequential = [fit(s) for s in range(n_fits)]
+        with ThreadPoolExecutor(max_workers=n_fits) as pool:
+            parallel = list(pool.map(fit, range(n_fits)))
     for a, b in zip(sequential, parallel):
         np.testing.assert_array_equal(a, b)
+
+
+def test_two_python_threads_fit_at_once(rng):
+    X, y = _problem(rng, n=200, d=400)
+    _concurrent_fits_match_sequential(X, y, n_jobs=1, n_fits=2, max_iter=500)
+
+
+def test_concurrent_fits_share_the_pool_and_keep_their_bits(rng, real_team):
+    # one solve holds the worker pool, a concurrent one runs on its own thread: same bits
+    X, y = _problem(rng, n=120, d=300)
+    _concurrent_fits_match_sequential(X, y, n_jobs=2, n_fits=4, max_iter=300)
 
 
 def test_ctrl_c_interrupts_a_long_fit(rng):
@@ -68,23 +77,6 @@ def test_ctrl_c_interrupts_a_long_fit(rng):
 
 def test_reports_openmp():
     assert isinstance(has_openmp, bool)
-
-
-def test_concurrent_fits_share_the_pool_and_keep_their_bits(rng, real_team):
-    # one solve holds the worker pool, a concurrent one runs on its own thread: same bits
-    X, y = _problem(rng, n=120, d=300)
-
-    def fit(seed):
-        model = DiagonalLinearRegressor(init_scale=0.1 * (seed + 1), n_jobs=2, max_iter=300, tol=0.0)
-        return model.fit(X, y).coef_
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        sequential = [fit(s) for s in range(4)]
-        with ThreadPoolExecutor(max_workers=4) as pool:
-            parallel = list(pool.map(fit, range(4)))
-    for a, b in zip(sequential, parallel):
-        np.testing.assert_array_equal(a, b)
 
 
 def _fit_in_child(queue):

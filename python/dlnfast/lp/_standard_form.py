@@ -144,6 +144,9 @@ def _unit_scale(v):
 
 def to_standard_form(c, A_ub, b_ub, A_eq, b_eq, lo, hi, c0=0.0, scale=True):
     """Build the standard form; detects the infeasibility/unboundedness visible without solving."""
+    # (Over 80 lines on purpose: one pass of textbook transformations — bounds, fixed, free and
+    # boxed columns, slacks, scaling — whose index bookkeeping is shared; split, each piece would
+    # take and return the same half-dozen arrays.)
     n = c.size
     status, message = 0, ""
     if np.any(lo > hi):
