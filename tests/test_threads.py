@@ -79,24 +79,22 @@ def test_reports_openmp():
     assert isinstance(has_openmp, bool)
 
 
-def _fit_in_child(queue):
-    rng = np.random.default_rng(1)
-    X, y = _problem(rng, n=120, d=300)
+def _two_thread_fit():
+    X, y = _problem(np.random.default_rng(1), n=120, d=300)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        coef = DiagonalLinearRegressor(n_jobs=2, max_iter=200, tol=0.0).fit(X, y).coef_
-    queue.put(coef)
+        return DiagonalLinearRegressor(n_jobs=2, max_iter=200, tol=0.0).fit(X, y).coef_
+
+
+def _fit_in_child(queue):
+    queue.put(_two_thread_fit())
 
 
 def test_forked_child_can_use_threads_after_the_parent_did(real_team):
     # the parent's worker threads do not exist in a forked child: it must start its own pool
     import multiprocessing
 
-    rng = np.random.default_rng(1)
-    X, y = _problem(rng, n=120, d=300)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        parent = DiagonalLinearRegressor(n_jobs=2, max_iter=200, tol=0.0).fit(X, y).coef_
+    parent = _two_thread_fit()
     ctx = multiprocessing.get_context("fork")
     queue = ctx.Queue()
     child = ctx.Process(target=_fit_in_child, args=(queue,))

@@ -32,7 +32,8 @@ class MirrorRun:
     result: object
     loss_curve: np.ndarray
     snapshots: np.ndarray
-    times: np.ndarray = None
+    times: np.ndarray = None       # flow: the times of the loss records
+    theta_path: np.ndarray = None  # flow with keep_theta: θ at the output times
 
 
 def run_md(problem, spec, theta, *, step_size, max_iter, tol, n_threads, loss_every=1,
@@ -65,10 +66,8 @@ def run_flow(problem, spec, theta, *, tol, grad_tol, max_steps, n_threads, times
     res = _core.flow(problem.X, problem.y_centred, theta, np.ascontiguousarray(spec.log_scale, dtype=np.float64),
                      core_spec(spec), opts, weights=problem.weights, x_mean=problem.x_mean, times=times,
                      keep_theta=bool(keep_theta), progress=progress)
-    run = MirrorRun(res.coef, theta, res, res.loss_curve, None if times is None else res.snapshots)
-    run.times = res.loss_times
-    run.theta_path = res.theta_path if keep_theta else None
-    return run
+    return MirrorRun(res.coef, theta, res, res.loss_curve, None if times is None else res.snapshots,
+                     times=res.loss_times, theta_path=res.theta_path if keep_theta else None)
 
 
 @validate_params(

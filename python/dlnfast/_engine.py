@@ -73,19 +73,6 @@ def make_problem(X, y, sample_weight, fit_intercept, n_threads=1):
     return Problem(X, yc, weights, x_mean, y_mean, gs if gs > 0 else 1.0, degenerate)
 
 
-def gradient(problem, coef, n_threads=1):
-    """∇L(β) = X_cᵀW(X_cβ − ỹ) in float64 (numpy and the engine's Xᵀv kernel)."""
-    n = problem.X.shape[0]
-    w = np.full(n, 1.0 / n) if problem.weights is None else problem.weights
-    r = problem.X @ coef - problem.y_centred
-    if problem.x_mean is not None:
-        r = r - float(problem.x_mean @ coef)
-    g = xt_dot(problem.X, w * r, n_threads)
-    if problem.x_mean is not None:
-        g -= problem.x_mean * float(w @ r)
-    return g
-
-
 @dataclass
 class GDRun:
     coef: np.ndarray

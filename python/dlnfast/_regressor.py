@@ -366,11 +366,11 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         """
         if not problem.degenerate:
             return self.max_iter
+        # a run of 0 iterations evaluates the stopping criterion at β₀ (relative to the old scale)
         probe = self._run(problem, param, spec, state.copy(), None, n_threads, max_iter=0)
-        g = _engine.gradient(problem, probe.coef, n_threads)
+        gs = float(probe.result.criterion) * problem.grad_scale
         # the noise of X_cᵀW(X_cβ₀ − y_c): that of Xβ₀ and of y (= y_c + ȳ) together
         scale = np.abs(problem.X @ probe.coef) + np.abs(problem.y_centred) + abs(problem.y_mean)
-        gs = float(np.max(np.abs(g))) if g.size else 0.0
         if gs <= _engine.noise_level(problem.X, scale) or not np.isfinite(gs):
             # stationary: any gradient left is noise, so measure it on a scale it cannot reach
             # (the engine then reports convergence at iteration 0)

@@ -2,6 +2,7 @@
 // divergence with a suggested step. Drivers differ in what an iteration computes, never in
 // how it is stopped or how its step is chosen.
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <limits>
 

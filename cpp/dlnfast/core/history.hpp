@@ -2,7 +2,6 @@
 // Buffers grow as entries arrive (never sized by max_iter: max_iter = 10⁹ on a run that stops
 // after 10³ iterations allocates a few kB), and belong to the run; the bindings copy them out.
 #pragma once
-#include <algorithm>
 #include <vector>
 
 #include "dlnfast/core/types.hpp"
@@ -11,7 +10,6 @@ namespace dlnfast {
 
 class History {
  public:
-  History() = default;
   /// loss_every: record the loss when k % loss_every == 0 (0: never). snapshot_iters:
   /// increasing iteration numbers (not owned, may be null) for β snapshots of length d.
   History(Index loss_every, const Index* snapshot_iters, Index n_snapshot_iters, Index d)

@@ -23,6 +23,8 @@
 #include <numeric>
 #include <vector>
 
+#include "dlnfast/core/types.hpp"
+
 namespace dlnfast {
 
 inline std::uint64_t splitmix64(std::uint64_t x) {
@@ -34,8 +36,6 @@ inline std::uint64_t splitmix64(std::uint64_t x) {
 
 class SampleStream {
  public:
-  using Index = std::ptrdiff_t;
-
   SampleStream(std::uint64_t seed, Index n, bool shuffle)
       : n_(n), shuffle_(shuffle), key_index_(splitmix64(2 * seed)), key_noise_(splitmix64(2 * seed + 1)) {
     if (shuffle_) perm_.resize(n_);
