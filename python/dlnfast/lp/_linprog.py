@@ -245,7 +245,7 @@ def _decide(sf, deadline):
 
 def _verify(x, A_ub, b_ub, A_eq, b_eq, lo, hi, tol):
     """'' if x satisfies the user's constraints to a tolerance relative to each row's own scale
-    (|b_i| + Σ_j |a_ij x_j|, so units do not matter), else what fails."""
+    (|b_i| + Σ_j |a_ij x_j|, so units do not matter) above rounding noise, else what fails."""
     rtol = max(1e-6, 1e3 * tol)
     if not np.all(np.isfinite(x)):
         return "x is not finite"
@@ -254,8 +254,12 @@ def _verify(x, A_ub, b_ub, A_eq, b_eq, lo, hi, tol):
             continue
         r = A @ x - b
         viol = np.abs(r) if eq else np.maximum(r, 0.0)
-        scale = np.abs(b) + abs(A) @ np.abs(x)
-        worst = viol - rtol * scale
+        absA = abs(A)
+        scale = np.abs(b) + absA @ np.abs(x)
+        # rounding floor: x is known to about eps·max|x| in every entry (entries that should be
+        # 0 come back as ±1e-17 noise), which row i turns into eps·Σ_j|a_ij|·max|x|
+        noise = 1e3 * np.finfo(float).eps * np.asarray(absA.sum(axis=1)).ravel() * np.abs(x).max(initial=0.0)
+        worst = viol - rtol * scale - noise
         if np.any(worst > 0):
             i = int(np.argmax(worst))
             return f"row {i} of {name} is off by {viol[i]:.3e} (row scale {scale[i]:.3e})"
