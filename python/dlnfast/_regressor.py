@@ -370,6 +370,8 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
     def _check_plain_options(self, param):
         """Checks of weight decay, the adaptive solvers, ``linear``/``product`` and sharpness."""
         family = _family(self.solver, param.name)
+        if param.name in _PLAIN_ONLY and self.solver in ("md", "flow"):
+            param.mirror_spec()  # raises: no mirror geometry for linear/product
         if self.weight_decay > 0 and self.solver in ("md", "flow"):
             raise ValueError("weight_decay applies to the solvers that train factors ('gd', 'sgd', 'adam', "
                              f"'adagrad', 'rmsprop'), not solver={self.solver!r}.")
