@@ -54,13 +54,18 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
 
     Parameters
     ----------
-    parametrization : {"pm", "uv", "shape", "positive"}, default="pm"
+    parametrization : {"pm", "uv", "shape", "positive", "linear", "product"}, default="pm"
         ``"pm"``: β = w₊^D − w₋^D with w± = α at start (D = ``depth``).
         ``"uv"``: β = u ⊙ v with u = √2·α, v = 0 at start (depth 2 only).
         ``"shape"``: β = u₊⊙v₊ − u₋⊙v₋, both branches at (u, v) = α·(a, b) from ``init_shape``
         (default (1, 1)); its potential has scale α²(a² + b²), not α²ab (Azulay et al. 2021).
         ``"positive"``: x = u ⊙ u ≥ 0 from u = α (non-negative regression; Chou, Maly & Rauhut
         2023); mirror descent on it is exponentiated gradient.
+        ``"linear"``: β = θ itself from θ = 0 (depth 1; the baseline of the adaptive-methods papers;
+        ``init_scale`` unused). ``"product"``: untied deep layers β = u¹ ⊙ … ⊙ u^L with
+        L = ``depth``, layer k starting at α·c_k (``init_shape`` = c of shape (L,) or
+        (L, n_features); None: every layer at α; Labarrière et al. 2024). These two train plain
+        factors ("gd", "sgd" and the adaptive solvers; no "md"/"flow", no momentum).
     init_scale : float or array-like of shape (n_features,), default=1e-3
         The initialisation scale α > 0 (one per feature if an array). 1e-3 is in the ℓ1-like
         regime for standardised data while keeping the initial plateau short (its length grows
@@ -75,7 +80,7 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         (``dlnfast._parametrizations.MAX_DEPTH``: each step costs O(D) per coordinate, and beyond
         64 the factors w^D leave the engine's exponent range while adding no new behaviour in
         double precision).
-    solver : {"gd", "sgd", "md", "flow"}, default="gd"
+    solver : {"gd", "sgd", "md", "flow", "adam", "adagrad", "rmsprop"}, default="gd"
         ``"gd"``: full-batch gradient descent on the factors. ``"sgd"``: mini-batch stochastic
         gradient descent on the factors (``batch_size`` samples per step, drawn by ``shuffle``
         from a stream seeded by ``random_state``); ``max_iter`` then counts steps, and the full
@@ -100,8 +105,33 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
     max_iter : int, default=100_000
         Maximum number of GD / mirror-descent updates (SGD steps for ``"sgd"``, Runge–Kutta
         steps for ``"flow"``); at most 2**62 (the engine counts in int64).
-    batch_size : int, default=1
-        Samples per SGD step (``solver="sgd"`` only); capped at n_samples.
+    batch_size : int or None, default=None
+        Samples per step of ``solver="sgd"`` (None: 1) or of the adaptive solvers (None: the full
+        batch); capped at n_samples. Ignored by "gd", "md" and "flow".
+    weight_decay : float, default=0.0
+        λ ≥ 0: the penalty (λ/2)·Σ‖factor‖² on the factors is added to the training loss (every
+        factor-training solver: "gd", "sgd" with or without momentum, and the adaptive ones; depth
+        2 or ``linear``). At a minimiser the factors balance and the induced penalty on β is
+        ``uv`` and ``shape``: λ‖β‖₁ (``sklearn.linear_model.Lasso(alpha=λ)``); ``pm``:
+        (λ/2)‖β‖₁ (``Lasso(alpha=λ/2)``); ``positive``: (λ/2)·1ᵀx on x ≥ 0
+        (``Lasso(alpha=λ/2, positive=True)``); ``linear``: ridge (λ/2)‖β‖²; depth D (not
+        available: its (λ/2)Σ|β_j|^{2/D} is not convex and 0 is a local minimum). With weight
+        decay ``tol`` applies to the gradient of the penalised objective in β: the lasso's
+        proximal-gradient mapping (β − prox_{tμ‖·‖₁}(β − t∇L))/t with t = 1/λ_max (0 exactly at the
+        lasso solution; the ridge gradient ∇L + λβ for ``linear``), relative to ‖∇L(0)‖∞.
+    beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
+        ``solver="adam"``: m ← β₁m + (1 − β₁)G, v ← β₂v + (1 − β₂)G², θ ← θ − η·m̂/(√v̂ + ε) with
+        bias-corrected m̂, v̂ (scikit-learn MLP's names). ``"rmsprop"``: s ← β₂s + (1 − β₂)G²,
+        θ ← θ − ηG/(√s + ε). ``"adagrad"``: s ← s + G², θ ← θ − ηG/(√s + ε). G is the gradient
+        with respect to the factors the user names ((w₊, w₋), (u, v), u, θ, or the L layers),
+        weight decay included; ``step_size="auto"`` is 1e-3 (adam) or 1e-2 (adagrad, rmsprop).
+        On ``linear`` from 0 with d > n, GD ends at the minimum-ℓ2 interpolator and the diagonal
+        preconditioners elsewhere (Shah et al. 2020). ``warm_start`` restarts the moments.
+    sharpness_every : int or None, default=None
+        Record the sharpness (the top eigenvalue of the Hessian of the training objective with
+        respect to the factors, :func:`dlnfast.sharpness`) every ``sharpness_every`` iterations
+        and at the end, in ``sharpness_curve_`` (factor-training solvers; Nesterov: at the
+        look-ahead state). Edge of stability: GD with step η self-stabilises near 2/η.
     shuffle : bool, default=True
         ``solver="sgd"``: visit the samples in a fresh random order each epoch (True) or draw
         them independently with replacement (False).
@@ -180,13 +210,16 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
     snapshot_iters_ : ndarray or None
     weights_ : tuple of ndarray or None
         The factors: (w₊, w₋) for ``pm``, (u, v) for ``uv``, (u₊, v₊, u₋, v₋) for ``shape``,
-        (u,) for ``positive`` (may underflow to 0 for tiny scales). None for "md" and "flow",
-        which do not train factors.
+        (u,) for ``positive`` (may underflow to 0 for tiny scales), (θ,) for ``linear``,
+        (u¹, …, u^L) for ``product``. None for "md" and "flow", which do not train factors.
     mirror_coef_ : ndarray of shape (n_features,) or None
         The mirror coordinate θ = ∇Φ(β) at the end of training (exact even where β underflows)
         for "md" and "flow"; None for "gd" and "sgd".
     flow_time_ : float or None
         The flow time t reached by ``solver="flow"``; None for the other solvers.
+    sharpness_curve_ : ndarray or None
+        The sharpness at ``sharpness_iters_`` (``sharpness_every``); None without it.
+    sharpness_iters_ : ndarray of int or None
 
     Every attribute above is set by every fit, for every solver (None where it does not apply),
     so nothing from an earlier fit with other settings survives a refit.
@@ -197,12 +230,13 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         It explains why large steps and stochasticity change the solution. Computed as
         α·sqrt(w₊w₋ / (w₊⁰w₋⁰)) from the factors, which is that quantity for GD/SGD; with
         momentum it is reported the same way, but the product identity is then approximate.
-        Equal to α for "md" and "flow". NaN where one branch is identically 0.
+        Equal to α for "md" and "flow". NaN where one branch is identically 0. None for the
+        adaptive solvers and ``linear``/``product`` (the identity is one of multiplicative GD steps).
     gain_ : ndarray of shape (n_features,)
         The per-coordinate gain log(α² / α_∞²) ≥ 0 (Even et al. 2023): how much the discrete
         (and stochastic) dynamics shrank each coordinate's initialisation. Large GD steps
         concentrate it on the support; SGD spreads it nearly evenly, hence its sparser
-        solutions. 0 for "md" and "flow".
+        solutions. 0 for "md" and "flow"; None where ``effective_init_scale_`` is.
     step_size_ : float
         The last step used.
     lambda_max_ : float or None
