@@ -58,17 +58,21 @@ def test_adaptive_iterates_match_numpy_reference(rng, solver, parametrization, d
 
 @pytest.mark.parametrize("parametrization,depth", [("linear", 2), ("product", 3)])
 @pytest.mark.parametrize("solver,batch", [("gd", None), ("sgd", 4)])
-def test_plain_steps_on_linear_and_product_match_numpy_reference(rng, parametrization, depth, solver, batch):
+@pytest.mark.parametrize("momentum,nesterov", [(0.0, False), (0.7, False), (0.7, True)])
+def test_plain_steps_on_linear_and_product_match_numpy_reference(rng, parametrization, depth, solver, batch,
+                                                                  momentum, nesterov):
     X = rng.standard_normal((20, 12))
     y = X[:, :3] @ np.array([1.0, -1.0, 2.0])
     eta, n_iter = 0.02, 40
     model = DiagonalLinearRegressor(parametrization=parametrization, depth=depth, init_scale=ALPHA, solver=solver,
                                     step_size=eta, batch_size=batch, shuffle=False, random_state=1, max_iter=n_iter,
+                                    momentum=momentum, nesterov=nesterov,
                                     tol=0.0, snapshot_iters=np.arange(n_iter + 1), fit_intercept=False)
     with pytest.warns(Warning, match="did not converge"):
         model.fit(X, y)
     ref = factor_reference(X, y, _theta0(parametrization, 12, depth), parametrization=parametrization, depth=depth,
-                           step_size=eta, n_iter=n_iter, batch_size=batch, seed=seed_from_random_state(1))
+                           step_size=eta, n_iter=n_iter, batch_size=batch, seed=seed_from_random_state(1),
+                           optimizer="momentum" if momentum else "gd", momentum=momentum, nesterov=nesterov)
     np.testing.assert_allclose(model.coef_path_, ref, rtol=0, atol=1e-12 * np.abs(ref).max())
 
 
@@ -145,9 +149,8 @@ def test_adaptive_attributes_and_warm_start(rng):
     (dict(solver="adam", epsilon=0.0), "epsilon"),
     (dict(solver="adam", parametrization="shape"), "shape"),
     (dict(solver="adam", momentum=0.5), "momentum"),
-    (dict(parametrization="linear", momentum=0.5), "momentum"),
     (dict(parametrization="linear", solver="md"), "linear"),
-    (dict(parametrization="product", depth=3, solver="flow"), "product"),
+    (dict(parametrization="product", depth=3, solver="md"), "product"),
     (dict(parametrization="linear", init_shape=(1.0, 1.0)), "init_shape"),
     (dict(parametrization="product", depth=3, init_shape=[1.0, 2.0]), "init_shape"),
     (dict(solver="adam", label_noise=0.1), "label_noise"),

@@ -17,6 +17,7 @@
 #include "dlnfast/loss/least_squares.hpp"
 #include "dlnfast/nets/factor_net.hpp"
 #include "dlnfast/optim/adaptive.hpp"
+#include "dlnfast/optim/factor_momentum.hpp"
 #include "dlnfast/optim/plain.hpp"
 #include "dlnfast/optim/recording.hpp"
 #include "dlnfast/optim/weight_decay.hpp"
@@ -46,6 +47,8 @@ struct FactorOptions {
   double beta_1 = 0.9, beta_2 = 0.999, epsilon = 1e-8;
   double weight_decay = 0.0;
   Index factor_every = 0;
+  double momentum = 0.0;  ///< heavy ball (optim/factor_momentum.hpp) with the plain step
+  bool nesterov = false;
   // SGD (drivers/stochastic.hpp)
   Index batch_size = 1;
   bool shuffle = false;
@@ -98,7 +101,10 @@ Output factor_run(const Matrix<T>& X, const DArray& y, DArray theta, const Facto
       factor_rows = rec.rows();
       factor_iters = rec.iters();
     };
-    if (o.optimizer < 0) {
+    if (o.optimizer < 0 && o.momentum != 0.0) {
+      FactorMomentum mom(net, o.momentum, o.nesterov);
+      go(mom);
+    } else if (o.optimizer < 0) {
       PlainStep plain;
       go(plain);
     } else {
@@ -137,6 +143,7 @@ void bind_factor_solvers(py::module_& m) {
   DLNFAST_FIELD(kind); DLNFAST_FIELD(depth); DLNFAST_FIELD(optimizer); DLNFAST_FIELD(beta_1); DLNFAST_FIELD(beta_2);
   DLNFAST_FIELD(epsilon); DLNFAST_FIELD(weight_decay); DLNFAST_FIELD(factor_every); DLNFAST_FIELD(batch_size);
   DLNFAST_FIELD(shuffle); DLNFAST_FIELD(seed); DLNFAST_FIELD(label_noise); DLNFAST_FIELD(eval_every);
+  DLNFAST_FIELD(momentum); DLNFAST_FIELD(nesterov);
 #undef DLNFAST_FIELD
   def_keyword_init(opts);
 #define DLNFAST_ARGS                                                                                       \

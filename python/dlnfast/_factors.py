@@ -70,10 +70,11 @@ def run_factors(problem, state, *, solver, step_size, max_iter, tol, n_threads, 
                 snapshot_iters=None, progress=None, target_loss=None, time_limit=None, step_decay=0.0,
                 weight_decay=0.0, beta_1=0.9, beta_2=0.999, epsilon=1e-8, batch_size=None,
                 shuffle=False, seed=0, label_noise=0.0, eval_every=None, factor_every=0,
-                min_parallel_work=None):
+                momentum=0.0, nesterov=False, min_parallel_work=None):
     """One engine call (``_core.factor_gd`` or ``factor_sgd``) from ``state`` (updated in place).
 
-    ``solver``: "gd"/"sgd" (plain steps, ``state`` linear or product) or a key of ``ADAPTIVE``.
+    ``solver``: "gd"/"sgd" (plain steps, heavy-ball/Nesterov ``momentum`` allowed; ``state``
+    linear or product) or a key of ``ADAPTIVE``.
     ``batch_size=None``: full batch (``"sgd"``: 1). Mini-batch runs evaluate the full loss every
     ``eval_every`` steps (default one epoch) and ``loss_every`` counts evaluations, as
     ``_engine.run_sgd``.
@@ -109,7 +110,7 @@ def run_factors(problem, state, *, solver, step_size, max_iter, tol, n_threads, 
         time_limit=np.inf if time_limit is None else float(time_limit),
         kind=KINDS[state.name], depth=int(state.depth), optimizer=optimizer, beta_1=float(beta_1),
         beta_2=float(beta_2), epsilon=float(epsilon), weight_decay=float(weight_decay),
-        factor_every=int(factor_every), **fields)
+        factor_every=int(factor_every), momentum=float(momentum), nesterov=bool(nesterov), **fields)
     solve = _core.factor_sgd if stochastic else _core.factor_gd
     res = solve(problem.X, problem.y_centred, state.factors, opts, weights=problem.weights,
                 x_mean=problem.x_mean, snapshot_iters=_snapshot_iters(snapshot_iters), progress=progress)

@@ -9,6 +9,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from dlnfast import _core, _engine, _dynamics, _factors, _plain_parametrizations  # noqa: F401 (registers linear, product)
+from dlnfast._product_flow import layer_imbalance, run_product_flow
 from dlnfast._sharpness import sharpness_path
 from dlnfast._implicit_bias import implicit_bias_limit as _implicit_bias_limit
 from dlnfast._parametrizations import MAX_DEPTH, make_parametrization
@@ -65,7 +66,9 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         ``init_scale`` unused). ``"product"``: untied deep layers β = u¹ ⊙ … ⊙ u^L with
         L = ``depth``, layer k starting at α·c_k (``init_shape`` = c of shape (L,) or
         (L, n_features); None: every layer at α; Labarrière et al. 2024). These two train plain
-        factors ("gd", "sgd" and the adaptive solvers; no "md"/"flow", no momentum).
+        factors ("gd", "sgd" with momentum, and the adaptive solvers; no "md"). ``"product"`` also
+        has ``solver="flow"``: its factor flow integrated by scipy's DOP853 to ``flow_tol``
+        (relative), in Python (two passes over X per stage).
     init_scale : float or array-like of shape (n_features,), default=1e-3
         The initialisation scale α > 0 (one per feature if an array). 1e-3 is in the ℓ1-like
         regime for standardised data while keeping the initial plateau short (its length grows
@@ -220,6 +223,10 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
     sharpness_curve_ : ndarray or None
         The sharpness at ``sharpness_iters_`` (``sharpness_every``); None without it.
     sharpness_iters_ : ndarray of int or None
+    layer_imbalance_ : ndarray of shape (depth − 1, n_features) or None
+        ``parametrization="product"``: (u¹)² − (u^k)² for k = 2, …, L at the end of training.
+        Gradient flow keeps it at its initial value exactly (DESIGN §10); GD changes it by O(η).
+        None for the other parametrisations.
 
     Every attribute above is set by every fit, for every solver (None where it does not apply),
     so nothing from an earlier fit with other settings survives a refit.
@@ -404,8 +411,8 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
     def _check_plain_options(self, param):
         """Checks of weight decay, the adaptive solvers, ``linear``/``product`` and sharpness."""
         family = _family(self.solver, param.name)
-        if param.name in _PLAIN_ONLY and self.solver in ("md", "flow"):
-            param.mirror_spec()  # raises: no mirror geometry for linear/product
+        if param.name in _PLAIN_ONLY and (self.solver == "md" or (self.solver == "flow" and param.name == "linear")):
+            param.mirror_spec()  # raises: no mirror geometry for linear/product (product's flow: _product_flow)
         if self.weight_decay > 0 and self.solver in ("md", "flow"):
             raise ValueError("weight_decay applies to the solvers that train factors ('gd', 'sgd', 'adam', "
                              f"'adagrad', 'rmsprop'), not solver={self.solver!r}.")
@@ -413,9 +420,6 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
             raise ValueError(f"weight_decay needs depth=2 (got depth={param.depth}): for depth D >= 3 the "
                              "induced penalty (λ/2)Σ|β|^(2/D) is not convex, 0 is a local minimum, and no "
                              "first-order stopping criterion tells its plateau from convergence.")
-        if family == "plain" and self.momentum > 0:
-            raise ValueError(f"momentum is not available for parametrization={param.name!r} (use solver "
-                             "'gd' or 'sgd' on 'pm', 'uv', 'shape' or 'positive').")
         if self.solver in _ADAPTIVE and param.name == "shape":
             raise ValueError("the adaptive solvers act on the factors of 'pm', 'uv', 'positive', 'linear' or "
                              "'product'; parametrization='shape' is not available with them.")
@@ -433,6 +437,7 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
 
     def _store_sharpness(self, problem, param, start, run):
         """``sharpness_curve_`` from the factors recorded every ``sharpness_every`` iterations."""
+        self.layer_imbalance_ = layer_imbalance(np.array(self.weights_)) if param.name == "product" else None
         if not self.sharpness_every:
             self.sharpness_curve_, self.sharpness_iters_ = None, None
             return
@@ -498,13 +503,17 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
                       progress=self._progress_printer() if self.verbose else None,
                       target_loss=self.target_loss, time_limit=self.time_limit)
         factor_every = self.sharpness_every or 0
+        if _family(self.solver, param.name) == "plain" and self.solver == "flow":
+            return run_product_flow(problem, state, tol=self.flow_tol, grad_tol=self.tol, max_steps=max_iter,
+                                    **common)
         if _family(self.solver, param.name) == "plain":
             return _factors.run_factors(
                 problem, state, solver=self.solver, step_size=self.step_size, max_iter=max_iter, tol=self.tol,
                 snapshot_iters=snapshot_iters, weight_decay=self.weight_decay, beta_1=self.beta_1,
                 beta_2=self.beta_2, epsilon=self.epsilon, batch_size=self._plain_batch_size(problem),
                 shuffle=self.shuffle, seed=seed_from_random_state(self.random_state),
-                factor_every=factor_every, **common)
+                factor_every=factor_every, momentum=self.momentum, nesterov=self.nesterov,
+                step_decay=self.step_decay, label_noise=self.label_noise, **common)
         if self.solver == "flow":
             return _dynamics.run_flow(problem, spec, state, tol=self.flow_tol, grad_tol=self.tol,
                                     max_steps=max_iter, **common)

@@ -142,17 +142,40 @@ class FactorNet {
   template <class Loss>
   void prepare_auto_step(Loss&, double, Team&) {}
 
-  /// How fast one unit of step changes a factor relatively: max_k |G_k|/|θ_k| (0 for the
-  /// linear model, whose step is bounded by the curvature alone; zero factors skipped).
+  /// The second-order part of the Hessian of coordinate j, bounded: |g_j|·‖∇²_θ β_j‖_∞ + λ
+  /// (‖·‖_∞ the largest absolute row sum). The automatic step min(1/(λ_max·weight_max), ¼/rate)
+  /// then bounds both terms of H = JᵀAJ + Σ_j g_j∇²β_j + λI. A relative-change bound (as
+  /// DiagonalNet's) would stall additive steps at a factor crossing 0, which the product network
+  /// does on its way to a coefficient of the other sign.
   double rate(Index j, double gj) const {
-    if (kind_ == FactorKind::Linear) return 0.0;
-    double G[kMaxFactors], r = 0.0;
-    factor_gradient(j, gj, G);
-    for (Index k = 0; k < K_; ++k) {
-      const double th = std::abs(theta_[k * d_ + j]);
-      if (th > 0.0) r = std::max(r, std::abs(G[k]) / th);
+    const double* th = theta_.data();
+    double b = 0.0;
+    switch (kind_) {
+      case FactorKind::Linear: b = 0.0; break;
+      case FactorKind::PM:
+        b = depth_ * (depth_ - 1) * std::max(ipow(std::abs(th[j]), depth_ - 2), ipow(std::abs(th[d_ + j]), depth_ - 2));
+        break;
+      case FactorKind::UV: b = 1.0; break;
+      case FactorKind::Positive: b = 2.0; break;
+      default: {  // row k: Σ_{l≠k} |Π_{i≠k,l} u^i|, by leave-one-out products of the others
+        double a[kMaxFactors], jac[kMaxFactors];
+        for (Index k = 0; k < K_; ++k) a[k] = std::abs(th[k * d_ + j]);
+        for (Index k = 0; k < K_; ++k) {
+          double pre = 1.0, row = 0.0;
+          for (Index l = 0; l < K_; ++l) {
+            jac[l] = pre;
+            if (l != k) pre *= a[l];
+          }
+          double suf = 1.0;
+          for (Index l = K_ - 1; l >= 0; --l) {
+            if (l != k) row += jac[l] * suf;
+            if (l != k) suf *= a[l];
+          }
+          b = std::max(b, row);
+        }
+      }
     }
-    return r;
+    return b * std::abs(gj) + decay_.lambda;
   }
 
   /// The criterion's term: |g_j| (positive, and pm with one branch at 0: the projected residual
