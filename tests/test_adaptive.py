@@ -168,3 +168,27 @@ def test_adam_divergence_is_an_error(rng):
     y = rng.standard_normal(10)
     with pytest.raises(ValueError, match="step_size"):
         DiagonalLinearRegressor(parametrization="linear", solver="gd", step_size=1e3, max_iter=10_000).fit(X, y)
+
+
+@pytest.mark.parametrize("kwargs", [dict(solver="adam"), dict(parametrization="linear"),
+                                    dict(parametrization="uv", weight_decay=0.1)])
+def test_constant_target_is_answered_at_once(rng, kwargs):
+    X = rng.standard_normal((20, 6))
+    y = np.full(20, 3.0)
+    model = DiagonalLinearRegressor(**kwargs).fit(X, y)
+    assert model.n_iter_ == 0
+    assert np.all(model.coef_ == 0)
+    assert model.intercept_ == pytest.approx(3.0, rel=1e-14)
+
+
+def test_float32_adaptive_matches_float64(rng):
+    X = rng.standard_normal((30, 10))
+    y = X @ rng.standard_normal(10)
+    kw = dict(parametrization="uv", solver="adam", step_size=1e-2, max_iter=300, tol=0.0)
+    with pytest.warns(Warning, match="did not converge"):
+        a = DiagonalLinearRegressor(**kw).fit(X.astype(np.float32), y)
+    with pytest.warns(Warning, match="did not converge"):
+        b = DiagonalLinearRegressor(**kw).fit(X, y)
+    assert a.coef_.dtype == np.float32
+    # float32 reads of X, float64 accumulation: the difference is X's rounding (≈ 6e-8 relative)
+    np.testing.assert_allclose(a.coef_, b.coef_, rtol=0, atol=1e-5 * np.abs(b.coef_).max())
