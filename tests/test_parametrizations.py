@@ -22,7 +22,7 @@ def init(rng):
 
 
 def test_registry_names():
-    assert sorted(PARAMETRIZATIONS) == ["pm", "positive", "shape", "uv"]
+    assert sorted(PARAMETRIZATIONS) == ["linear", "pm", "positive", "product", "shape", "uv"]
     for name, cls in PARAMETRIZATIONS.items():
         assert cls.name == name
 
@@ -118,7 +118,7 @@ def test_warm_start_key():
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
-    (dict(name="xy"), ValueError, "`parametrization` must be one of 'pm', 'uv', 'shape', 'positive'; got 'xy'"),
+    (dict(name="xy"), ValueError, "`parametrization` must be one of 'pm', 'uv', 'shape', 'positive', 'linear', 'product'; got 'xy'"),
     (dict(depth=1), ValueError, "`depth` must be an integer >= 2; got 1"),
     (dict(depth=2.0), ValueError, "`depth` must be an integer >= 2"),
     (dict(name="uv", depth=3), ValueError, "depth=3 is only available for parametrization='pm'"),

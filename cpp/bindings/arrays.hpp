@@ -69,7 +69,19 @@ struct __attribute__((visibility("hidden"))) Output {
   RunResult run;
   Index n_loss_increases = 0;
   DArray coef, loss_curve, loss_times, snapshots, signs, theta_path;
+  DArray factor_path;  ///< recorded factors, one row per entry of factor_iters (optim/recording.hpp)
+  IArray factor_iters;
 };
+
+/// Copies recorded factor rows (row_size values each) and their iterations out.
+inline void take_factor_path(Output& out, const std::vector<double>& rows, const std::vector<Index>& iters,
+                             Index row_size) {
+  const auto r = static_cast<py::ssize_t>(iters.size());
+  out.factor_path = DArray({r, static_cast<py::ssize_t>(row_size)});
+  std::copy(rows.begin(), rows.end(), out.factor_path.mutable_data());
+  out.factor_iters = IArray(r);
+  std::copy(iters.begin(), iters.end(), out.factor_iters.mutable_data());
+}
 
 inline DArray to_array(const std::vector<double>& v) {
   DArray a(static_cast<py::ssize_t>(v.size()));

@@ -9,5 +9,6 @@ PYBIND11_MODULE(_core, m) {
   dlnfast::bindings::bind_info(m);
   dlnfast::bindings::bind_results(m);  // Status and Result, used by the others
   dlnfast::bindings::bind_solvers(m);
+  dlnfast::bindings::bind_factor_solvers(m);
   dlnfast::bindings::bind_lp(m);
 }

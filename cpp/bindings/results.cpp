@@ -51,7 +51,9 @@ void bind_results(py::module_& m) {
       .def_readonly("loss_times", &Output::loss_times)
       .def_readonly("snapshots", &Output::snapshots)
       .def_readonly("signs", &Output::signs)
-      .def_readonly("theta_path", &Output::theta_path);
+      .def_readonly("theta_path", &Output::theta_path)
+      .def_readonly("factor_path", &Output::factor_path)
+      .def_readonly("factor_iters", &Output::factor_iters);
 }
 
 }  // namespace dlnfast::bindings

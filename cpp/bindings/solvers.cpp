@@ -20,6 +20,8 @@
 #include "dlnfast/nets/mirror_net.hpp"
 #include "dlnfast/optim/momentum.hpp"
 #include "dlnfast/optim/plain.hpp"
+#include "dlnfast/optim/recording.hpp"
+#include "dlnfast/optim/weight_decay.hpp"
 
 namespace dlnfast::bindings {
 namespace {
@@ -54,6 +56,10 @@ struct SolveOptions {
   double rk_tol = 1e-8;
   double t_end = std::numeric_limits<double>::infinity();
   double h0 = 0.0;
+  // weight decay λ_e on the engine's factors (optim/weight_decay.hpp); factors recorded every
+  // factor_every iterations (optim/recording.hpp; 0: never)
+  double weight_decay = 0.0;
+  Index factor_every = 0;
 
   StopRules stop() const { return StopRules{max_iter, tol, target_loss, time_limit}; }
   StepRule step_rule() const { return StepRule{auto_step, step, step_decay}; }
@@ -101,20 +107,41 @@ Output factor_solve(const Matrix<T>& X, const DArray& y, DArray log_w_pos, DArra
   Output out;
   out.coef = DArray(data.d);
   out.signs = DArray(2 * data.d);
+  std::vector<double> factor_rows;
+  std::vector<Index> factor_iters;
   {
     py::gil_scoped_release release;
+    if (o.weight_decay != 0.0)
+      net.set_weight_decay(o.weight_decay, decay_mapping_step(data.loss, o.n_threads, o.lambda_max));
+    // rows [log w₊ | log w₋ | sign w₊ | sign w₋] (4d)
+    const Index d = data.d;
+    auto record = [d](const DiagonalNet& nt, double* row) {
+      nt.log_weights(row, row + d);
+      nt.signs(row + 2 * d, row + 3 * d);
+    };
+    auto go = [&](auto& optim) {
+      if (o.factor_every <= 0) {
+        out.run = run(data.loss, net, optim, out.coef.mutable_data(), hist, monitor);
+        return;
+      }
+      Recording<std::decay_t<decltype(optim)>, decltype(record)> rec(optim, o.factor_every, 4 * d, record);
+      out.run = run(data.loss, net, rec, out.coef.mutable_data(), hist, monitor);
+      factor_rows = rec.rows();
+      factor_iters = rec.iters();
+    };
     if (o.momentum != 0.0) {
       Momentum mom(data.d, o.momentum, o.nesterov);
-      out.run = run(data.loss, net, mom, out.coef.mutable_data(), hist, monitor);
+      go(mom);
     } else {
       PlainStep plain;
-      out.run = run(data.loss, net, plain, out.coef.mutable_data(), hist, monitor);
+      go(plain);
     }
     net.log_weights(log_w_pos.mutable_data(), log_w_neg.mutable_data());
     net.signs(out.signs.mutable_data(), out.signs.mutable_data() + data.d);
   }
   raise_if_python_error();
   take_history(out, hist);
+  take_factor_path(out, factor_rows, factor_iters, 4 * data.d);
   return out;
 }
 
@@ -215,7 +242,7 @@ void bind_options(py::module_& m) {
   DLNFAST_FIELD(lambda_max); DLNFAST_FIELD(n_threads); DLNFAST_FIELD(min_parallel_work); DLNFAST_FIELD(loss_every); DLNFAST_FIELD(depth);
   DLNFAST_FIELD(momentum); DLNFAST_FIELD(nesterov); DLNFAST_FIELD(batch_size); DLNFAST_FIELD(shuffle);
   DLNFAST_FIELD(seed); DLNFAST_FIELD(label_noise); DLNFAST_FIELD(eval_every); DLNFAST_FIELD(rk_tol);
-  DLNFAST_FIELD(t_end); DLNFAST_FIELD(h0);
+  DLNFAST_FIELD(t_end); DLNFAST_FIELD(h0); DLNFAST_FIELD(weight_decay); DLNFAST_FIELD(factor_every);
 #undef DLNFAST_FIELD
   def_keyword_init(opts);
 

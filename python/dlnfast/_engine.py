@@ -117,20 +117,26 @@ def _run_factors(solve, problem, network, opts, snapshot_iters, progress):
 
 def run_gd(problem, network, *, step_size, max_iter, tol, n_threads, loss_every=1,
            snapshot_iters=None, progress=None, momentum=0.0, nesterov=False, step_decay=0.0,
-           target_loss=None, time_limit=None, min_parallel_work=None):
-    """Run GD in C++ from ``network`` (updated in place to the final state)."""
+           target_loss=None, time_limit=None, min_parallel_work=None, weight_decay=0.0, factor_every=0):
+    """Run GD in C++ from ``network`` (updated in place to the final state).
+
+    ``weight_decay`` λ is the penalty (λ/2)·Σ‖factor‖² on the user's factors (optim/weight_decay.hpp;
+    the engine's λ_e = λ/step_factor on its own factors); ``factor_every`` > 0 records the
+    engine's factors every so many iterations (``result.factor_path``, rows
+    [log w₊ | log w₋ | sign w₊ | sign w₋])."""
     opts = solve_options(step_size=step_size, step_factor=network.step_factor, max_iter=max_iter, tol=tol,
                          n_threads=n_threads, grad_scale=problem.grad_scale, target_loss=target_loss,
                          time_limit=time_limit, min_parallel_work=min_parallel_work, depth=int(network.depth),
                          momentum=float(momentum), nesterov=bool(nesterov), step_decay=float(step_decay),
-                         loss_every=int(loss_every))
+                         loss_every=int(loss_every), weight_decay=float(weight_decay) / network.step_factor,
+                         factor_every=int(factor_every))
     return _run_factors(_core.gd, problem, network, opts, snapshot_iters, progress)
 
 
 def run_sgd(problem, network, *, step_size, max_iter, tol, n_threads, batch_size=1, shuffle=False,
             seed=0, label_noise=0.0, momentum=0.0, nesterov=False, step_decay=0.0, eval_every=None,
             loss_every=1, snapshot_iters=None, progress=None, target_loss=None, time_limit=None,
-            min_parallel_work=None):
+            min_parallel_work=None, weight_decay=0.0, factor_every=0):
     """Run SGD in C++ from ``network`` (updated in place to the final state).
 
     The full-batch loss and gradient are evaluated every ``eval_every`` steps (default: one
@@ -147,5 +153,6 @@ def run_sgd(problem, network, *, step_size, max_iter, tol, n_threads, batch_size
                          batch_size=int(batch_size),
                          shuffle=bool(shuffle), seed=int(seed), label_noise=float(label_noise),
                          eval_every=int(eval_every),
-                         loss_every=int(min(loss_every * eval_every, 2**62)))
+                         loss_every=int(min(loss_every * eval_every, 2**62)),
+                         weight_decay=float(weight_decay) / network.step_factor, factor_every=int(factor_every))
     return _run_factors(_core.sgd, problem, network, opts, snapshot_iters, progress)

@@ -8,7 +8,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from dlnfast import _core, _engine, _dynamics
+from dlnfast import _core, _engine, _dynamics, _factors, _plain_parametrizations  # noqa: F401 (registers linear, product)
+from dlnfast._product_flow import layer_imbalance, run_product_flow
+from dlnfast._sharpness import sharpness_path
 from dlnfast._implicit_bias import implicit_bias_limit as _implicit_bias_limit
 from dlnfast._parametrizations import MAX_DEPTH, make_parametrization
 from dlnfast._sampling import seed_from_random_state
@@ -18,6 +20,16 @@ from dlnfast._validation import MAX_COUNT, check_dense_X_y, check_real, check_sn
 # Solvers that train the factors (state: a Network) and those that iterate the mirror coordinate
 # θ = ∇Φ(β) (state: θ). A warm start continues only within a family.
 _FAMILY = {"gd": "factors", "sgd": "factors", "md": "mirror", "flow": "mirror"}
+#: Solvers and parametrisations trained on plain factors (``_factors``: the engine's FactorNet).
+_ADAPTIVE = ("adam", "adagrad", "rmsprop")
+_PLAIN_ONLY = ("linear", "product")
+
+
+def _family(solver, parametrization):
+    """"factors" (two-branch network, log domain), "mirror" (θ = ∇Φ(β)) or "plain" (FactorNet)."""
+    if solver in _ADAPTIVE or parametrization in _PLAIN_ONLY:
+        return "plain"
+    return _FAMILY[solver]
 
 
 def _check_weights(sample_weight, X):
@@ -43,13 +55,20 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
 
     Parameters
     ----------
-    parametrization : {"pm", "uv", "shape", "positive"}, default="pm"
+    parametrization : {"pm", "uv", "shape", "positive", "linear", "product"}, default="pm"
         ``"pm"``: β = w₊^D − w₋^D with w± = α at start (D = ``depth``).
         ``"uv"``: β = u ⊙ v with u = √2·α, v = 0 at start (depth 2 only).
         ``"shape"``: β = u₊⊙v₊ − u₋⊙v₋, both branches at (u, v) = α·(a, b) from ``init_shape``
         (default (1, 1)); its potential has scale α²(a² + b²), not α²ab (Azulay et al. 2021).
         ``"positive"``: x = u ⊙ u ≥ 0 from u = α (non-negative regression; Chou, Maly & Rauhut
         2023); mirror descent on it is exponentiated gradient.
+        ``"linear"``: β = θ itself from θ = 0 (depth 1; the baseline of the adaptive-methods papers;
+        ``init_scale`` unused). ``"product"``: untied deep layers β = u¹ ⊙ … ⊙ u^L with
+        L = ``depth``, layer k starting at α·c_k (``init_shape`` = c of shape (L,) or
+        (L, n_features); None: every layer at α; Labarrière et al. 2024). These two train plain
+        factors ("gd", "sgd" with momentum, and the adaptive solvers; no "md"). ``"product"`` also
+        has ``solver="flow"``: its factor flow integrated by scipy's DOP853 to ``flow_tol``
+        (relative), in Python (two passes over X per stage).
     init_scale : float or array-like of shape (n_features,), default=1e-3
         The initialisation scale α > 0 (one per feature if an array). 1e-3 is in the ℓ1-like
         regime for standardised data while keeping the initial plateau short (its length grows
@@ -64,7 +83,7 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         (``dlnfast._parametrizations.MAX_DEPTH``: each step costs O(D) per coordinate, and beyond
         64 the factors w^D leave the engine's exponent range while adding no new behaviour in
         double precision).
-    solver : {"gd", "sgd", "md", "flow"}, default="gd"
+    solver : {"gd", "sgd", "md", "flow", "adam", "adagrad", "rmsprop"}, default="gd"
         ``"gd"``: full-batch gradient descent on the factors. ``"sgd"``: mini-batch stochastic
         gradient descent on the factors (``batch_size`` samples per step, drawn by ``shuffle``
         from a stream seeded by ``random_state``); ``max_iter`` then counts steps, and the full
@@ -89,8 +108,33 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
     max_iter : int, default=100_000
         Maximum number of GD / mirror-descent updates (SGD steps for ``"sgd"``, Runge–Kutta
         steps for ``"flow"``); at most 2**62 (the engine counts in int64).
-    batch_size : int, default=1
-        Samples per SGD step (``solver="sgd"`` only); capped at n_samples.
+    batch_size : int or None, default=None
+        Samples per step of ``solver="sgd"`` (None: 1) or of the adaptive solvers (None: the full
+        batch); capped at n_samples. Ignored by "gd", "md" and "flow".
+    weight_decay : float, default=0.0
+        λ ≥ 0: the penalty (λ/2)·Σ‖factor‖² on the factors is added to the training loss (every
+        factor-training solver: "gd", "sgd" with or without momentum, and the adaptive ones; depth
+        2 or ``linear``). At a minimiser the factors balance and the induced penalty on β is
+        ``uv`` and ``shape``: λ‖β‖₁ (``sklearn.linear_model.Lasso(alpha=λ)``); ``pm``:
+        (λ/2)‖β‖₁ (``Lasso(alpha=λ/2)``); ``positive``: (λ/2)·1ᵀx on x ≥ 0
+        (``Lasso(alpha=λ/2, positive=True)``); ``linear``: ridge (λ/2)‖β‖²; depth D (not
+        available: its (λ/2)Σ|β_j|^{2/D} is not convex and 0 is a local minimum). With weight
+        decay ``tol`` applies to the gradient of the penalised objective in β: the lasso's
+        proximal-gradient mapping (β − prox_{tμ‖·‖₁}(β − t∇L))/t with t = 1/λ_max (0 exactly at the
+        lasso solution; the ridge gradient ∇L + λβ for ``linear``), relative to ‖∇L(0)‖∞.
+    beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
+        ``solver="adam"``: m ← β₁m + (1 − β₁)G, v ← β₂v + (1 − β₂)G², θ ← θ − η·m̂/(√v̂ + ε) with
+        bias-corrected m̂, v̂ (scikit-learn MLP's names). ``"rmsprop"``: s ← β₂s + (1 − β₂)G²,
+        θ ← θ − ηG/(√s + ε). ``"adagrad"``: s ← s + G², θ ← θ − ηG/(√s + ε). G is the gradient
+        with respect to the factors the user names ((w₊, w₋), (u, v), u, θ, or the L layers),
+        weight decay included; ``step_size="auto"`` is 1e-3 (adam) or 1e-2 (adagrad, rmsprop).
+        On ``linear`` from 0 with d > n, GD ends at the minimum-ℓ2 interpolator and the diagonal
+        preconditioners elsewhere (Shah et al. 2020). ``warm_start`` restarts the moments.
+    sharpness_every : int or None, default=None
+        Record the sharpness (the top eigenvalue of the Hessian of the training objective with
+        respect to the factors, :func:`dlnfast.sharpness`) every ``sharpness_every`` iterations
+        and at the end, in ``sharpness_curve_`` (factor-training solvers; Nesterov: at the
+        look-ahead state). Edge of stability: GD with step η self-stabilises near 2/η.
     shuffle : bool, default=True
         ``solver="sgd"``: visit the samples in a fresh random order each epoch (True) or draw
         them independently with replacement (False).
@@ -169,13 +213,20 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
     snapshot_iters_ : ndarray or None
     weights_ : tuple of ndarray or None
         The factors: (w₊, w₋) for ``pm``, (u, v) for ``uv``, (u₊, v₊, u₋, v₋) for ``shape``,
-        (u,) for ``positive`` (may underflow to 0 for tiny scales). None for "md" and "flow",
-        which do not train factors.
+        (u,) for ``positive`` (may underflow to 0 for tiny scales), (θ,) for ``linear``,
+        (u¹, …, u^L) for ``product``. None for "md" and "flow", which do not train factors.
     mirror_coef_ : ndarray of shape (n_features,) or None
         The mirror coordinate θ = ∇Φ(β) at the end of training (exact even where β underflows)
         for "md" and "flow"; None for "gd" and "sgd".
     flow_time_ : float or None
         The flow time t reached by ``solver="flow"``; None for the other solvers.
+    sharpness_curve_ : ndarray or None
+        The sharpness at ``sharpness_iters_`` (``sharpness_every``); None without it.
+    sharpness_iters_ : ndarray of int or None
+    layer_imbalance_ : ndarray of shape (depth − 1, n_features) or None
+        ``parametrization="product"``: (u¹)² − (u^k)² for k = 2, …, L at the end of training.
+        Gradient flow keeps it at its initial value exactly (DESIGN §10); GD changes it by O(η).
+        None for the other parametrisations.
 
     Every attribute above is set by every fit, for every solver (None where it does not apply),
     so nothing from an earlier fit with other settings survives a refit.
@@ -186,12 +237,13 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         It explains why large steps and stochasticity change the solution. Computed as
         α·sqrt(w₊w₋ / (w₊⁰w₋⁰)) from the factors, which is that quantity for GD/SGD; with
         momentum it is reported the same way, but the product identity is then approximate.
-        Equal to α for "md" and "flow". NaN where one branch is identically 0.
+        Equal to α for "md" and "flow". NaN where one branch is identically 0. None for the
+        adaptive solvers and ``linear``/``product`` (the identity is one of multiplicative GD steps).
     gain_ : ndarray of shape (n_features,)
         The per-coordinate gain log(α² / α_∞²) ≥ 0 (Even et al. 2023): how much the discrete
         (and stochastic) dynamics shrank each coordinate's initialisation. Large GD steps
         concentrate it on the support; SGD spreads it nearly evenly, hence its sparser
-        solutions. 0 for "md" and "flow".
+        solutions. 0 for "md" and "flow"; None where ``effective_init_scale_`` is.
     step_size_ : float
         The last step used.
     lambda_max_ : float or None
@@ -239,12 +291,17 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
-        "parametrization": [StrOptions({"pm", "uv", "shape", "positive"})],
+        "parametrization": [StrOptions({"pm", "uv", "shape", "positive", "linear", "product"})],
         "init_scale": [Interval(numbers.Real, 0, None, closed="neither"), "array-like"],
-        "init_shape": [None, tuple, list],
+        "init_shape": [None, tuple, list, np.ndarray],
         "depth": [Interval(numbers.Integral, 2, MAX_DEPTH, closed="both")],
-        "solver": [StrOptions({"gd", "sgd", "md", "flow"})],
-        "batch_size": [Interval(numbers.Integral, 1, MAX_COUNT, closed="both")],
+        "solver": [StrOptions({"gd", "sgd", "md", "flow", "adam", "adagrad", "rmsprop"})],
+        "batch_size": [None, Interval(numbers.Integral, 1, MAX_COUNT, closed="both")],
+        "weight_decay": [Interval(numbers.Real, 0, None, closed="left")],
+        "beta_1": [Interval(numbers.Real, 0, 1, closed="left")],
+        "beta_2": [Interval(numbers.Real, 0, 1, closed="left")],
+        "epsilon": [Interval(numbers.Real, 0, None, closed="neither")],
+        "sharpness_every": [None, Interval(numbers.Integral, 1, MAX_COUNT, closed="both")],
         "shuffle": ["boolean"],
         "random_state": ["random_state"],
         "momentum": [Interval(numbers.Real, 0, 1, closed="left")],
@@ -268,8 +325,9 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
     def __init__(self, *, parametrization="pm", init_scale=1e-3, init_shape=None, depth=2,
                  solver="gd", step_size="auto", max_iter=100_000, tol=1e-4, fit_intercept=True,
                  flow_tol=1e-7, warm_start=False, n_jobs=None, verbose=0, loss_every=1,
-                 snapshot_iters=None, batch_size=1, shuffle=True, random_state=None, momentum=0.0,
-                 nesterov=False, label_noise=0.0, step_decay=0.0, target_loss=None, time_limit=None):
+                 snapshot_iters=None, batch_size=None, shuffle=True, random_state=None, momentum=0.0,
+                 nesterov=False, label_noise=0.0, step_decay=0.0, target_loss=None, time_limit=None,
+                 weight_decay=0.0, beta_1=0.9, beta_2=0.999, epsilon=1e-8, sharpness_every=None):
         self.parametrization = parametrization
         self.init_scale = init_scale
         self.init_shape = init_shape
@@ -294,6 +352,11 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         self.step_decay = step_decay
         self.target_loss = target_loss
         self.time_limit = time_limit
+        self.weight_decay = weight_decay
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.sharpness_every = sharpness_every
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -317,7 +380,7 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         param = make_parametrization(self.parametrization, self.init_scale, self.init_shape, self.depth,
                                      X.shape[1])
         snapshot_iters = self._check_solver_options(param)
-        spec = param.mirror_spec() if _FAMILY[self.solver] == "mirror" else None
+        spec = param.mirror_spec() if _family(self.solver, param.name) == "mirror" else None
         key, state = self._initial_state(param, spec)
         start = state.copy()
         n_threads = effective_n_threads(self.n_jobs)
@@ -326,6 +389,7 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
                         max_iter=self._degenerate_max_iter(problem, param, spec, state, n_threads))
         self._raise_on_failure(run.result, param)
         self._store_result(X.dtype, problem, param, key, start, state, run, snapshot_iters)
+        self._store_sharpness(problem, param, start, run)
         self._report(run.result)
         return self
 
@@ -336,6 +400,7 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
             raise ValueError("label_noise is only available with solver='sgd' (noise on the sampled labels).")
         if (self.momentum > 0 or self.step_decay > 0) and self.solver not in ("gd", "sgd"):
             raise ValueError("momentum and step_decay apply to solver='gd' or 'sgd' (steps on the factors).")
+        self._check_plain_options(param)
         if self.solver == "sgd" and param.depth >= 3 and param.init_shape is not None:
             raise ValueError("init_shape with depth >= 3 is only available for solver='gd'.")
         if self.solver == "flow" and self.snapshot_iters is not None:
@@ -343,14 +408,66 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
                              "use dlnfast.gradient_flow(X, y, times, ...) for the trajectory.")
         return check_snapshot_iters(self.snapshot_iters)
 
+    def _check_plain_options(self, param):
+        """Checks of weight decay, the adaptive solvers, ``linear``/``product`` and sharpness."""
+        family = _family(self.solver, param.name)
+        if param.name in _PLAIN_ONLY and (self.solver == "md" or (self.solver == "flow" and param.name == "linear")):
+            param.mirror_spec()  # raises: no mirror geometry for linear/product (product's flow: _product_flow)
+        if self.weight_decay > 0 and self.solver in ("md", "flow"):
+            raise ValueError("weight_decay applies to the solvers that train factors ('gd', 'sgd', 'adam', "
+                             f"'adagrad', 'rmsprop'), not solver={self.solver!r}.")
+        if self.weight_decay > 0 and param.depth >= 3:
+            raise ValueError(f"weight_decay needs depth=2 (got depth={param.depth}): for depth D >= 3 the "
+                             "induced penalty (λ/2)Σ|β|^(2/D) is not convex, 0 is a local minimum, and no "
+                             "first-order stopping criterion tells its plateau from convergence.")
+        if self.solver in _ADAPTIVE and param.name == "shape":
+            raise ValueError("the adaptive solvers act on the factors of 'pm', 'uv', 'positive', 'linear' or "
+                             "'product'; parametrization='shape' is not available with them.")
+        if self.sharpness_every is not None and self.solver in ("md", "flow"):
+            raise ValueError("sharpness_every applies to the solvers that train factors, not "
+                             f"solver={self.solver!r}.")
+
+    def _plain_batch_size(self, problem):
+        """Mini-batch size for a FactorNet run (None: full batch)."""
+        if self.solver == "sgd":
+            return min(self.batch_size or 1, problem.X.shape[0])
+        if self.solver in _ADAPTIVE and self.batch_size is not None:
+            return min(self.batch_size, problem.X.shape[0])
+        return None
+
+    def _store_sharpness(self, problem, param, start, run):
+        """``sharpness_curve_`` from the factors recorded every ``sharpness_every`` iterations."""
+        self.layer_imbalance_ = layer_imbalance(np.array(self.weights_)) if param.name == "product" else None
+        if not self.sharpness_every:
+            self.sharpness_curve_, self.sharpness_iters_ = None, None
+            return
+        res = run.result
+        rows = np.asarray(res.factor_path)
+        d = param.n_features
+        if _family(self.solver, param.name) == "plain":
+            factors = [row.reshape(-1, d) for row in rows]
+        else:  # engine rows [log w₊ | log w₋ | sign w₊ | sign w₋] of the two-branch network
+            factors = []
+            for row in rows:
+                net = start.copy()
+                net.log_w_pos, net.log_w_neg = row[:d].copy(), row[d:2 * d].copy()
+                net.record_signs(row[2 * d:])
+                factors.append(np.array(param.weights(net)))
+        depth = param.depth if param.name == "pm" else 2
+        self.sharpness_curve_ = sharpness_path(problem, param.name, depth, factors, self.weight_decay)
+        self.sharpness_iters_ = np.asarray(res.factor_iters).copy()
+
     def _initial_state(self, param, spec):
         """(warm-start key, state to train from): the previous fit's state when ``warm_start`` and
         it was trained by the same solver family from the same parametrisation and initialisation
         (a copy, so a failed fit leaves it intact), else the initial state."""
-        key = (_FAMILY[self.solver], param.warm_start_key())
+        family = _family(self.solver, param.name)
+        key = (family, param.warm_start_key())
         previous = getattr(self, "_warm_state", None)
         if self.warm_start and previous is not None and previous[0] == key:
             return key, previous[1].copy()
+        if family == "plain":
+            return key, _factors.initial_state(param)
         return key, (param.init_network() if spec is None else spec.theta0.copy())
 
     def _degenerate_max_iter(self, problem, param, spec, state, n_threads):
@@ -385,16 +502,29 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         common = dict(n_threads=n_threads, loss_every=self.loss_every,
                       progress=self._progress_printer() if self.verbose else None,
                       target_loss=self.target_loss, time_limit=self.time_limit)
+        factor_every = self.sharpness_every or 0
+        if _family(self.solver, param.name) == "plain" and self.solver == "flow":
+            return run_product_flow(problem, state, tol=self.flow_tol, grad_tol=self.tol, max_steps=max_iter,
+                                    **common)
+        if _family(self.solver, param.name) == "plain":
+            return _factors.run_factors(
+                problem, state, solver=self.solver, step_size=self.step_size, max_iter=max_iter, tol=self.tol,
+                snapshot_iters=snapshot_iters, weight_decay=self.weight_decay, beta_1=self.beta_1,
+                beta_2=self.beta_2, epsilon=self.epsilon, batch_size=self._plain_batch_size(problem),
+                shuffle=self.shuffle, seed=seed_from_random_state(self.random_state),
+                factor_every=factor_every, momentum=self.momentum, nesterov=self.nesterov,
+                step_decay=self.step_decay, label_noise=self.label_noise, **common)
         if self.solver == "flow":
             return _dynamics.run_flow(problem, spec, state, tol=self.flow_tol, grad_tol=self.tol,
                                     max_steps=max_iter, **common)
         common.update(step_size=self.step_size, max_iter=max_iter, tol=self.tol, snapshot_iters=snapshot_iters)
         if self.solver == "md":
             return _dynamics.run_md(problem, spec, state, **common)
-        common.update(momentum=self.momentum, nesterov=self.nesterov, step_decay=self.step_decay)
+        common.update(momentum=self.momentum, nesterov=self.nesterov, step_decay=self.step_decay,
+                      weight_decay=self.weight_decay, factor_every=factor_every)
         if self.solver == "gd":
             return _engine.run_gd(problem, state, **common)
-        return _engine.run_sgd(problem, state, batch_size=min(self.batch_size, problem.X.shape[0]),
+        return _engine.run_sgd(problem, state, batch_size=min(self.batch_size or 1, problem.X.shape[0]),
                                shuffle=self.shuffle, seed=seed_from_random_state(self.random_state),
                                label_noise=self.label_noise, **common)
 
@@ -404,6 +534,11 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
             raise KeyboardInterrupt
         if res.status != _core.Status.diverged:
             return
+        if _family(self.solver, param.name) == "plain":
+            raise ValueError(
+                f"Training (solver={self.solver!r}, parametrization={param.name!r}) diverged at iteration "
+                f"{res.n_iter} with step_size={user_repr(self.step_size)}: a value became non-finite; use a "
+                "smaller step_size.")
         if _FAMILY[self.solver] == "factors":
             hint = f"; try step_size={res.suggested_step / param.step_factor:.3g} or 'auto'" \
                 if res.suggested_step > 0 else "; try step_size='auto'"
@@ -420,7 +555,8 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
     def _store_result(self, dtype, problem, param, key, start, state, run, snapshot_iters):
         """Every fitted attribute, for every solver, in one place (so a refit leaves nothing stale)."""
         res = run.result
-        factors = _FAMILY[self.solver] == "factors"
+        family = _family(self.solver, param.name)
+        factors = family == "factors"
         self._warm_state = (key, state)
         self.coef_ = run.coef.astype(dtype, copy=False)
         offset = problem.x_mean @ run.coef if problem.x_mean is not None else 0.0
@@ -430,14 +566,17 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         self.n_loss_increases_ = int(res.n_loss_increases)
         self.coef_path_ = run.snapshots
         self.snapshot_iters_ = None if snapshot_iters is None else snapshot_iters[: run.snapshots.shape[0]]
-        self.weights_ = state.weights() if factors else None
-        self.mirror_coef_ = None if factors else state.copy()
-        if factors:
+        self.weights_ = state.weights() if family != "mirror" else None
+        self.mirror_coef_ = state.copy() if family == "mirror" else None
+        if family == "plain":  # α_∞ (DESIGN §3.1) is an identity of multiplicative GD steps only
+            self.effective_init_scale_, self.gain_ = None, None
+        elif factors:
             self.effective_init_scale_, self.gain_ = param.effective_init_scale(start, state)
         else:  # no gain without discrete factor steps
             self.effective_init_scale_, self.gain_ = param.scale.copy(), np.zeros(param.n_features)
         self.step_size_ = res.step / param.step_factor if factors else res.step
-        self.lambda_max_ = res.lambda_max if (self.step_size == "auto" and self.solver != "flow") else None
+        self.lambda_max_ = res.lambda_max if (self.step_size == "auto" and self.solver not in ("flow",) + _ADAPTIVE) \
+            else None
         self.flow_time_ = float(res.t) if self.solver == "flow" else None
 
     def _report(self, res):

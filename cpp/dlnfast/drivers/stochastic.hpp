@@ -199,9 +199,10 @@ void run_sgd_fused(Loss& loss, DiagonalNet& net, const StochasticOptions& opt, d
   res.n_iter = t;
 }
 
-/// The general mini-batch loop (any batch size, depth and optimiser).
-template <class Loss, class Optim>
-void run_sgd_batch(Loss& loss, DiagonalNet& net, Optim& optim, const StochasticOptions& opt, double* beta,
+/// The general mini-batch loop (any batch size, depth and optimiser; any network with
+/// curvature_weight(j) and rate(j, g_j): DiagonalNet, nets/factor_net.hpp).
+template <class Loss, class Net, class Optim>
+void run_sgd_batch(Loss& loss, Net& net, Optim& optim, const StochasticOptions& opt, double* beta,
                    History& hist, Monitor& monitor, Team& team, RunResult& res) {
   using T = typename Loss::Scalar;
   const Index n = loss.n_samples(), d = loss.n_features(), B = opt.batch_size;
@@ -281,8 +282,8 @@ void run_sgd_batch(Loss& loss, DiagonalNet& net, Optim& optim, const StochasticO
 
 /// Runs SGD from the network's current factors (contract of run_full_batch; history entries
 /// are recorded at evaluations whose step number is a multiple of the history's loss_every).
-template <class Loss, class Optim>
-RunResult run_stochastic(Loss& loss, DiagonalNet& net, Optim& optim, const StochasticOptions& opt, double* beta,
+template <class Loss, class Net, class Optim>
+RunResult run_stochastic(Loss& loss, Net& net, Optim& optim, const StochasticOptions& opt, double* beta,
                          History& hist, Monitor& monitor) {
   const Index d = loss.n_features();
   if (net.size() != d) throw std::invalid_argument("network and X disagree on n_features");
@@ -295,8 +296,8 @@ RunResult run_stochastic(Loss& loss, DiagonalNet& net, Optim& optim, const Stoch
   if (!(opt.label_noise >= 0.0)) throw std::invalid_argument("label_noise must be >= 0");
   RunResult res;
   Team::run(work_threads(opt.n_threads, loss.work(), opt.min_parallel_work), [&](Team& team) {
-    if constexpr (std::is_same_v<Optim, PlainStep>) {
-      if (opt.batch_size == 1 && net.depth() == 2) {
+    if constexpr (std::is_same_v<Optim, PlainStep> && std::is_same_v<Net, DiagonalNet>) {
+      if (opt.batch_size == 1 && net.depth() == 2 && !net.weight_decay().active()) {
         detail::run_sgd_fused(loss, net, opt, beta, hist, monitor, team, res);
         return;
       }

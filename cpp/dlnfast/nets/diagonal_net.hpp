@@ -29,6 +29,7 @@
 #include "dlnfast/core/control.hpp"
 #include "dlnfast/core/team.hpp"
 #include "dlnfast/core/types.hpp"
+#include "dlnfast/optim/weight_decay.hpp"
 
 namespace dlnfast {
 
@@ -61,6 +62,19 @@ class DiagonalNet {
   }
   int depth() const { return depth_; }
 
+  /// Weight decay λ_e on the factors w± (optim/weight_decay.hpp): every update multiplies by
+  /// 1 − ηλ_e ∓ η·D·w^{D−2}·g, and the criterion becomes the lasso's gradient mapping with step
+  /// t (> 0). Depth 2 only: for D ≥ 3 the induced penalty (λ_e/2)Σ|β|^{2/D} is not convex and
+  /// has no such criterion.
+  void set_weight_decay(double lambda_e, double t) {
+    if (!(lambda_e >= 0.0) || !std::isfinite(lambda_e)) throw std::invalid_argument("weight_decay must be >= 0");
+    if (lambda_e > 0.0 && depth_ != 2) throw std::invalid_argument("weight_decay needs depth 2");
+    if (lambda_e > 0.0 && !(t > 0.0 && std::isfinite(t))) throw std::invalid_argument("weight decay: t must be > 0");
+    decay_ = WeightDecay{lambda_e, t};
+    plain_ = depth_ == 2 && all_live() && !decay_.active();
+  }
+  const WeightDecay& weight_decay() const { return decay_; }
+
   /// β from the current factors (serial).
   void beta(double* out) const {
     for (Index j = 0; j < d_; ++j) out[j] = power(j) - power(d_ + j);
@@ -78,7 +92,13 @@ class DiagonalNet {
   /// branch identically 0, e.g. the positive network x = w₊²) the projected-gradient residual
   /// |min(x_j, g_j)| with x_j = |β_j| and g_j the gradient towards larger x_j: at the optimum of
   /// min L s.t. x ≥ 0, g_j ≥ 0 where x_j = 0, so |g_j| itself never goes to 0 there.
+  /// With weight decay: the lasso gradient mapping of optim/weight_decay.hpp (μ = λ_e/2), with
+  /// the sign constraint of a one-signed coordinate.
   inline double criterion_term(Index j, double gj, const double* beta) const {
+    if (decay_.active()) {
+      const int sign = !live(d_ + j) ? 1 : (!live(j) ? -1 : 0);
+      return WeightDecay::lasso_mapping(beta[j], gj, 0.5 * decay_.lambda, decay_.t, sign);
+    }
     if (!live(d_ + j)) return std::abs(std::min(beta[j], gj));       // β = w₊^D ≥ 0
     if (!live(j)) return std::abs(std::min(-beta[j], -gj));          // β = −w₋^D ≤ 0
     return std::abs(gj);
@@ -97,6 +117,7 @@ class DiagonalNet {
         c = std::max(c, criterion_term(j, g[j], beta));
         r = std::max(r, rate(j, g[j]));
       }
+      r += decay_.lambda;  // the decay moves a factor by ηλ_e relatively too
     }
     *crit = c;
     *rate_max = r;
@@ -210,6 +231,7 @@ class DiagonalNet {
   StepStats update_block2(double eta, const double* g, double* beta, Index j0, Index j1) {
     constexpr double inf = std::numeric_limits<double>::infinity();
     constexpr double big = std::numeric_limits<double>::max();
+    const double keep = 1.0 - eta * decay_.lambda;  // exactly 1 without weight decay
     double* mp = m_.data();
     double* mn = m_.data() + d_;
     const double* sp = pow_.data();
@@ -219,7 +241,7 @@ class DiagonalNet {
 #pragma omp simd reduction(min : min_factor) reduction(max : wmax) reduction(| : flags)
     for (Index j = j0; j < j1; ++j) {
       const double a = 2.0 * eta * g[j];
-      const double fp = 1.0 - a, fn = 1.0 + a;
+      const double fp = keep - a, fn = keep + a;
       const double p = mp[j] * fp, q = mn[j] * fn;
       mp[j] = p;
       mn[j] = q;
@@ -245,12 +267,13 @@ class DiagonalNet {
   // Depth D: w± ← w±(1 ∓ η·D·w±^{D−2}·g) on [j0, j1).
   StepStats update_block(double eta, const double* g, double* beta, Index j0, Index j1) {
     StepStats st;
+    const double keep = 1.0 - eta * decay_.lambda;
     for (Index j = j0; j < j1; ++j) {
       const double a = eta * depth_ * g[j];
       for (int side = 0; side < 2; ++side) {
         const Index k = side == 0 ? j : d_ + j;
         if (m_[k] == 0.0) continue;
-        const double f = side == 0 ? 1.0 - a * rate_power(k) : 1.0 + a * rate_power(k);
+        const double f = side == 0 ? keep - a * rate_power(k) : keep + a * rate_power(k);
         m_[k] *= f;
         st.min_factor = std::min(st.min_factor, f);
         st.renormalise = st.renormalise || !(m_[k] >= kLow && m_[k] <= kHigh);
@@ -307,6 +330,7 @@ class DiagonalNet {
   std::vector<double> pow_rate_; // 2^{(D−2)·e}
   std::vector<StepStats> block_stats_;
   bool plain_ = false;
+  WeightDecay decay_;
 };
 
 }  // namespace dlnfast

@@ -95,6 +95,7 @@ class Momentum {
     const double D = net.depth();
     const double mu = mu_;
     const bool nest = nesterov_;
+    const double lam = net.weight_decay().lambda;  // weight decay: G gains λ_e·w (optim/weight_decay.hpp)
     for (Index j = j0; j < j1; ++j) {
       double b = 0.0, wsum = 0.0;
       for (int side = 0; side < 2; ++side) {
@@ -102,7 +103,9 @@ class Momentum {
         if (m[k] == 0.0) continue;
         const double mk = m[k];
         // G/2^e = ±D·m·w^{D−2}·g  (+ for w₊, − for w₋)
-        const double step = eta * D * mk * net.rate_power(k) * (side == 0 ? g[j] : -g[j]);
+        const double gk = D * mk * net.rate_power(k) * (side == 0 ? g[j] : -g[j]);
+        const double step = lam == 0.0 ? eta * D * mk * net.rate_power(k) * (side == 0 ? g[j] : -g[j])
+                                       : eta * (gk + lam * mk);
         const double v = mu * nu[k] - step;                    // v ← μv − ηG
         const double mn = nest ? mk + mu * v - step : mk + v;  // ŷ ← ŷ + μv − ηG  |  w ← w + v
         nu[k] = v;
