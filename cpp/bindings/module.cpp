@@ -10,4 +10,5 @@ PYBIND11_MODULE(_core, m) {
   dlnfast::bindings::bind_results(m);  // Status and Result, used by the others
   dlnfast::bindings::bind_solvers(m);
   dlnfast::bindings::bind_lp(m);
+  dlnfast::bindings::bind_batched(m);
 }

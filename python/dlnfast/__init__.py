@@ -10,6 +10,8 @@ from dlnfast._implicit_bias import ImplicitBiasLimit, implicit_bias_limit
 from dlnfast._dynamics import gradient_flow
 from dlnfast._regressor import DiagonalLinearRegressor
 from dlnfast.lp import basis_pursuit, linprog, read_mps, transport
+from dlnfast._sweep import PathResult, fit_path, implicit_bias_path
+from dlnfast._cv import DiagonalLinearRegressorCV
 
 __all__ = [
     "__version__",
@@ -23,4 +25,8 @@ __all__ = [
     "read_mps",
     "transport",
     "basis_pursuit",
+    "fit_path",
+    "implicit_bias_path",
+    "PathResult",
+    "DiagonalLinearRegressorCV",
 ]
