@@ -159,3 +159,18 @@ def test_implicit_bias_path_equals_the_limit_at_each_scale(rng, parametrization)
         # both solve X β = y to ‖r‖ ≤ 1e-10‖y‖ on a strictly convex problem: the solutions agree
         # to about the conditioning times that
         np.testing.assert_allclose(path[k], ref, rtol=1e-6, atol=1e-8 * np.abs(ref).max())
+
+
+def test_demo_sweep_moves_from_basis_pursuit_to_min_l2(rng, capsys):
+    # the demo's figure on a small instance: oracles HiGHS (basis pursuit) and lstsq (min-ℓ2)
+    from dlnfast.__main__ import _basis_pursuit, sweep
+
+    X, y, _ = sparse_problem(rng, n=20, d=60)
+    bp, l2 = _basis_pursuit(X, y), np.linalg.lstsq(X, y, rcond=None)[0]
+    lam = np.linalg.eigvalsh(X @ X.T / X.shape[0])[-1]
+    path, limits = sweep(X, y, bp, lam, alphas=[1e-4, 1e-2, 1.0, 10.0])
+    to_bp = [np.linalg.norm(b - bp) for b in limits]
+    to_l2 = [np.linalg.norm(b - l2) for b in limits]
+    assert to_bp == sorted(to_bp) and to_l2 == sorted(to_l2, reverse=True)
+    assert to_bp[0] < 1e-2 * np.linalg.norm(bp) and to_l2[-1] < 1e-3 * np.linalg.norm(l2)
+    assert "faster" in capsys.readouterr().out
