@@ -1,5 +1,6 @@
 """Sweeps: per-configuration GD iterations per second of the batched driver (fit_path's engine
-call, ``_core.gd_many``) against the same K configurations fitted one by one (``_core.gd``) and a
+call, ``_core.gd_many``; "exact": bit-identical per-configuration kernel, "blocked": two matrix
+products per row chunk, ``fit_path(..., exact=False)``) against the same K configurations fitted one by one (``_core.gd``) and a
 numpy loop that batches the K configurations itself (two matrix products per iteration), plus
 the machine's matrix-product flop rate (numpy ``X @ B`` at the same shape, same run): a batched
 iteration is 4·n·d·K flops, so ``4ndK·(batched it/s)/K`` over that rate is the fraction of the
@@ -36,13 +37,17 @@ def _starts(K, d):
     return log_w
 
 
-def time_batched(X, y, K, n_iter, threads):
+def time_batched(X, y, K, n_iter, threads, blocked=False):
     log_w = _starts(K, X.shape[1])
     lp, ln = log_w.copy(), log_w.copy()
     opts = [_opts(n_iter, threads) for _ in range(K)]
     t = time.perf_counter()
-    _core.gd_many(X, y, lp, ln, opts)
+    _core.gd_many(X, y, lp, ln, opts, blocked=blocked)
     return time.perf_counter() - t
+
+
+def time_blocked(X, y, K, n_iter, threads):
+    return time_batched(X, y, K, n_iter, threads, blocked=True)
 
 
 def time_one_by_one(X, y, K, n_iter, threads):
@@ -94,9 +99,9 @@ def main():
     ap.add_argument("--budget", type=float, default=0.3)
     args = ap.parse_args()
     print(machine_info())
-    print("| n x d | K | threads | batched it/s per config | one-by-one | numpy batched | vs one-by-one | "
-          "vs numpy | X@B GFLOP/s | fraction of X@B |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| n x d | K | threads | exact it/s per config | blocked | one-by-one | numpy batched | "
+          "exact vs one-by-one | blocked vs one-by-one | blocked vs numpy | X@B GFLOP/s | blocked fraction of X@B |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     rng = np.random.default_rng(0)
     for size in args.sizes.split(","):
         n, d = map(int, size.split("x"))
@@ -107,17 +112,19 @@ def main():
             n_iter = int(max(3, min(20_000, args.budget * 2e9 / (4 * n * d * K))))
             for threads in map(int, args.threads.split(",")):
                 rates = {}
-                for name, fn in (("batched", time_batched), ("alone", time_one_by_one), ("numpy", time_numpy)):
+                for name, fn in (("batched", time_batched), ("blocked", time_blocked), ("alone", time_one_by_one),
+                                 ("numpy", time_numpy)):
                     ts = []
                     for _ in range(args.repeats):
                         quiesce(0.05)
                         ts.append(fn(X, y, K, n_iter, threads))
                     rates[name] = K * n_iter / statistics.median(ts)
                 fr = flop_rate(X, K, threads, args.repeats)
-                frac = 4 * n * d * rates["batched"] / fr
-                print(f"| {n}x{d} | {K} | {threads} | {rates['batched']:.0f} | {rates['alone']:.0f} | "
-                      f"{rates['numpy']:.0f} | {rates['batched'] / rates['alone']:.2f} | "
-                      f"{rates['batched'] / rates['numpy']:.2f} | {fr / 1e9:.1f} | {frac:.2f} |", flush=True)
+                frac = 4 * n * d * rates["blocked"] / fr
+                print(f"| {n}x{d} | {K} | {threads} | {rates['batched']:.0f} | {rates['blocked']:.0f} | "
+                      f"{rates['alone']:.0f} | {rates['numpy']:.0f} | {rates['batched'] / rates['alone']:.2f} | "
+                      f"{rates['blocked'] / rates['alone']:.2f} | {rates['blocked'] / rates['numpy']:.2f} | "
+                      f"{fr / 1e9:.1f} | {frac:.2f} |", flush=True)
 
 
 if __name__ == "__main__":

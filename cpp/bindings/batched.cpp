@@ -70,12 +70,12 @@ void check_rows(const DArray& a, Index K, Index d, const char* name) {
 
 template <class T>
 BatchedLeastSquares<T> make_loss(const Matrix<T>& X, const DArray& y, const std::optional<DArray>& weights,
-                                 const std::optional<DArray>& x_mean) {
+                                 const std::optional<DArray>& x_mean, bool blocked) {
   check_matrix(X);
   const Index n = X.shape(0), d = X.shape(1);
   check_len(y, n, "y");
   return BatchedLeastSquares<T>(X.data(), n, d, y.data(), optional_ptr(weights, n, "weights"),
-                                optional_ptr(x_mean, d, "x_mean"));
+                                optional_ptr(x_mean, d, "x_mean"), blocked);
 }
 
 std::vector<Output> outputs(std::vector<RunResult>& runs, std::vector<History>& hists, std::vector<DArray>& coefs) {
@@ -91,8 +91,8 @@ std::vector<Output> outputs(std::vector<RunResult>& runs, std::vector<History>& 
 template <class T>
 std::vector<Output> gd_many(const Matrix<T>& X, const DArray& y, DArray log_w_pos, DArray log_w_neg,
                             const py::list& options, const std::optional<DArray>& weights,
-                            const std::optional<DArray>& x_mean) {
-  BatchedLeastSquares<T> loss = make_loss(X, y, weights, x_mean);
+                            const std::optional<DArray>& x_mean, bool blocked) {
+  BatchedLeastSquares<T> loss = make_loss(X, y, weights, x_mean, blocked);
   const Index d = loss.n_features(), K = log_w_pos.ndim() == 2 ? log_w_pos.shape(0) : -1;
   check_rows(log_w_pos, K, d, "log_w_pos");
   check_rows(log_w_neg, K, d, "log_w_neg");
@@ -140,8 +140,9 @@ std::vector<Output> gd_many(const Matrix<T>& X, const DArray& y, DArray log_w_po
 template <class T>
 std::vector<Output> md_many(const Matrix<T>& X, const DArray& y, DArray theta, const DArray& log_scale,
                             int kind, double rate, int depth, const py::list& options,
-                            const std::optional<DArray>& weights, const std::optional<DArray>& x_mean) {
-  BatchedLeastSquares<T> loss = make_loss(X, y, weights, x_mean);
+                            const std::optional<DArray>& weights, const std::optional<DArray>& x_mean,
+                            bool blocked) {
+  BatchedLeastSquares<T> loss = make_loss(X, y, weights, x_mean, blocked);
   const Index d = loss.n_features(), K = theta.ndim() == 2 ? theta.shape(0) : -1;
   check_rows(theta, K, d, "theta");
   check_rows(log_scale, K, d, "log_scale");
@@ -177,17 +178,18 @@ void bind_batched(py::module_& m) {
   def_dtypes(m, "gd_many", &gd_many<double>, &gd_many<float>,
              "K gd configurations sharing X in one call (dlnfast/drivers/batched.hpp): log_w_pos/log_w_neg "
              "(K, d), in: initial, out: final log-factors; options: one SolveOptions per row. Returns a list "
-             "of K Results, each bit-identical to _core.gd on that row alone.",
+             "of K Results, each bit-identical to _core.gd on that row alone (blocked=True, float64 only: matrix "
+             "products per row chunk instead, equal up to rounding).",
              py::arg("X").noconvert(), py::arg("y").noconvert(), py::arg("log_w_pos").noconvert(),
              py::arg("log_w_neg").noconvert(), py::arg("options"), py::kw_only(),
-             py::arg("weights").noconvert() = py::none(), py::arg("x_mean").noconvert() = py::none());
+             py::arg("weights").noconvert() = py::none(), py::arg("x_mean").noconvert() = py::none(), py::arg("blocked") = false);
   def_dtypes(m, "md_many", &md_many<double>, &md_many<float>,
              "K mirror-descent configurations sharing X and the mirror kind/rate/depth: theta and log_scale "
              "(K, d); theta (in/out) is written. Returns a list of K Results, each bit-identical to _core.md.",
              py::arg("X").noconvert(), py::arg("y").noconvert(), py::arg("theta").noconvert(),
              py::arg("log_scale").noconvert(), py::arg("kind"), py::arg("rate"), py::arg("depth"),
              py::arg("options"), py::kw_only(), py::arg("weights").noconvert() = py::none(),
-             py::arg("x_mean").noconvert() = py::none());
+             py::arg("x_mean").noconvert() = py::none(), py::arg("blocked") = false);
 }
 
 }  // namespace dlnfast::bindings

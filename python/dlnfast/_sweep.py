@@ -148,7 +148,7 @@ def _prepare(est, X, y, sample_weight, validated=None):
     return Xv, yv, param, spec, key, state, snapshot_iters
 
 
-def _fit_batch(ests, X, y, sample_weight):
+def _fit_batch(ests, X, y, sample_weight, exact=True):
     """Configurations with one batch key in one engine call; returns [(estimator, status)]."""
     first = _prepare(ests[0], X, y, sample_weight)
     # X is validated once (a finiteness check reads all of X); the others share the result
@@ -161,6 +161,7 @@ def _fit_batch(ests, X, y, sample_weight):
         return [_fit_alone(est, X, y, sample_weight) for est in ests]
     d = Xv.shape[1]
     solver = ests[0].solver
+    blocked = not exact and Xv.dtype == np.float64
     opts = []
     for est, (_, _, param, spec, _, state, _) in zip(ests, prepared):
         # the options _engine.run_gd / _dynamics.run_md build for this estimator (same fields)
@@ -178,13 +179,14 @@ def _fit_batch(ests, X, y, sample_weight):
         log_pos = np.stack([p[5].log_w_pos for p in prepared]).astype(np.float64)
         log_neg = np.stack([p[5].log_w_neg for p in prepared]).astype(np.float64)
         results = _core.gd_many(problem.X, problem.y_centred, log_pos, log_neg, opts,
-                                weights=problem.weights, x_mean=problem.x_mean)
+                                weights=problem.weights, x_mean=problem.x_mean, blocked=blocked)
     else:
         spec0 = _dynamics.core_spec(prepared[0][3])
         theta = np.stack([p[5] for p in prepared]).astype(np.float64)
         log_scale = np.stack([np.asarray(p[3].log_scale, dtype=np.float64) * np.ones(d) for p in prepared])
         results = _core.md_many(problem.X, problem.y_centred, theta, log_scale, spec0.kind, spec0.rate,
-                                spec0.depth, opts, weights=problem.weights, x_mean=problem.x_mean)
+                                spec0.depth, opts, weights=problem.weights, x_mean=problem.x_mean,
+                                blocked=blocked)
     out = []
     for c, (est, (_, _, param, spec, key, state, snaps), res) in enumerate(zip(ests, prepared, results)):
         if solver == "gd":
@@ -203,7 +205,7 @@ def _fit_batch(ests, X, y, sample_weight):
 
 
 def fit_path(X, y, *, init_scales=None, step_sizes=None, init_shapes=None, momenta=None, random_states=None,
-             configs=None, sample_weight=None, batched=True, **estimator_params):
+             configs=None, sample_weight=None, batched=True, exact=True, **estimator_params):
     """Fit a grid of :class:`~dlnfast.DiagonalLinearRegressor` configurations on the same data.
 
     Parameters
@@ -219,6 +221,11 @@ def fit_path(X, y, *, init_scales=None, step_sizes=None, init_shapes=None, momen
     sample_weight : array-like of shape (n_samples,), optional
     batched : bool, default=True
         Train compatible configurations together (see Notes); False fits each alone.
+    exact : bool, default=True
+        True: every batched result is bit-identical to its single fit. False (float64 X): each
+        block of rows is multiplied by all configurations at once (two matrix products,
+        R = X_blk·B − Y_blk and G_blk = X_blkᵀ·(W R)), which sums in another order, so results
+        equal the single fits up to rounding (still identical for any thread count).
     **estimator_params
         The parameters every configuration shares (any of ``DiagonalLinearRegressor``'s).
 
@@ -285,7 +292,7 @@ def fit_path(X, y, *, init_scales=None, step_sizes=None, init_shapes=None, momen
 
     def run(idx):
         if batched_flags[idx[0]]:
-            return delayed(_fit_batch)([ests[i] for i in idx], X, y, sample_weight)
+            return delayed(_fit_batch)([ests[i] for i in idx], X, y, sample_weight, exact)
         return delayed(_fit_alone)(ests[idx[0]], X, y, sample_weight)
 
     outs = Parallel()(run(idx) for idx in tasks)
