@@ -51,7 +51,7 @@ class DiagonalLinearRegressorCV(RegressorMixin, BaseEstimator):
     >>> from dlnfast import DiagonalLinearRegressorCV
     >>> rng = np.random.default_rng(0)
     >>> X = rng.standard_normal((60, 30)); y = X[:, 0] - 2 * X[:, 1] + 0.1 * rng.standard_normal(60)
-    >>> model = DiagonalLinearRegressorCV(init_scales=[1e-3, 1e-1, 1.0], cv=3).fit(X, y)
+    >>> model = DiagonalLinearRegressorCV(init_scales=[0.1, 0.5, 1.0], cv=3).fit(X, y)
     >>> model.mse_path_.shape
     (3, 3)
     """

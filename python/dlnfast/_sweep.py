@@ -259,7 +259,7 @@ def fit_path(X, y, *, init_scales=None, step_sizes=None, init_shapes=None, momen
     >>> from dlnfast import fit_path
     >>> rng = np.random.default_rng(0)
     >>> X = rng.standard_normal((30, 60)); beta = np.zeros(60); beta[:2] = [1.0, -1.0]
-    >>> path = fit_path(X, X @ beta, init_scales=[1e-3, 1e-1, 1.0], fit_intercept=False, tol=1e-6)
+    >>> path = fit_path(X, X @ beta, init_scales=[1e-2, 1e-1, 1.0], fit_intercept=False)
     >>> path.coefs_.shape
     (3, 60)
     """
