@@ -93,6 +93,16 @@ def test_diverged_configuration_does_not_disturb_the_others(rng):
     _assert_same(path, 0, _alone(X, y, init_scale=0.5, step_size=0.01, fit_intercept=False, max_iter=200))
 
 
+def test_degenerate_target_falls_back_to_the_estimators_rescue(rng):
+    # constant y with an intercept: ∇L(0) is rounding noise, which fit answers with 0 iterations
+    X, _, _ = sparse_problem(rng, n=20, d=30)
+    y = np.full(20, 3.0)
+    path = _path(X, y, init_scales=[0.1, 1.0])
+    for i, a in enumerate([0.1, 1.0]):
+        _assert_same(path, i, _alone(X, y, init_scale=a))
+    assert (path.n_iter_ == 0).all() and np.allclose(path.intercepts_, 3.0)
+
+
 def test_threads_bit_identical(rng, real_team):
     X, y, _ = sparse_problem(rng, n=64, d=2100)  # two coordinate blocks, several row chunks
     kw = dict(init_scales=[1e-2, 0.1, 1.0], max_iter=60, tol=0.0)

@@ -158,7 +158,7 @@ def _fit_batch(ests, X, y, sample_weight, exact=True):
     n_threads = effective_n_threads(ests[0].n_jobs)
     problem = _engine.make_problem(Xv, yv, sw, ests[0].fit_intercept, n_threads)
     if problem.degenerate:  # the estimator's own rescue of a degenerate target, one by one
-        return [_fit_alone(est, X, y, sample_weight) for est in ests]
+        return [pair for est in ests for pair in _fit_alone(est, X, y, sample_weight)]
     d = Xv.shape[1]
     solver = ests[0].solver
     blocked = not exact and Xv.dtype == np.float64
