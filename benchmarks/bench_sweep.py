@@ -9,8 +9,12 @@ ceiling reached.
 All runs: pm, fixed step η = 1e-3, tol = 0, α spread over [1e-3, 1] across configurations,
 float64, no intercept. Medians of ``--repeats`` runs, each about ``--budget`` seconds.
 
+``--limits`` instead times ``implicit_bias_path`` over 100 scales in [1e-6, 10] at (100, 1000)
+against ``implicit_bias_limit`` from scratch at every 10th of them (same run).
+
 Usage:  python benchmarks/bench_sweep.py [--sizes 100x1000,200x2000,1000x10000]
                                         [--ks 8,32,128] [--threads 1,2] [--repeats 3]
+        python benchmarks/bench_sweep.py --limits
 """
 import argparse
 import statistics
@@ -90,6 +94,26 @@ def flop_rate(X, K, threads, repeats):
     return 2 * X.size * K / statistics.median(times)
 
 
+def bench_limits():
+    from dlnfast import implicit_bias_limit, implicit_bias_path
+    from dlnfast.datasets import make_sparse_regression
+
+    X, y, _ = make_sparse_regression(100, 1000, 5, random_state=0)
+    scales = np.logspace(-6, 1, 100)
+    ts = []
+    for _ in range(3):
+        t = time.perf_counter()
+        path = implicit_bias_path(X, y, scales)
+        ts.append(time.perf_counter() - t)
+    t = time.perf_counter()
+    ref = [implicit_bias_limit(X, y, init_scale=a).coef for a in scales[::10]]
+    t_ref = (time.perf_counter() - t) / len(ref)
+    err = max(float(np.abs(p - r).max()) for p, r in zip(path[::10], ref))
+    print(f"implicit_bias_path, 100 scales at (100, 1000): median {statistics.median(ts):.3f} s "
+          f"({1e3 * statistics.median(ts) / 100:.1f} ms per scale); implicit_bias_limit from scratch: "
+          f"{1e3 * t_ref:.0f} ms per scale; max |difference| {err:.1e}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="100x1000,200x2000,1000x10000")
@@ -97,8 +121,12 @@ def main():
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--budget", type=float, default=0.3)
+    ap.add_argument("--limits", action="store_true")
     args = ap.parse_args()
     print(machine_info())
+    if args.limits:
+        bench_limits()
+        return
     print("| n x d | K | threads | exact it/s per config | blocked | one-by-one | numpy batched | "
           "exact vs one-by-one | blocked vs one-by-one | blocked vs numpy | X@B GFLOP/s | blocked fraction of X@B |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
