@@ -9,4 +9,5 @@ void bind_results(py::module_& m);
 void bind_solvers(py::module_& m);
 void bind_lp(py::module_& m);
 void bind_factor_solvers(py::module_& m);
+void bind_batched(py::module_& m);
 }  // namespace dlnfast::bindings

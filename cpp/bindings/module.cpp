@@ -11,4 +11,5 @@ PYBIND11_MODULE(_core, m) {
   dlnfast::bindings::bind_solvers(m);
   dlnfast::bindings::bind_factor_solvers(m);
   dlnfast::bindings::bind_lp(m);
+  dlnfast::bindings::bind_batched(m);
 }

@@ -11,6 +11,8 @@ from dlnfast._dynamics import gradient_flow
 from dlnfast._regressor import DiagonalLinearRegressor
 from dlnfast._sharpness import sharpness
 from dlnfast.lp import basis_pursuit, linprog, read_mps, transport
+from dlnfast._sweep import PathResult, fit_path, implicit_bias_path
+from dlnfast._cv import DiagonalLinearRegressorCV
 
 __all__ = [
     "__version__",
@@ -25,4 +27,8 @@ __all__ = [
     "transport",
     "basis_pursuit",
     "sharpness",
+    "fit_path",
+    "implicit_bias_path",
+    "PathResult",
+    "DiagonalLinearRegressorCV",
 ]

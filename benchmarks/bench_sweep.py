@@ -1,0 +1,159 @@
+"""Sweeps: per-configuration GD iterations per second of the batched driver (fit_path's engine
+call, ``_core.gd_many``; "exact": bit-identical per-configuration kernel, "blocked": two matrix
+products per row chunk, ``fit_path(..., exact=False)``) against the same K configurations fitted one by one (``_core.gd``) and a
+numpy loop that batches the K configurations itself (two matrix products per iteration), plus
+the machine's matrix-product flop rate (numpy ``X @ B`` at the same shape, same run): a batched
+iteration is 4·n·d·K flops, so ``4ndK·(batched it/s)/K`` over that rate is the fraction of the
+ceiling reached.
+
+All runs: pm, fixed step η = 1e-3, tol = 0, α spread over [1e-3, 1] across configurations,
+float64, no intercept. Medians of ``--repeats`` runs, each about ``--budget`` seconds.
+
+``--limits`` instead times ``implicit_bias_path`` over 100 scales in [1e-6, 10] at (100, 1000)
+against ``implicit_bias_limit`` from scratch at every 10th of them (same run).
+
+Usage:  python benchmarks/bench_sweep.py [--sizes 100x1000,200x2000,1000x10000]
+                                        [--ks 8,32,128] [--threads 1,2] [--repeats 3]
+        python benchmarks/bench_sweep.py --limits
+"""
+import argparse
+import statistics
+import time
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from dlnfast import _core
+
+from _common import machine_info, quiesce
+
+STEP = 1e-3
+
+
+def _opts(n_iter, threads):
+    return _core.SolveOptions(auto_step=False, step=STEP, max_iter=int(n_iter), tol=0.0, n_threads=int(threads),
+                              loss_every=0)
+
+
+def _starts(K, d):
+    alphas = np.logspace(-3, 0, K)
+    log_w = np.repeat(np.log(alphas)[:, None], d, axis=1)
+    return log_w
+
+
+def time_batched(X, y, K, n_iter, threads, blocked=False):
+    log_w = _starts(K, X.shape[1])
+    lp, ln = log_w.copy(), log_w.copy()
+    opts = [_opts(n_iter, threads) for _ in range(K)]
+    t = time.perf_counter()
+    _core.gd_many(X, y, lp, ln, opts, blocked=blocked)
+    return time.perf_counter() - t
+
+
+def time_blocked(X, y, K, n_iter, threads):
+    return time_batched(X, y, K, n_iter, threads, blocked=True)
+
+
+def time_one_by_one(X, y, K, n_iter, threads):
+    log_w = _starts(K, X.shape[1])
+    opts = _opts(n_iter, threads)
+    t = time.perf_counter()
+    for c in range(K):
+        _core.gd(X, y, log_w[c].copy(), log_w[c].copy(), opts)
+    return time.perf_counter() - t
+
+
+def time_numpy(X, y, K, n_iter, threads):
+    n, d = X.shape
+    alphas = np.logspace(-3, 0, K)
+    wp = np.repeat(alphas[None, :], d, axis=0)
+    wn = wp.copy()
+    with threadpool_limits(threads):
+        t = time.perf_counter()
+        B = wp**2 - wn**2
+        for _ in range(n_iter):
+            R = X @ B - y[:, None]          # R = X·B − y
+            G = (X.T @ R) / n               # G = Xᵀ R / n
+            wp *= 1.0 - 2.0 * STEP * G
+            wn *= 1.0 + 2.0 * STEP * G
+            B = wp**2 - wn**2
+        return time.perf_counter() - t
+
+
+def flop_rate(X, K, threads, repeats):
+    B = np.random.default_rng(1).standard_normal((X.shape[1], K))
+    with threadpool_limits(threads):
+        X @ B
+        reps = max(1, int(2e8 / (2 * X.size * K)))
+        times = []
+        for _ in range(repeats):
+            t = time.perf_counter()
+            for _ in range(reps):
+                X @ B
+            times.append((time.perf_counter() - t) / reps)
+    return 2 * X.size * K / statistics.median(times)
+
+
+def bench_limits():
+    from dlnfast import implicit_bias_limit, implicit_bias_path
+    from dlnfast.datasets import make_sparse_regression
+
+    X, y, _ = make_sparse_regression(100, 1000, 5, random_state=0)
+    scales = np.logspace(-6, 1, 100)
+    ts = []
+    for _ in range(3):
+        t = time.perf_counter()
+        path = implicit_bias_path(X, y, scales)
+        ts.append(time.perf_counter() - t)
+    t = time.perf_counter()
+    ref = [implicit_bias_limit(X, y, init_scale=a).coef for a in scales[::10]]
+    t_ref = (time.perf_counter() - t) / len(ref)
+    err = max(float(np.abs(p - r).max()) for p, r in zip(path[::10], ref))
+    print(f"implicit_bias_path, 100 scales at (100, 1000): median {statistics.median(ts):.3f} s "
+          f"({1e3 * statistics.median(ts) / 100:.1f} ms per scale); implicit_bias_limit from scratch: "
+          f"{1e3 * t_ref:.0f} ms per scale; max |difference| {err:.1e}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="100x1000,200x2000,1000x10000")
+    ap.add_argument("--ks", default="8,32,128")
+    ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--budget", type=float, default=0.3)
+    ap.add_argument("--limits", action="store_true")
+    args = ap.parse_args()
+    print(machine_info())
+    if args.limits:
+        bench_limits()
+        return
+    print("| n x d | K | threads | exact it/s per config | blocked | one-by-one | numpy batched | "
+          "exact vs one-by-one | blocked vs one-by-one | blocked vs numpy | X@B GFLOP/s | blocked fraction of X@B |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    rng = np.random.default_rng(0)
+    for size in args.sizes.split(","):
+        n, d = map(int, size.split("x"))
+        X = rng.standard_normal((n, d))
+        y = X[:, :5] @ np.ones(5)
+        for K in map(int, args.ks.split(",")):
+            # iterations so that one batched run takes about `budget` s at ~2 GFLOP/s
+            n_iter = int(max(3, min(20_000, args.budget * 2e9 / (4 * n * d * K))))
+            for threads in map(int, args.threads.split(",")):
+                rates = {}
+                for name, fn in (("batched", time_batched), ("blocked", time_blocked), ("alone", time_one_by_one),
+                                 ("numpy", time_numpy)):
+                    ts = []
+                    for _ in range(args.repeats):
+                        quiesce(0.05)
+                        ts.append(fn(X, y, K, n_iter, threads))
+                    rates[name] = K * n_iter / statistics.median(ts)
+                fr = flop_rate(X, K, threads, args.repeats)
+                frac = 4 * n * d * rates["blocked"] / fr
+                print(f"| {n}x{d} | {K} | {threads} | {rates['batched']:.0f} | {rates['blocked']:.0f} | "
+                      f"{rates['alone']:.0f} | {rates['numpy']:.0f} | {rates['batched'] / rates['alone']:.2f} | "
+                      f"{rates['blocked'] / rates['alone']:.2f} | {rates['blocked'] / rates['numpy']:.2f} | "
+                      f"{fr / 1e9:.1f} | {frac:.2f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

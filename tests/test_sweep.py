@@ -1,0 +1,209 @@
+"""fit_path (batched sweeps) and implicit_bias_path.
+
+Oracles: the K separate fits of DiagonalLinearRegressor (the single-configuration engine path,
+which the batched driver must reproduce bit for bit: same kernel, same row chunks, same summation
+order), the numpy reference gd_reference (iterate by iterate), and implicit_bias_limit solved from
+scratch at each scale.
+"""
+import warnings
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+
+from dlnfast import DiagonalLinearRegressor, fit_path, implicit_bias_limit, implicit_bias_path
+from dlnfast._reference import gd_reference
+
+from conftest import sparse_problem
+
+
+def _alone(X, y, sample_weight=None, **params):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return DiagonalLinearRegressor(**params).fit(X, y, sample_weight=sample_weight)
+
+
+def _path(X, y, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return fit_path(X, y, **kw)
+
+
+def _assert_same(path, i, est):
+    """Row i of the path is the separate fit, bit for bit."""
+    np.testing.assert_array_equal(path.coefs_[i], est.coef_)
+    assert path.intercepts_[i] == float(est.intercept_)
+    assert path.n_iter_[i] == est.n_iter_
+    np.testing.assert_array_equal(path.loss_curves_[i], est.loss_curve_)
+    np.testing.assert_array_equal(path.effective_init_scales_[i], est.effective_init_scale_)
+    assert path.estimators_[i].coef_.dtype == est.coef_.dtype
+
+
+@pytest.mark.parametrize("solver", ["gd", "md"])
+@pytest.mark.parametrize("parametrization", ["pm", "uv"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("fit_intercept", [False, True])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_fit_path_equals_separate_fits(rng, solver, parametrization, dtype, fit_intercept, weighted):
+    X, y, _ = sparse_problem(rng, n=25, d=40, dtype=dtype)
+    y = y + 0.5
+    sw = rng.uniform(0.5, 2.0, X.shape[0]) if weighted else None
+    common = dict(solver=solver, parametrization=parametrization, fit_intercept=fit_intercept, tol=1e-4,
+                  max_iter=400)
+    scales, steps = [1e-2, 0.3, 1.0], ["auto", 0.02]
+    path = _path(X, y, init_scales=scales, step_sizes=steps, sample_weight=sw, **common)
+    assert path.batched_.all()
+    assert len(path.configs_) == 6
+    for i, cfg in enumerate(path.configs_):
+        assert cfg == {"init_scale": scales[i // 2], "step_size": steps[i % 2]}
+        _assert_same(path, i, _alone(X, y, sample_weight=sw, **common, **cfg))
+
+
+def test_momentum_init_shape_and_stopping_per_configuration(rng):
+    # explicit configurations: different momenta, shapes and budgets; the batched run stops each
+    # where its own fit stops (the short ones leave the batch early)
+    X, y, _ = sparse_problem(rng, n=30, d=60)
+    configs = [{"init_scale": 0.1, "momentum": 0.5, "max_iter": 7},
+               {"init_scale": 0.01, "momentum": 0.9, "nesterov": True, "max_iter": 300},
+               {"init_scale": 0.1, "momentum": 0.3, "init_shape": (1.0, 2.0), "max_iter": 60, "tol": 1e-2}]
+    path = _path(X, y, configs=configs, fit_intercept=False)
+    assert path.batched_.all() and path.n_iter_[0] == 7
+    for i, cfg in enumerate(configs):
+        _assert_same(path, i, _alone(X, y, fit_intercept=False, **cfg))
+    assert path.status_[0] == "max_iter"
+
+
+def test_fit_path_follows_the_numpy_reference(rng):
+    # independent oracle: fixed-step GD iterates by numpy, for three scales at once
+    X, y, _ = sparse_problem(rng, n=20, d=30)
+    scales, eta, n_iter = [0.05, 0.5, 1.0], 0.01, 50
+    path = _path(X, y, init_scales=scales, step_sizes=[eta], parametrization="uv", max_iter=n_iter, tol=0.0,
+                 fit_intercept=False)
+    for i, a in enumerate(scales):
+        ref = gd_reference(X, y, parametrization="uv", init_scale=a, step_size=eta, n_iter=n_iter)[-1]
+        np.testing.assert_allclose(path.coefs_[i], ref, rtol=1e-10, atol=1e-12)
+
+
+def test_diverged_configuration_does_not_disturb_the_others(rng):
+    X, y, _ = sparse_problem(rng, n=20, d=30)
+    path = _path(X, y, init_scales=[0.5], step_sizes=[0.01, 50.0], fit_intercept=False, max_iter=200)
+    assert path.status_[1] == "diverged"
+    assert np.isnan(path.coefs_[1]).all()
+    _assert_same(path, 0, _alone(X, y, init_scale=0.5, step_size=0.01, fit_intercept=False, max_iter=200))
+
+
+def test_degenerate_target_falls_back_to_the_estimators_rescue(rng):
+    # constant y with an intercept: ∇L(0) is rounding noise, which fit answers with 0 iterations
+    X, _, _ = sparse_problem(rng, n=20, d=30)
+    y = np.full(20, 3.0)
+    path = _path(X, y, init_scales=[0.1, 1.0])
+    for i, a in enumerate([0.1, 1.0]):
+        _assert_same(path, i, _alone(X, y, init_scale=a))
+    assert (path.n_iter_ == 0).all() and np.allclose(path.intercepts_, 3.0)
+
+
+def test_threads_bit_identical(rng, real_team):
+    X, y, _ = sparse_problem(rng, n=64, d=2100)  # two coordinate blocks, several row chunks
+    kw = dict(init_scales=[1e-2, 0.1, 1.0], max_iter=60, tol=0.0)
+    one, two = _path(X, y, n_jobs=1, **kw), _path(X, y, n_jobs=2, **kw)
+    np.testing.assert_array_equal(one.coefs_, two.coefs_)
+    for a, b in zip(one.loss_curves_, two.loss_curves_):
+        np.testing.assert_array_equal(a, b)
+    md1, md2 = _path(X, y, n_jobs=1, solver="md", **kw), _path(X, y, n_jobs=2, solver="md", **kw)
+    np.testing.assert_array_equal(md1.coefs_, md2.coefs_)
+
+
+def test_unbatchable_configurations_run_alone(rng):
+    X, y, _ = sparse_problem(rng, n=20, d=30)
+    path = _path(X, y, random_states=[0, 1], solver="sgd", max_iter=200, fit_intercept=False)
+    assert not path.batched_.any()
+    for i, seed in enumerate([0, 1]):
+        _assert_same(path, i, _alone(X, y, solver="sgd", random_state=seed, max_iter=200, fit_intercept=False))
+    unbatched = _path(X, y, init_scales=[0.1, 1.0], batched=False, fit_intercept=False, max_iter=100)
+    batched = _path(X, y, init_scales=[0.1, 1.0], fit_intercept=False, max_iter=100)
+    assert not unbatched.batched_.any() and batched.batched_.all()
+    np.testing.assert_array_equal(unbatched.coefs_, batched.coefs_)
+
+
+def test_max_iter_warning_and_bad_input(rng):
+    X, y, _ = sparse_problem(rng, n=20, d=30)
+    with pytest.warns(ConvergenceWarning, match="2 of 2 configurations stopped at max_iter"):
+        fit_path(X, y, init_scales=[1e-3, 1e-2], max_iter=3)
+    with pytest.raises(ValueError, match="either `configs`"):
+        fit_path(X, y, init_scales=[1.0], configs=[{"init_scale": 1.0}])
+    with pytest.raises(TypeError, match="`init_scales` must be a list"):
+        fit_path(X, y, init_scales=0.1)
+    with pytest.raises(TypeError, match="`configs` must be a list of dicts"):
+        fit_path(X, y, configs={"init_scale": 1.0})
+    with pytest.raises(ValueError, match="grid is empty"):
+        fit_path(X, y, init_scales=[])
+    with pytest.raises(ValueError, match="init_scale"):
+        fit_path(X, y, init_scales=[-1.0])
+    with pytest.raises(ValueError, match="init_scales"):
+        implicit_bias_path(X, y, [0.1, -1.0])
+
+
+def test_dask_backend_returns_the_local_result(rng):
+    distributed = pytest.importorskip("dask.distributed")
+    X, y, _ = sparse_problem(rng, n=20, d=30)
+    kw = dict(configs=[{"init_scale": 0.1}, {"init_scale": 1.0}, {"solver": "sgd", "random_state": 3},
+                       {"solver": "md", "init_scale": 0.5}], fit_intercept=False, max_iter=150)
+    local = _path(X, y, **kw)
+    with distributed.LocalCluster(processes=False, n_workers=1, threads_per_worker=1,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster):
+        with joblib.parallel_config(backend="dask"):
+            remote = _path(X, y, **kw)
+    np.testing.assert_array_equal(local.coefs_, remote.coefs_)
+    np.testing.assert_array_equal(local.n_iter_, remote.n_iter_)
+    assert local.status_ == remote.status_
+
+
+@pytest.mark.parametrize("parametrization", ["pm", "uv"])
+def test_implicit_bias_path_equals_the_limit_at_each_scale(rng, parametrization):
+    X, y, _ = sparse_problem(rng, n=15, d=40)
+    scales = np.logspace(-6, 1, 15)[::-1][[3, 0, 7, 1, 14, 2, 4, 5, 6, 8, 9, 10, 11, 12, 13]]  # any order
+    path = implicit_bias_path(X, y, scales, parametrization=parametrization)
+    for k, a in enumerate(scales):
+        ref = implicit_bias_limit(X, y, init_scale=a, parametrization=parametrization).coef
+        # both solve X β = y to ‖r‖ ≤ 1e-10‖y‖ on a strictly convex problem: the solutions agree
+        # to about the conditioning times that
+        np.testing.assert_allclose(path[k], ref, rtol=1e-6, atol=1e-8 * np.abs(ref).max())
+
+
+def test_demo_sweep_moves_from_basis_pursuit_to_min_l2(rng, capsys):
+    # the demo's figure on a small instance: oracles HiGHS (basis pursuit) and lstsq (min-ℓ2)
+    from dlnfast.__main__ import _basis_pursuit, sweep
+
+    X, y, _ = sparse_problem(rng, n=20, d=60)
+    bp, l2 = _basis_pursuit(X, y), np.linalg.lstsq(X, y, rcond=None)[0]
+    lam = np.linalg.eigvalsh(X @ X.T / X.shape[0])[-1]
+    path, limits = sweep(X, y, bp, lam, alphas=[1e-4, 1e-2, 1.0, 10.0])
+    to_bp = [np.linalg.norm(b - bp) for b in limits]
+    to_l2 = [np.linalg.norm(b - l2) for b in limits]
+    assert to_bp == sorted(to_bp) and to_l2 == sorted(to_l2, reverse=True)
+    assert to_bp[0] < 1e-2 * np.linalg.norm(bp) and to_l2[-1] < 1e-3 * np.linalg.norm(l2)
+    assert "faster" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("solver", ["gd", "md"])
+@pytest.mark.parametrize("fit_intercept", [False, True])
+def test_blocked_products_equal_separate_fits_up_to_rounding(rng, solver, fit_intercept):
+    # exact=False sums X_blkᵀ(W R) in Eigen's order instead of the single kernel's: the stated
+    # bound is rounding-level agreement after a fixed number of iterations, 1e-9 relative
+    # (each gradient differs by O(n·eps·|X||r|); the dynamics at these scales are contracting)
+    X, y, _ = sparse_problem(rng, n=40, d=90)
+    sw = rng.uniform(0.5, 2.0, X.shape[0])
+    common = dict(solver=solver, fit_intercept=fit_intercept, tol=0.0, max_iter=300)
+    path = _path(X, y, init_scales=[0.05, 0.5, 1.0], sample_weight=sw, exact=False, **common)
+    for i, a in enumerate([0.05, 0.5, 1.0]):
+        est = _alone(X, y, sample_weight=sw, init_scale=a, **common)
+        assert path.n_iter_[i] == est.n_iter_ == 300
+        np.testing.assert_allclose(path.coefs_[i], est.coef_, rtol=1e-9, atol=1e-12 * np.abs(est.coef_).max())
+        np.testing.assert_allclose(path.loss_curves_[i], est.loss_curve_, rtol=1e-9)
+
+
+def test_blocked_products_thread_invariant(rng, real_team):
+    X, y, _ = sparse_problem(rng, n=64, d=2100)
+    kw = dict(init_scales=[1e-2, 0.1, 1.0], max_iter=40, tol=0.0, exact=False)
+    np.testing.assert_array_equal(_path(X, y, n_jobs=1, **kw).coefs_, _path(X, y, n_jobs=2, **kw).coefs_)
