@@ -8,8 +8,10 @@ import scipy.sparse as sp
 from scipy.optimize import OptimizeResult
 
 from dlnfast.lp import _kernel
+from dlnfast.lp._duals import marginals, row_duals
 from dlnfast.lp._entropic import elastic_path_following, lp_measures, path_following, polish
 from dlnfast.lp._options import check_solver_options
+from dlnfast.lp._presolve import presolve
 from dlnfast.lp._standard_form import StandardForm, to_standard_form, validate
 
 _MESSAGES = {
@@ -175,12 +177,16 @@ def linprog(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds=(0, None), *, 
     if not np.isscalar(c0) or not np.isfinite(c0):
         raise ValueError(f"c0 must be a finite float, got {c0!r}")
     c, A_ub, b_ub, A_eq, b_eq, lo, hi = validate(c, A_ub, b_ub, A_eq, b_eq, bounds)
-    sf = to_standard_form(c, A_ub, b_ub, A_eq, b_eq, lo, hi, c0=c0, scale=scale)
+    pre = presolve(c, A_ub, b_ub, A_eq, b_eq, lo, hi)
+    sf = to_standard_form(c, pre.A_ub, pre.b_ub, pre.A_eq, pre.b_eq, pre.lo, pre.hi, c0=c0,
+                          scale=scale)
     deadline = t_start + opts.time_limit
 
     def finish(y, status, message, nit, extra):
+        nu = extra.pop("_nu", None)
         if status == 0 and y is not None:  # status 0 only for a point checked in the user's units
-            bad = _verify(sf.to_original(y), A_ub, b_ub, A_eq, b_eq, lo, hi, opts.tol)
+            bad = _verify(sf.to_original(y), A_ub, b_ub, A_eq, b_eq, lo, hi, opts.tol,
+                          xunit=abs(sf.T) @ (sf.col_scale * sf.b_scale))
             if bad:
                 status, message = 4, f"{_MESSAGES[4]} The point found fails the check on the " \
                     f"original problem: {bad}."
@@ -193,8 +199,12 @@ def linprog(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds=(0, None), *, 
             con=b_eq - A_eq @ x if y is not None else np.full(b_eq.size, np.nan),
         )
         out.update(extra)
+        if y is not None:  # dual values as scipy's HiGHS methods return them
+            out.update(marginals(pre, c, A_ub, b_ub, A_eq, b_eq, lo, hi, x, *row_duals(sf, nu)))
         return out
 
+    if pre.status:
+        return finish(None, pre.status, pre.message, 0, {})
     if sf.status:
         return finish(None, sf.status, sf.message, 0, {})
     trivial = _solve_trivial(sf, opts.reg)
@@ -243,9 +253,14 @@ def _decide(sf, deadline):
     return None
 
 
-def _verify(x, A_ub, b_ub, A_eq, b_eq, lo, hi, tol):
+def _verify(x, A_ub, b_ub, A_eq, b_eq, lo, hi, tol, xunit=None):
     """'' if x satisfies the user's constraints to a tolerance relative to each row's own scale
-    (|b_i| + Σ_j |a_ij x_j|, so units do not matter) above rounding noise, else what fails."""
+    (|b_i| + Σ_j |a_ij x_j|, so units do not matter) above rounding noise, else what fails.
+
+    ``xunit``: what one unit of the scaled standard form is in x (|T| D_c β); a row is also
+    accepted within tol·Σ_j |a_ij|·xunit_j, the standard form's own tolerance in the user's
+    units (a row with b_i = 0 at x ≈ 0 has no scale of its own: 7.7e-27 off is not a failure).
+    """
     rtol = max(1e-6, 1e3 * tol)
     if not np.all(np.isfinite(x)):
         return "x is not finite"
@@ -259,6 +274,8 @@ def _verify(x, A_ub, b_ub, A_eq, b_eq, lo, hi, tol):
         # rounding floor: x is known to about eps·max|x| in every entry (entries that should be
         # 0 come back as ±1e-17 noise), which row i turns into eps·Σ_j|a_ij|·max|x|
         noise = 1e3 * np.finfo(float).eps * np.asarray(absA.sum(axis=1)).ravel() * np.abs(x).max(initial=0.0)
+        if xunit is not None:
+            noise = noise + tol * (absA @ xunit)
         worst = viol - rtol * scale - noise
         if np.any(worst > 0):
             i = int(np.argmax(worst))
@@ -300,7 +317,7 @@ def _solve_entropic(sf, opts, deadline):
     # PathResult statuses are already linprog's (0 optimal, 1 limit, 4 numerical)
     return (r.x, r.status, "" if r.status == 0 else r.message, r.nit,
             {"reg": r.reg, "lp_residuals": (r.pfeas, r.dfeas, r.gap), "polished": False,
-             "certificate": {"A": A, "b": b, "c": cs, "y": r.x, "dual": r.nu, "reg": r.reg,
+             "_nu": r.nu, "certificate": {"A": A, "b": b, "c": cs, "y": r.x, "dual": r.nu, "reg": r.reg,
                              "omega": np.zeros(A.shape[1])}})
 
 
@@ -310,7 +327,7 @@ def _solve_newton(sf, opts, deadline):
                                             max_newton=opts.max_iter,
                                             time_limit=deadline - time.perf_counter())
     extra = {"reg": r.reg, "lp_residuals": (r.pfeas, r.dfeas, r.gap), "polished": r.polished,
-             "elastic": {"big_m": big_m, "violation": mass}}
+             "elastic": {"big_m": big_m, "violation": mass}, "_nu": r.nu}
     return r.x, r.nit, r.status, r.message, extra
 
 
@@ -358,7 +375,7 @@ def _solve_dynamics(sf, opts, deadline):
         status, msg = _kernel.kernel_status(r)
         return x, nu, r.n_iter, status, msg, {
             "reg": opts.reg, "lp_residuals": lp_measures(A, b, c, x, nu), "polished": False,
-            "certificate": certificate(x, nu, omega, opts.reg), "step_rejections": r.n_rejected}
+            "_nu": nu, "certificate": certificate(x, nu, omega, opts.reg), "step_rejections": r.n_rejected}
 
     lam, zeta = 1.0, 4.0
     nu = np.zeros(A.shape[0])
@@ -375,10 +392,11 @@ def _solve_dynamics(sf, opts, deadline):
         kstatus, _ = _kernel.kernel_status(r)
         if kstatus == _kernel.NUMERICAL:
             return x, nu_new, nit, 4, "the dynamics diverged (non-finite values)", {
-                "reg": lam, "lp_residuals": lp_measures(A, b, c, x, nu_new), "polished": False}
+                "reg": lam, "lp_residuals": lp_measures(A, b, c, x, nu_new), "polished": False,
+                "_nu": nu_new}
         nu = nu_new
         best = _best_point(best, A, b, c, x, nu, opts.tol)
-        extra = {"reg": lam, "lp_residuals": best[4], "polished": best[3],
+        extra = {"reg": lam, "lp_residuals": best[4], "polished": best[3], "_nu": best[2],
                  "certificate": certificate(x, nu, omega, lam)}
         if best[0] <= opts.tol:
             return best[1], best[2], nit, 0, "", extra
