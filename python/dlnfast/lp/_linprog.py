@@ -113,7 +113,7 @@ def linprog(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds=(0, None), *, 
         the standard form. With ``reg`` given: ``‖Ây − b̂‖₂ ≤ tol·(1 + ‖b̂‖₂)``.
     maxiter : int, optional
         Iteration budget (GD/EG iterations, or Newton steps). Default 10⁶ for "dln"/"eg",
-        2000 for "newton".
+        10⁴ for "newton" (one budget over every big-M round of the elastic form).
     time_limit : float, optional
         Seconds (default: none for "newton", 600 for "dln"/"eg").
     c0 : float, default 0.0
