@@ -23,7 +23,7 @@ _OPTIONS = {"maxiter": "maxiter", "time_limit": "time_limit", "disp": None, "pre
 # Tests that check scipy/HiGHS behaviour dlnfast does not have by design.
 NOT_APPLICABLE = {
     "test_callback": "HiGHS-only behaviour: scipy's HiGHS methods raise NotImplementedError for "
-                     "a callback; dlnfast.linprog's callback has its own signature",
+                     "a callback; dlnfast.linprog takes no callback argument",
     "test_unknown_options": "scipy's options= handling: dlnfast.linprog takes keywords, not an "
                             "options dict (the adapter maps the known keys)",
     "test_invalid_option_values": "scipy's options= handling: HiGHS-specific option values "

@@ -159,8 +159,11 @@ def transport(a, b, M, reg, *, method="newton", tol=1e-9, maxiter=None, time_lim
     status, msg = _kernel.kernel_status(r)
     # duals of the user's problem: log P = log Q + log mass, cost M = M_u + shift
     f = -4.0 * reg * eta_r[:n1] + reg * np.log(mass) + shift
-    return out(mass * np.exp(2.0 * log_u), status, msg or "Optimization terminated successfully.",
-               r.n_iter, omega=omega, dual=(f, -4.0 * reg * eta_r[n1:]))
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverged run is reported as status 4
+        plan = mass * np.exp(2.0 * log_u)
+    # nit: accepted steps (maxiter bounds the attempts, rejected adaptive steps included)
+    return out(plan, status, msg or "Optimization terminated successfully.",
+               r.n_iter - r.n_rejected, omega=omega, dual=(f, -4.0 * reg * eta_r[n1:]))
 
 
 def _sparse_exact(a, b, M, opts, t0):
