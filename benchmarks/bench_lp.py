@@ -8,7 +8,7 @@ Parts:
   random  standard-form LP, m = 200, n = 1000 (dense Gaussian A, b = A·x_feas, c > 0)
   ot      optimal transport n = 200 (uniform marginals, uniform random cost in [0, 1]),
           exact and entropic (reg = 0.01), plus reg = 1e-4 with the cost shifted by +0.1
-  netlib  every instance in ../shared/netlib against ANSWERS.csv
+  netlib  every instance in ../shared/netlib (else tests/data/netlib) against ANSWERS.csv
 
 Times are medians over --repeats runs (netlib: one run per solver; say so in the table).
 Accuracy: relative objective gap |f − f*| / max(1, |f*|) against HiGHS (random LP), ANSWERS.csv
@@ -39,6 +39,8 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 import dlnfast  # noqa: E402
 
 NETLIB = Path(__file__).resolve().parents[1].parent / "shared" / "netlib"
+if not (NETLIB / "ANSWERS.csv").is_file():  # a fresh clone: the small instances of the tests
+    NETLIB = Path(__file__).resolve().parents[1] / "tests" / "data" / "netlib"
 
 
 def machine():

@@ -24,3 +24,10 @@ def real_team(monkeypatch):
     from dlnfast import _threads
 
     monkeypatch.setattr(_threads, "MIN_PARALLEL_WORK_OVERRIDE", 1)
+
+
+def pytest_configure(config):
+    # scipy's test_linprog.py, imported by tests/test_scipy_linprog_suite.py, uses markers of
+    # scipy's own conftest; --strict-markers needs them declared (they have no effect here)
+    for name in ("fail_slow", "xfail_on_32bit", "xslow"):
+        config.addinivalue_line("markers", f"{name}: used by scipy's imported linprog tests")

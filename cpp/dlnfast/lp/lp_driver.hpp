@@ -18,6 +18,7 @@ namespace dlnfast::lp {
 namespace detail {
 
 constexpr Index kBlock = 4096;
+constexpr double kGrowth = 4.0;  // f above kGrowth × its initial value: diverged
 
 inline void exp2_into(const double* log_u, double* x, Index n, Team& team) {
   team.parallel_blocks(n, kBlock, [&](Index, Index j0, Index j1) {
@@ -62,6 +63,10 @@ class LpRun {
     op_.residual(x_.data(), r_.data(), team_);
     double f = half_sq_norm(r_.data(), m_);
     if (std::isfinite(f)) op_.adjoint(r_.data(), g_.data(), team_);
+    // A loss above kGrowth·f₀ is divergence for every rule: the paper's and the adaptive rule
+    // keep f decreasing, and a fixed step that lets f grow this far is unstable (EG at a too
+    // large η oscillates with ‖r‖ growing long before anything overflows).
+    const double f_cap = kGrowth * f;
     double s = 0.0;  // the adaptive rule's smoothness step, set on the first iteration
     Status status = Status::Running;
     Index k = 0;
@@ -81,6 +86,7 @@ class LpRun {
       if (opt_.step_rule == LpStepRule::fixed) {
         eta = opt_.step_size;
         if (eta * gmax >= Update::step_limit) {
+          res.step = eta;  // the step that would flip a factor's sign, for the message
           status = Status::Diverged;
           break;
         }
@@ -101,8 +107,9 @@ class LpRun {
         }
         continue;
       }
-      if (!std::isfinite(f_new)) {
+      if (!(f_new <= f_cap)) {  // also catches NaN / inf
         status = Status::Diverged;
+        res.step = eta;
         ++k;
         f = f_new;
         break;
@@ -156,7 +163,8 @@ class LpRun {
 /// `Update::apply` (DLN GD: log u += log1p(−2ηg); EG: log u += −2ηg) and Σ ηr += η·r, so that on
 /// return log x = log x_start − 4·Aᵀ(Σ ηr) − ω exactly (ω = 0 for EG). Stops (core/control.hpp)
 /// when ‖r‖₂ ≤ tol, after max_iter iterations (undone adaptive steps count), after time_limit
-/// seconds, on a non-finite value, or when the monitor says so (Ctrl-C).
+/// seconds, as diverged when f exceeds 4× its initial value or is not finite (res.step is then
+/// the offending η), or when the monitor says so (Ctrl-C).
 ///
 /// @param op        LP operator (residual, adjoint, rhs, n_rows, n_vars, work)
 /// @param log_u     in/out, n_vars: the log-factors

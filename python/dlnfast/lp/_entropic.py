@@ -224,16 +224,19 @@ def elastic_path_following(A, b, c, big_m=1e3, max_big_m=1e9, **kwargs):
     I = sp.eye(m, format="csr")
     Aa = sp.hstack([A, I, -I], format="csr")
     tol = kwargs.get("tol", 1e-9)
+    budget = kwargs.pop("max_newton", 2000)
     bnorm = 1.0 + float(np.abs(b).max(initial=0.0))
+    nit = 0  # Newton steps over every M tried: one budget for the whole solve
     while True:
         ca = np.concatenate([c, np.full(2 * m, big_m)])
-        r = path_following(Aa, b, ca, **kwargs)
+        r = path_following(Aa, b, ca, max_newton=budget - nit, **kwargs)
+        nit += r.nit
         x = r.x[:n]
         mass = float(r.x[n:].sum())
         pf, df, gp = lp_measures(A, b, c, x, r.nu)
-        out = PathResult(x, r.nu, r.reg, r.status, r.nit, r.stages, r.polished, pf, df, gp,
+        out = PathResult(x, r.nu, r.reg, r.status, nit, r.stages, r.polished, pf, df, gp,
                            r.message)
-        if mass <= tol * bnorm or big_m >= max_big_m or r.status == 1:
+        if mass <= tol * bnorm or big_m >= max_big_m or r.status == 1 or nit >= budget:
             if r.status == 0 and max(pf, df, gp) > tol:
                 out.status = 4
                 out.message = f"elastic variables carry {mass:.3e} at M = {big_m:.0e}"
@@ -264,7 +267,9 @@ class _LambdaPath:
 
     def solve(self, reg, nu):
         self.reg = reg
-        nu_s, x_s, steps, ok = newton_stage(self.A, self.b, self.c, reg, nu, 1e-10, 100,
+        # a stage may not take more steps than the budget has left: nit never exceeds maxiter
+        nu_s, x_s, steps, ok = newton_stage(self.A, self.b, self.c, reg, nu, 1e-10,
+                                            min(100, max(1, self.max_newton - self.nit)),
                                             self.deadline, self.A_normal)
         self.nit += steps
         self.stages += 1

@@ -85,7 +85,8 @@ def run_dynamics(op, b, c, reg, *, update, step_rule, tol, max_iter, time_limit,
                        step_size=step_size, tol=tol, max_iter=max_iter, time_limit=time_limit,
                        n_threads=n_threads)
     res = op.run(b, log_u, omega, eta_r, o)
-    x = np.exp(2.0 * log_u)
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverged run is reported as status 4
+        x = np.exp(2.0 * log_u)
     nu = nu0 - 4.0 * reg * eta_r
     return x, nu, omega, res
 
@@ -102,4 +103,7 @@ def kernel_status(r):
         return OPTIMAL, ""
     if r.status in (S.max_iter, S.time_limit):
         return LIMIT, f"{r.status.name} after {r.n_iter} iterations, ‖Ay − b‖₂ = {r.criterion:.3e}"
-    return NUMERICAL, f"diverged after {r.n_iter} iterations (last step {r.step:.3e})"
+    return NUMERICAL, (f"the dynamics diverged at iteration {r.n_iter} with step η = "
+                       f"{r.step:.3e} (‖Ay − b‖₂ = {r.criterion:.3e}): a factor would change "
+                       f"sign, the loss grew past 4× its initial value, or it overflowed; use a "
+                       f"smaller step_size or step_rule='adaptive'")

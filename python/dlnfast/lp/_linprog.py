@@ -8,8 +8,10 @@ import scipy.sparse as sp
 from scipy.optimize import OptimizeResult
 
 from dlnfast.lp import _kernel
+from dlnfast.lp._duals import marginals, row_duals
 from dlnfast.lp._entropic import elastic_path_following, lp_measures, path_following, polish
 from dlnfast.lp._options import check_solver_options
+from dlnfast.lp._presolve import presolve
 from dlnfast.lp._standard_form import StandardForm, to_standard_form, validate
 
 _MESSAGES = {
@@ -22,20 +24,40 @@ _MESSAGES = {
 
 
 def spectral_norm_sq(A):
-    """An upper bound on ‖A‖₂² (the paper's step rule needs one): exact SVD when small."""
+    """An upper bound on ‖A‖₂², as the paper's step rule needs: Lanczos (ARPACK's svds, a few
+    products with A and Aᵀ, converged to 1e-10) above 100 rows and columns, the exact dense
+    norm below; never a dense SVD of a large A."""
     m, n = A.shape
-    if min(m, n) == 0:
+    if min(m, n) == 0 or A.nnz == 0:
         return 1.0
-    if min(m, n) <= 1500:
+    if min(m, n) <= 100:
         M = A.toarray() if sp.issparse(A) else A
         s = np.linalg.norm(M, 2)
     else:
         from scipy.sparse.linalg import svds
 
         v0 = np.ones(min(m, n))
-        s = svds(A, k=1, return_singular_vectors=False, v0=v0, tol=1e-6)[0]
+        s = svds(A, k=1, return_singular_vectors=False, v0=v0, tol=1e-10)[0]
     # 1e-6 relative margin covers the eigen-solver's tolerance
     return max(float(s) ** 2 * (1 + 1e-6), 1e-300)
+
+
+def cheap_norm_sq_bound(A):
+    """min(‖A‖_F², ‖A‖₁‖A‖∞) ≥ ‖A‖₂², from one pass over the entries (no iteration)."""
+    absA = abs(A)
+    fro = float(absA.multiply(absA).sum()) if sp.issparse(A) else float((absA ** 2).sum())
+    one = float(np.asarray(absA.sum(axis=0)).max(initial=0.0))
+    inf = float(np.asarray(absA.sum(axis=1)).max(initial=0.0))
+    return max(min(fro, one * inf), 1e-300)
+
+
+def norm_sq_for(rule, step_size, A):
+    """‖A‖₂² only where the step rule uses it: the paper's rule needs an upper bound on it; the
+    adaptive rule only its first trial step (a cheap bound is enough: the trial step grows
+    ×1.25 per accepted step); a fixed step none."""
+    if step_size is not None:
+        return 1.0  # unused by the fixed rule
+    return spectral_norm_sq(A) if rule == "paper" else cheap_norm_sq_bound(A)
 
 
 def _diagnose(sf: StandardForm, deadline):
@@ -105,13 +127,18 @@ def linprog(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds=(0, None), *, 
     reg : float > 0 or None, default None
         λ, the entropic regularisation, in the scaled standard form (``res.certificate`` holds
         that form; with ``scale=False`` and a standard-form input it is the user's own problem).
-        ``None``: continuation, λ is driven down until the LP tolerance is met.
+        ``None``: continuation, λ is driven down until the LP tolerance is met. With ``reg``
+        given the entropic LP is the problem solved: it has a unique finite optimum for every
+        feasible LP, bounded or not (the entropy grows faster than any linear cost), so an
+        unbounded LP gives status 0 and that optimum; status 3 only when a variable with a
+        negative cost appears in no constraint (the standard form drops such columns; a
+        dropped column with a cost ≥ 0 is returned at its bound, not at exp(−c_j/λ)).
     tol : float, default 1e-8
         With ``reg=None``: relative primal infeasibility, dual infeasibility and duality gap of
         the standard form. With ``reg`` given: ``‖Ây − b̂‖₂ ≤ tol·(1 + ‖b̂‖₂)``.
     maxiter : int, optional
         Iteration budget (GD/EG iterations, or Newton steps). Default 10⁶ for "dln"/"eg",
-        2000 for "newton".
+        10⁴ for "newton" (one budget over every big-M round of the elastic form).
     time_limit : float, optional
         Seconds (default: none for "newton", 600 for "dln"/"eg").
     c0 : float, default 0.0
@@ -125,7 +152,8 @@ def linprog(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds=(0, None), *, 
         (about ``‖Â diag(u)‖₂²``, often far below ``‖Â‖₂²‖u‖∞²``); about 10× fewer iterations.
     step_size : float > 0, optional
         A fixed step η for "dln"/"eg" (overrides ``step_rule``); a step that would flip a
-        factor's sign (2η|Âᵀr|_j ≥ 1) stops the run with status 4. Smaller steps shrink the
+        factor's sign (2η|Âᵀr|_j ≥ 1), or lets f = ½‖Ây − b̂‖² grow past 4× its initial
+        value, stops the run with status 4 and a message naming η. Smaller steps shrink the
         certificate ω = O(η) (DESIGN §3.1).
     scale : bool, default True
         Ruiz-equilibrate the standard form.
@@ -135,8 +163,12 @@ def linprog(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds=(0, None), *, 
     Returns
     -------
     res : scipy.optimize.OptimizeResult
-        ``x``, ``fun`` (includes c0), ``status`` (0 optimal, 1 iteration/time limit,
-        2 infeasible, 3 unbounded, 4 numerical difficulties), ``message``, ``success``, ``nit``,
+        ``x``, ``fun`` (includes c0), ``ineqlin``, ``eqlin``, ``lower``, ``upper`` (each with
+        ``marginals`` and ``residual``, as scipy's HiGHS methods: ∂fun/∂b_ub, ∂fun/∂b_eq,
+        ∂fun/∂l, ∂fun/∂u, from the final dual ν — the entropic dual with ``reg`` given — and
+        postsolved through presolve, see :mod:`dlnfast.lp._duals`), ``status`` (0 optimal, 1 iteration/time limit,
+        2 infeasible, 3 unbounded, 4 numerical difficulties), ``message``, ``success``, ``nit``
+        (Newton steps, or accepted GD/EG steps; 0 when presolve decides the LP),
         ``slack`` (b_ub − A_ub x), ``con`` (b_eq − A_eq x), ``reg`` (the final λ),
         ``lp_residuals`` (primal, dual, gap of the standard form), ``polished`` (the final
         point is the projection onto the detected optimal face), ``certificate``: for "dln"/"eg",
@@ -146,6 +178,8 @@ def linprog(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds=(0, None), *, 
 
     Notes
     -----
+    A presolve (:mod:`dlnfast.lp._presolve`: empty and singleton rows, columns in no row)
+    runs first; an LP it decides takes ``nit = 0``, as with scipy's HiGHS.
     Infeasibility and unboundedness are decided, when the main solve does not reach the
     tolerance (for "dln"/"eg" also when it stops at ``maxiter``; with ``reg`` given too), by two
     auxiliary LPs solved by Newton whatever the method: phase 1 ``min 1ᵀt s.t. Ây + Et = b̂``
@@ -175,12 +209,16 @@ def linprog(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds=(0, None), *, 
     if not np.isscalar(c0) or not np.isfinite(c0):
         raise ValueError(f"c0 must be a finite float, got {c0!r}")
     c, A_ub, b_ub, A_eq, b_eq, lo, hi = validate(c, A_ub, b_ub, A_eq, b_eq, bounds)
-    sf = to_standard_form(c, A_ub, b_ub, A_eq, b_eq, lo, hi, c0=c0, scale=scale)
+    pre = presolve(c, A_ub, b_ub, A_eq, b_eq, lo, hi)
+    sf = to_standard_form(c, pre.A_ub, pre.b_ub, pre.A_eq, pre.b_eq, pre.lo, pre.hi, c0=c0,
+                          scale=scale)
     deadline = t_start + opts.time_limit
 
     def finish(y, status, message, nit, extra):
+        nu = extra.pop("_nu", None)
         if status == 0 and y is not None:  # status 0 only for a point checked in the user's units
-            bad = _verify(sf.to_original(y), A_ub, b_ub, A_eq, b_eq, lo, hi, opts.tol)
+            bad = _verify(sf.to_original(y), A_ub, b_ub, A_eq, b_eq, lo, hi, opts.tol,
+                          xunit=abs(sf.T) @ (sf.col_scale * sf.b_scale))
             if bad:
                 status, message = 4, f"{_MESSAGES[4]} The point found fails the check on the " \
                     f"original problem: {bad}."
@@ -193,8 +231,12 @@ def linprog(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds=(0, None), *, 
             con=b_eq - A_eq @ x if y is not None else np.full(b_eq.size, np.nan),
         )
         out.update(extra)
+        if y is not None:  # dual values as scipy's HiGHS methods return them
+            out.update(marginals(pre, c, A_ub, b_ub, A_eq, b_eq, lo, hi, x, *row_duals(sf, nu)))
         return out
 
+    if pre.status:
+        return finish(None, pre.status, pre.message, 0, {})
     if sf.status:
         return finish(None, sf.status, sf.message, 0, {})
     trivial = _solve_trivial(sf, opts.reg)
@@ -243,9 +285,14 @@ def _decide(sf, deadline):
     return None
 
 
-def _verify(x, A_ub, b_ub, A_eq, b_eq, lo, hi, tol):
+def _verify(x, A_ub, b_ub, A_eq, b_eq, lo, hi, tol, xunit=None):
     """'' if x satisfies the user's constraints to a tolerance relative to each row's own scale
-    (|b_i| + Σ_j |a_ij x_j|, so units do not matter) above rounding noise, else what fails."""
+    (|b_i| + Σ_j |a_ij x_j|, so units do not matter) above rounding noise, else what fails.
+
+    ``xunit``: what one unit of the scaled standard form is in x (|T| D_c β); a row is also
+    accepted within tol·Σ_j |a_ij|·xunit_j, the standard form's own tolerance in the user's
+    units (a row with b_i = 0 at x ≈ 0 has no scale of its own: 7.7e-27 off is not a failure).
+    """
     rtol = max(1e-6, 1e3 * tol)
     if not np.all(np.isfinite(x)):
         return "x is not finite"
@@ -259,6 +306,8 @@ def _verify(x, A_ub, b_ub, A_eq, b_eq, lo, hi, tol):
         # rounding floor: x is known to about eps·max|x| in every entry (entries that should be
         # 0 come back as ±1e-17 noise), which row i turns into eps·Σ_j|a_ij|·max|x|
         noise = 1e3 * np.finfo(float).eps * np.asarray(absA.sum(axis=1)).ravel() * np.abs(x).max(initial=0.0)
+        if xunit is not None:
+            noise = noise + tol * (absA @ xunit)
         worst = viol - rtol * scale - noise
         if np.any(worst > 0):
             i = int(np.argmax(worst))
@@ -300,7 +349,7 @@ def _solve_entropic(sf, opts, deadline):
     # PathResult statuses are already linprog's (0 optimal, 1 limit, 4 numerical)
     return (r.x, r.status, "" if r.status == 0 else r.message, r.nit,
             {"reg": r.reg, "lp_residuals": (r.pfeas, r.dfeas, r.gap), "polished": False,
-             "certificate": {"A": A, "b": b, "c": cs, "y": r.x, "dual": r.nu, "reg": r.reg,
+             "_nu": r.nu, "certificate": {"A": A, "b": b, "c": cs, "y": r.x, "dual": r.nu, "reg": r.reg,
                              "omega": np.zeros(A.shape[1])}})
 
 
@@ -310,7 +359,7 @@ def _solve_newton(sf, opts, deadline):
                                             max_newton=opts.max_iter,
                                             time_limit=deadline - time.perf_counter())
     extra = {"reg": r.reg, "lp_residuals": (r.pfeas, r.dfeas, r.gap), "polished": r.polished,
-             "elastic": {"big_m": big_m, "violation": mass}}
+             "elastic": {"big_m": big_m, "violation": mass}, "_nu": r.nu}
     return r.x, r.nit, r.status, r.message, extra
 
 
@@ -345,7 +394,8 @@ def _solve_dynamics(sf, opts, deadline):
     bnorm2 = 1.0 + float(np.linalg.norm(b))
     kernel = dict(update=_kernel.update_rule(opts.method),
                   step_rule=_kernel.step_rule(opts.step_rule, opts.step_size),
-                  n_threads=opts.n_threads, norm_a_sq=spectral_norm_sq(A),
+                  n_threads=opts.n_threads,
+                  norm_a_sq=norm_sq_for(opts.step_rule, opts.step_size, A),
                   step_size=opts.step_size)
 
     def certificate(x, nu, omega, lam):
@@ -356,29 +406,43 @@ def _solve_dynamics(sf, opts, deadline):
             op, b, c, opts.reg, tol=opts.tol * bnorm2, max_iter=opts.max_iter,
             time_limit=max(0.0, deadline - time.perf_counter()), **kernel)
         status, msg = _kernel.kernel_status(r)
-        return x, nu, r.n_iter, status, msg, {
-            "reg": opts.reg, "lp_residuals": lp_measures(A, b, c, x, nu), "polished": False,
+        if status != _kernel.NUMERICAL and not np.all(np.isfinite(x)):
+            status, msg = _kernel.NUMERICAL, (f"the iterates overflow float64 after {r.n_iter} "
+                                              f"iterations (x = exp(2 log u) = inf)")
+        with np.errstate(all="ignore"):  # a diverged x may hold inf: the measures say so
+            meas = lp_measures(A, b, c, x, nu)
+        # nit: accepted steps (maxiter bounds the attempts, rejected adaptive steps included)
+        return x, nu, r.n_iter - r.n_rejected, status, msg, {
+            "reg": opts.reg, "lp_residuals": meas, "polished": False, "_nu": nu,
             "certificate": certificate(x, nu, omega, opts.reg), "step_rejections": r.n_rejected}
 
     lam, zeta = 1.0, 4.0
     nu = np.zeros(A.shape[0])
-    nit = 0
+    nit = attempts = 0
     best = None
     while True:
         left_t = deadline - time.perf_counter()
-        if left_t <= 0 or nit >= opts.max_iter:
+        if left_t <= 0 or attempts >= opts.max_iter:
             break
         x, nu_new, omega, r = _kernel.run_dynamics(
-            op, b, c, lam, tol=1e-3 * opts.tol * bnorm2, max_iter=opts.max_iter - nit,
+            op, b, c, lam, tol=1e-3 * opts.tol * bnorm2, max_iter=opts.max_iter - attempts,
             time_limit=left_t, nu0=nu, **kernel)
-        nit += r.n_iter
-        kstatus, _ = _kernel.kernel_status(r)
+        nit += r.n_iter - r.n_rejected
+        attempts += r.n_iter
+        kstatus, kmsg = _kernel.kernel_status(r)
+        if kstatus != _kernel.NUMERICAL and not np.all(np.isfinite(x)):
+            # x = exp(2 log u) overflows in float64 while log u is still finite: the iterates
+            # run off along a ray (an unbounded LP) faster than the loss can tell
+            kstatus, kmsg = _kernel.NUMERICAL, (f"the iterates overflow float64 after "
+                                                f"{r.n_iter} iterations (x = exp(2 log u) = inf)")
         if kstatus == _kernel.NUMERICAL:
-            return x, nu_new, nit, 4, "the dynamics diverged (non-finite values)", {
-                "reg": lam, "lp_residuals": lp_measures(A, b, c, x, nu_new), "polished": False}
+            with np.errstate(all="ignore"):  # x may hold inf: the measures say so (inf/nan)
+                meas = lp_measures(A, b, c, x, nu_new)
+            return x, nu_new, nit, 4, f"{kmsg} (at reg = {lam:.3g})", {
+                "reg": lam, "lp_residuals": meas, "polished": False, "_nu": nu_new}
         nu = nu_new
         best = _best_point(best, A, b, c, x, nu, opts.tol)
-        extra = {"reg": lam, "lp_residuals": best[4], "polished": best[3],
+        extra = {"reg": lam, "lp_residuals": best[4], "polished": best[3], "_nu": best[2],
                  "certificate": certificate(x, nu, omega, lam)}
         if best[0] <= opts.tol:
             return best[1], best[2], nit, 0, "", extra

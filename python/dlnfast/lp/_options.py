@@ -14,7 +14,7 @@ from dlnfast._threads import effective_n_threads
 METHODS = ("newton", "dln", "eg")
 STEP_RULES = ("adaptive", "paper")
 # default budgets: Newton steps are expensive and few, GD/EG iterations cheap and many
-_DEFAULT_MAX_ITER = {"newton": 2000, "dln": 1_000_000, "eg": 1_000_000}
+_DEFAULT_MAX_ITER = {"newton": 10_000, "dln": 1_000_000, "eg": 1_000_000}
 _DEFAULT_TIME_LIMIT = {"newton": np.inf, "dln": 600.0, "eg": 600.0}
 
 

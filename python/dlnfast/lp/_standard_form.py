@@ -38,6 +38,10 @@ class StandardForm:
     status: int = 0           # 2 / 3 when the reduction alone proves infeasible / unbounded
     message: str = ""
     dropped: dict = field(default_factory=dict)
+    # rows of [A_eq; A_ub; box rows] kept in Â (empty ones dropped), and how many of each kind
+    kept_rows: np.ndarray = None
+    n_eq: int = 0
+    n_ub: int = 0
 
     def to_original(self, y):
         """x = shift + T (D_c y β)."""
@@ -48,13 +52,21 @@ class StandardForm:
         return float(self.c @ y) * self.c_scale * self.b_scale + self.obj_const
 
 
+def _float_array(v, name):
+    """np.asarray(v, float64), with scipy's TypeError (naming the parameter) for non-numbers."""
+    try:
+        return np.asarray(v, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be numeric (array_like of floats), got {v!r}: {exc}") from None
+
+
 def _as_matrix(A, n, name):
     if A is None:
         return sp.csr_matrix((0, n))
     if sp.issparse(A):
         M = sp.csr_matrix(A, dtype=np.float64)
     else:
-        M = np.asarray(A, dtype=np.float64)
+        M = _float_array(A, name)
         if M.ndim == 1 and M.size == n:
             M = M.reshape(1, n)
         if M.ndim != 2:
@@ -72,7 +84,7 @@ def _as_vector(v, m, name):
         if m:
             raise ValueError(f"{name} is required when its matrix has {m} rows")
         return np.zeros(0)
-    v = np.atleast_1d(np.asarray(v, dtype=np.float64)).ravel()
+    v = np.atleast_1d(_float_array(v, name)).ravel()
     if v.size != m:
         raise ValueError(f"{name} must have {m} entries (the rows of its matrix), got {v.size}")
     if not np.all(np.isfinite(v)):
@@ -96,13 +108,13 @@ def parse_bounds(bounds, n):
     hi = np.array([np.inf if v is None else float(v) for v in arr[:, 1]])
     if np.any(np.isnan(lo)) or np.any(np.isnan(hi)):
         raise ValueError("bounds must not contain NaN")
-    if np.any(lo == np.inf) or np.any(hi == -np.inf):
-        raise ValueError("bounds: a lower bound of +inf or an upper bound of -inf is not allowed")
+    # a lower bound of +inf or an upper bound of −inf leaves x_j no value: infeasible (status 2,
+    # as scipy's HiGHS methods), decided in presolve
     return lo, hi
 
 
 def validate(c, A_ub, b_ub, A_eq, b_eq, bounds):
-    c = np.atleast_1d(np.asarray(c, dtype=np.float64))
+    c = np.atleast_1d(_float_array(c, "c"))
     if c.ndim != 1:
         raise ValueError(f"c must be 1-D, got shape {c.shape}")
     if c.size == 0:
@@ -229,4 +241,5 @@ def to_standard_form(c, A_ub, b_ub, A_eq, b_eq, lo, hi, c0=0.0, scale=True):
                       col_scale=dc, row_scale=dr, b_scale=beta, c_scale=gamma,
                       obj_const=obj_const, status=status, message=message)
     sf.dropped = {"unbounded_column": bool(np.any(unbounded_col))}
+    sf.kept_rows, sf.n_eq, sf.n_ub = keep_rows, beq.size, bub.size
     return sf

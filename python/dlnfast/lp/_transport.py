@@ -34,11 +34,14 @@ def transport(a, b, M, reg, *, method="newton", tol=1e-9, maxiter=None, time_lim
     Parameters
     ----------
     a : array_like, shape (n1,)
-        Source marginal, non-negative.
+        Source marginal, non-negative; empty (``[]``): uniform, as in POT.
     b : array_like, shape (n2,)
-        Target marginal, non-negative, same total mass as ``a`` (relative 1e-8).
-    M : array_like, shape (n1, n2)
-        Cost matrix (finite, any sign).
+        Target marginal, non-negative, same total mass as ``a`` (relative 1e-8); empty:
+        uniform.
+    M : array_like or scipy.sparse matrix, shape (n1, n2)
+        Cost matrix (finite, any sign). Sparse (POT's ``ot.emd`` convention): only the stored
+        entries are allowed edges; needs ``reg=None``, and ``plan`` is then a
+        ``scipy.sparse.coo_array`` with M's pattern.
     reg : float > 0 or None
         λ. ``None`` (method "newton" only): drive λ down to the exact OT plan.
     method : {"newton", "dln", "eg"}, default "newton"
@@ -97,6 +100,11 @@ def transport(a, b, M, reg, *, method="newton", tol=1e-9, maxiter=None, time_lim
         raise ValueError("reg=None (exact OT) needs method='newton'")
     a, b, M = _check_marginals(a, b, M)
     n1, n2 = M.shape
+    if sp.issparse(M):
+        if opts.reg is not None or method != "newton":
+            raise ValueError("a sparse M (POT's convention: only its stored entries are "
+                             "allowed edges) needs reg=None and method='newton' (exact OT)")
+        return _sparse_exact(a, b, M, opts, t0)
 
     def out(P, status, message, nit, **extra):
         err = float(np.abs(P.sum(axis=1) - a).sum() + np.abs(P.sum(axis=0) - b).sum())
@@ -151,22 +159,63 @@ def transport(a, b, M, reg, *, method="newton", tol=1e-9, maxiter=None, time_lim
     status, msg = _kernel.kernel_status(r)
     # duals of the user's problem: log P = log Q + log mass, cost M = M_u + shift
     f = -4.0 * reg * eta_r[:n1] + reg * np.log(mass) + shift
-    return out(mass * np.exp(2.0 * log_u), status, msg or "Optimization terminated successfully.",
-               r.n_iter, omega=omega, dual=(f, -4.0 * reg * eta_r[n1:]))
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverged run is reported as status 4
+        plan = mass * np.exp(2.0 * log_u)
+    # nit: accepted steps (maxiter bounds the attempts, rejected adaptive steps included)
+    return out(plan, status, msg or "Optimization terminated successfully.",
+               r.n_iter - r.n_rejected, omega=omega, dual=(f, -4.0 * reg * eta_r[n1:]))
+
+
+def _sparse_exact(a, b, M, opts, t0):
+    """Exact OT restricted to the stored entries of a sparse M (POT's ``ot.emd`` convention:
+    a missing entry is a forbidden edge, not a zero cost), as an LP over the edges; the plan
+    comes back as a ``scipy.sparse.coo_array`` with M's pattern."""
+    from dlnfast.lp._linprog import linprog
+
+    n1, n2 = M.shape
+    E = sp.coo_array(M)
+    E.sum_duplicates()
+    rows, cols, cost = E.row, E.col, E.data
+    k = cost.size
+    mass = float(a.sum())
+    A = sp.csr_matrix((np.ones(2 * k), (np.concatenate([rows, n1 + cols]),
+                                         np.tile(np.arange(k), 2))), shape=(n1 + n2, k))
+    left = max(opts.time_limit - (time.perf_counter() - t0), 1e-3)
+    res = linprog(cost - (cost.min() if k else 0.0), A_eq=A,
+                  b_eq=np.concatenate([a, b]) / (mass if mass > 0 else 1.0), tol=opts.tol,
+                  maxiter=opts.max_iter, time_limit=left if np.isfinite(left) else None)
+    flow = mass * res.x if res.status in (0, 1) else np.full(k, np.nan)
+    plan = sp.coo_array((flow, (rows, cols)), shape=(n1, n2))
+    err = float(np.abs(np.bincount(rows, flow, n1) - a).sum()
+                + np.abs(np.bincount(cols, flow, n2) - b).sum())
+    msg = ("Optimization terminated successfully." if res.status == 0 else res.message)
+    return OptimizeResult(plan=plan, cost=float(cost @ flow), status=res.status,
+                          success=res.status == 0, message=msg, nit=res.nit, reg=None,
+                          method="newton", marginal_error=err)
 
 
 def _check_marginals(a, b, M):
-    """a, b, M as float64 arrays of matching shapes, finite, a ≥ 0, b ≥ 0, equal mass."""
+    """a, b, M as float64 arrays of matching shapes, finite, a ≥ 0, b ≥ 0, equal mass.
+
+    POT's conventions: an empty ``a`` (or ``b``) means uniform weights over M's rows (or
+    columns); a scipy.sparse M is kept sparse (its stored entries are the allowed edges).
+    """
+    M = sp.coo_array(M, dtype=np.float64) if sp.issparse(M) else np.asarray(M, dtype=np.float64)
+    if M.ndim != 2:
+        raise ValueError(f"M must be a 2-D array (n1, n2), got shape {M.shape}")
     a = np.atleast_1d(np.asarray(a, dtype=np.float64))
     b = np.atleast_1d(np.asarray(b, dtype=np.float64))
-    M = np.asarray(M, dtype=np.float64)
+    if a.size == 0:
+        a = np.full(M.shape[0], 1.0 / M.shape[0]) if M.shape[0] else a
+    if b.size == 0:
+        b = np.full(M.shape[1], 1.0 / M.shape[1]) if M.shape[1] else b
     if a.ndim != 1 or a.size == 0:
         raise ValueError(f"a must be a non-empty 1-D array, got shape {a.shape}")
     if b.ndim != 1 or b.size == 0:
         raise ValueError(f"b must be a non-empty 1-D array, got shape {b.shape}")
     if M.shape != (a.size, b.size):
         raise ValueError(f"M must have shape (len(a), len(b)) = {(a.size, b.size)}, got {M.shape}")
-    for name, v in (("a", a), ("b", b), ("M", M)):
+    for name, v in (("a", a), ("b", b), ("M", M.data if sp.issparse(M) else M)):
         if not np.all(np.isfinite(v)):
             raise ValueError(f"{name} must contain only finite values (found NaN or inf)")
     if np.any(a < 0) or np.any(b < 0):
