@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
+from dlnfast._validation import as_real_array, check_real
+
 
 @dataclass
 class StandardForm:
@@ -52,9 +54,10 @@ def _as_matrix(A, n, name):
     if A is None:
         return sp.csr_matrix((0, n))
     if sp.issparse(A):
+        check_real(A.dtype.type(0), name)  # a complex sparse matrix would be cast with a warning
         M = sp.csr_matrix(A, dtype=np.float64)
     else:
-        M = np.asarray(A, dtype=np.float64)
+        M = as_real_array(A, name)
         if M.ndim == 1 and M.size == n:
             M = M.reshape(1, n)
         if M.ndim != 2:
@@ -72,7 +75,7 @@ def _as_vector(v, m, name):
         if m:
             raise ValueError(f"{name} is required when its matrix has {m} rows")
         return np.zeros(0)
-    v = np.atleast_1d(np.asarray(v, dtype=np.float64)).ravel()
+    v = np.atleast_1d(as_real_array(v, name)).ravel()
     if v.size != m:
         raise ValueError(f"{name} must have {m} entries (the rows of its matrix), got {v.size}")
     if not np.all(np.isfinite(v)):
@@ -92,8 +95,11 @@ def parse_bounds(bounds, n):
         arr = np.tile(arr.reshape(1, 2), (n, 1))
     if arr.ndim != 2 or arr.shape != (n, 2):
         raise ValueError(f"bounds must be a (min, max) pair or {n} such pairs, got shape {arr.shape}")
-    lo = np.array([-np.inf if v is None else float(v) for v in arr[:, 0]])
-    hi = np.array([np.inf if v is None else float(v) for v in arr[:, 1]])
+    try:
+        lo = np.array([-np.inf if v is None else float(v) for v in arr[:, 0]])
+        hi = np.array([np.inf if v is None else float(v) for v in arr[:, 1]])
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"bounds must hold real numbers or None; got {bounds!r} ({exc})") from None
     if np.any(np.isnan(lo)) or np.any(np.isnan(hi)):
         raise ValueError("bounds must not contain NaN")
     if np.any(lo == np.inf) or np.any(hi == -np.inf):
@@ -102,7 +108,7 @@ def parse_bounds(bounds, n):
 
 
 def validate(c, A_ub, b_ub, A_eq, b_eq, bounds):
-    c = np.atleast_1d(np.asarray(c, dtype=np.float64))
+    c = np.atleast_1d(as_real_array(c, "c"))
     if c.ndim != 1:
         raise ValueError(f"c must be 1-D, got shape {c.shape}")
     if c.size == 0:

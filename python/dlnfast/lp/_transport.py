@@ -7,6 +7,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import OptimizeResult
 
+from dlnfast._validation import as_real_array
 from dlnfast.lp import _kernel
 from dlnfast.lp._entropic import elastic_path_following, path_following
 from dlnfast.lp._options import check_solver_options
@@ -157,9 +158,9 @@ def transport(a, b, M, reg, *, method="newton", tol=1e-9, maxiter=None, time_lim
 
 def _check_marginals(a, b, M):
     """a, b, M as float64 arrays of matching shapes, finite, a ≥ 0, b ≥ 0, equal mass."""
-    a = np.atleast_1d(np.asarray(a, dtype=np.float64))
-    b = np.atleast_1d(np.asarray(b, dtype=np.float64))
-    M = np.asarray(M, dtype=np.float64)
+    a = np.atleast_1d(as_real_array(a, "a"))
+    b = np.atleast_1d(as_real_array(b, "b"))
+    M = as_real_array(M, "M")  # sparse M is refused by name: the plan is dense anyway
     if a.ndim != 1 or a.size == 0:
         raise ValueError(f"a must be a non-empty 1-D array, got shape {a.shape}")
     if b.ndim != 1 or b.size == 0:
