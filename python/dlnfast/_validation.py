@@ -100,7 +100,11 @@ def validate_estimator_data(estimator, X, y="no_validation", **kwargs):
         if not sp.issparse(value) and _is_complex(value):
             raise ValueError(f"`{name}` must be real: Complex data not supported")
     try:
-        return validate_data(estimator, X, y, **kwargs)
+        out = validate_data(estimator, X, y, **kwargs)
+        # y_numeric converts only object arrays: strings pass through it
+        if has_y and not (np.issubdtype(out[1].dtype, np.number) or out[1].dtype == np.bool_):
+            raise ValueError(f"`y` must be numeric; got dtype {out[1].dtype}")
+        return out
     except ValueError as exc:
         msg = str(exc)
         if not has_y or _names_input(msg, ("X", "y")):
