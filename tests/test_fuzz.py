@@ -52,7 +52,7 @@ def _settings(n):
                     derandomize=True, database=None)
 
 
-SLOW = settings(max_examples=600, deadline=timedelta(seconds=20),
+SLOW = settings(max_examples=500, deadline=timedelta(seconds=20),
                 suppress_health_check=list(HealthCheck), database=None)
 
 
