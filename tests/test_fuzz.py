@@ -32,7 +32,7 @@ import scipy.optimize
 import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 
 import dlnfast
 from dlnfast import (DiagonalLinearRegressor, basis_pursuit, gradient_flow, implicit_bias_limit,
@@ -123,7 +123,8 @@ def call(entry, names, fn, check=None):
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
-    other = [w for w in caught if not issubclass(w.category, ConvergenceWarning)]
+    # sklearn's DataConversionWarning (a column-vector y, ravelled) says what it did: not silent
+    other = [w for w in caught if not issubclass(w.category, (ConvergenceWarning, DataConversionWarning))]
     assert not other, f"{entry}: unexpected warning {other[0].category.__name__}: {other[0].message}"
     warned = bool(caught)
     COUNTS[entry]["warned" if warned else "ok"] += 1
@@ -333,6 +334,11 @@ def _check_fit(est, X, y, sw):
             beta = est.coef_.astype(np.float64)
             g = _gradient(Xa, ya, w, beta, est.fit_intercept)
             g0 = _gradient(Xa, ya, w, np.zeros(d), est.fit_intercept)
+            if est.parametrization == "positive":
+                # x ≥ 0: the projected-gradient residual |min(x_j, g_j)| (g_j ≥ 0 where x_j = 0)
+                g = np.minimum(beta, g)
+            if est.init_shape is not None and np.min(est.init_shape) == 0:
+                return  # a one-signed network: its criterion is projected on the sign it has
             noise = 1e-10 * np.abs(Xa).max() * (np.abs(ya).max() + np.abs(Xa @ beta).max())
             if X.dtype == np.float32:
                 noise *= 1e7
@@ -407,7 +413,7 @@ def _wide(draw):
 
 
 def _pm_for_depth(draw, kw):
-    if kw.get("depth") in (3, 5) and draw(pick([True] * 4 + [False])):
+    if isinstance(kw.get("depth"), int) and kw["depth"] in (3, 5) and draw(pick([True] * 4 + [False])):
         kw["parametrization"] = "pm"  # depth >= 3 is a pm network
     return kw
 

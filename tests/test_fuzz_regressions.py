@@ -270,3 +270,30 @@ def test_flow_tol_below_flow_tol_converges(rng, parametrization):
     assert np.abs(g).max() <= 1e-8 * np.abs(g0).max() * 1.01
     limit = est.implicit_bias_limit(X, y).coef
     np.testing.assert_allclose(est.coef_, limit, atol=1e-6 * np.abs(limit).max())
+
+
+# --- found by the slow fuzz profile ---
+
+def test_implicit_bias_limit_huge_y_blames_the_data_scale(wide):
+    """y ~ 1e299: ‖y‖² overflowed inside the Newton solve (RuntimeWarning, then NaN)."""
+    X, y = wide
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="the data's scale"):
+            implicit_bias_limit(X, y * 1e299, init_scale=1e-60, parametrization="positive")
+
+
+def test_linprog_c0_string_names_c0():
+    with pytest.raises(ValueError, match="c0"):
+        linprog([1.0, 2.0], c0="x")
+
+
+@pytest.mark.parametrize("tol", [1.0, 2**63])
+def test_lp_tolerance_at_or_above_one_refused(wide, tol):
+    """tol=2**63 once returned status 0 with β = 0 from basis_pursuit (every point passes a
+    relative check at 1), where HiGHS finds ‖β‖₁ = 1."""
+    X, _ = wide
+    with pytest.raises(ValueError, match="tol must be a positive float below 1"):
+        basis_pursuit(X, X[:, 0], tol=tol, method="eg")
+    with pytest.raises(ValueError, match="tol must be a positive float below 1"):
+        transport(np.ones(2) / 2, np.ones(2) / 2, np.eye(2), 0.1, tol=tol)

@@ -63,7 +63,8 @@ def _interrupt_child(n, d, solver, delay):
     return latency, one_pass
 
 
-@pytest.mark.parametrize("solver", ["gd", "sgd", pytest.param("md", marks=pytest.mark.slow),
+@pytest.mark.parametrize("solver", ["gd", pytest.param("sgd", marks=pytest.mark.slow),
+                                    pytest.param("md", marks=pytest.mark.slow),
                                     pytest.param("flow", marks=pytest.mark.slow)])
 def test_sigint_stops_a_fit_and_restores_the_handler(solver):
     """A real SIGINT during a fit raises KeyboardInterrupt promptly (well before the fit's

@@ -28,6 +28,11 @@ def _log_abs_max(a):
     return np.log(m) if m > 0 else -np.inf
 
 
+def data_scale_cause(X, y):
+    """The data part of :func:`divergence_cause` (for solvers without dynamics: the limit)."""
+    return divergence_cause(X, y, -np.inf)
+
+
 def divergence_cause(X, y, log_init_scale, depth=2):
     """A sentence naming the cause of a divergence, or None when neither the data nor the
     initialisation explains it (then the step or the tolerance does).
@@ -38,11 +43,13 @@ def divergence_cause(X, y, log_init_scale, depth=2):
     lx, ly = _log_abs_max(X), _log_abs_max(y)
     log_curv = 2.0 * lx + np.log(d)              # log of the bound d·max|x|² on λ_max
     log_grad = lx + ly + np.log(d)               # log of the bound on ‖∇L(0)‖∞ scale terms
-    if not np.isfinite(lx) and lx > 0 or log_curv > _LOG_LIMIT or log_grad > _LOG_LIMIT:
+    log_loss = 2.0 * ly + np.log(n)              # log of the bound on ‖y‖², i.e. L(0)·2n
+    if log_curv > _LOG_LIMIT or log_grad > _LOG_LIMIT or log_loss > _LOG_LIMIT:
         return (f"the data's scale: max|X| = {np.exp(lx):.3g} and max|y| = {np.exp(ly):.3g}, so the "
-                f"loss's curvature (up to d·max|X|² ≈ 1e{log_curv / np.log(10):.0f}) or gradient "
-                f"(≈ 1e{log_grad / np.log(10):.0f}) is beyond the float64 range; rescale X and y "
-                "(e.g. sklearn's StandardScaler), which changes no solution up to that scale")
+                f"loss's curvature (up to d·max|X|² ≈ 1e{log_curv / np.log(10):.0f}), gradient "
+                f"(≈ 1e{log_grad / np.log(10):.0f}) or value (‖y‖² ≈ 1e{log_loss / np.log(10):.0f}) is "
+                "beyond the float64 range; rescale X and y (e.g. sklearn's StandardScaler), which "
+                "changes no solution up to that scale")
     la = float(np.max(log_init_scale))
     log_a = max(depth, 2) * la
     if log_a + max(log_curv, 0.0) > _LOG_LIMIT or log_a > _LOG_LIMIT:

@@ -55,7 +55,9 @@ def check_solver_options(*, method, reg, tol, maxiter, time_limit, step_rule, st
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     if reg is not None:
         reg = _positive(reg, "reg", "a positive finite float or None")
-    tol = _positive(tol, "tol")
+    tol = _positive(tol, "tol", "a positive float below 1 (a relative tolerance)")
+    if tol >= 1.0:  # every point passes a relative check at 1: status 0 would mean nothing
+        raise ValueError(f"tol must be a positive float below 1 (a relative tolerance), got {user_repr(tol)}")
     if maxiter is not None and (not isinstance(maxiter, (int, np.integer)) or isinstance(maxiter, bool)
                                 or not 1 <= maxiter <= MAX_COUNT):
         raise ValueError(f"maxiter must be a positive int at most {MAX_COUNT}, got {user_repr(maxiter)}")
