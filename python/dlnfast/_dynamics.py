@@ -13,6 +13,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, validate_params
 
 from dlnfast import _core, _engine
+from dlnfast._diagnosis import divergence_cause
 from dlnfast._implicit_bias import MirrorSpec
 from dlnfast._parametrizations import make_parametrization
 from dlnfast._threads import MAX_N_JOBS, effective_n_threads
@@ -132,15 +133,21 @@ def gradient_flow(X, y, times, *, init_scale=1e-3, parametrization="pm", depth=2
             or not np.all(np.isfinite(times)):
         raise ValueError("times must be a non-empty 1-D array of finite, non-negative, strictly increasing values")
     # log_init_scale, when given, replaces init_scale (whose default is then not a second scale)
-    spec = make_parametrization(parametrization, init_scale if log_init_scale is None else None, init_shape,
-                                depth, X.shape[1], log_init_scale=log_init_scale).mirror_spec()
+    param = make_parametrization(parametrization, init_scale if log_init_scale is None else None, init_shape,
+                                 depth, X.shape[1], log_init_scale=log_init_scale)
+    spec, spec_log_alpha, depth_ = param.mirror_spec(), param.log_scale, param.depth
     n_threads = effective_n_threads(n_jobs)
     problem = _engine.make_problem(X, y, None, fit_intercept, n_threads)
+    cause = divergence_cause(problem.X, problem.y_centred, spec_log_alpha, depth_)
+    if cause is not None:  # the integrator would diverge at once: say why before any work
+        raise ValueError(f"gradient_flow cannot integrate this input: the cause is {cause}")
     theta = spec.theta0.copy()
     run = run_flow(problem, spec, theta, tol=tol, grad_tol=0.0, max_steps=max_steps,
                    n_threads=n_threads, times=times, loss_every=0, keep_theta=True)
     if run.result.status == _core.Status.diverged:
-        raise ValueError("the gradient-flow integrator diverged (non-finite values); try a smaller tol")
+        cause = divergence_cause(problem.X, problem.y_centred, spec_log_alpha, depth_)
+        raise ValueError("the gradient-flow integrator diverged (non-finite values): " +
+                         (f"the cause is {cause}" if cause else "try a smaller tol"))
     if run.result.status == _core.Status.max_iter:
         warnings.warn(f"gradient_flow stopped after max_steps={max_steps} at t={run.result.t:.6g} < "
                       f"{times[-1]:.6g}; the path is returned up to there", ConvergenceWarning,

@@ -19,6 +19,7 @@ from sklearn.utils._param_validation import Interval, validate_params
 
 from dlnfast import _parametrizations
 from dlnfast import potentials as _pot
+from dlnfast._diagnosis import data_scale_cause
 from dlnfast._newton import Stage, damped_newton, extrapolate, follow_path, weighted_gram
 from dlnfast._validation import MAX_COUNT, check_dense_X_y
 
@@ -394,6 +395,9 @@ def implicit_bias_limit(
     array([0., 1., 0.])
     """
     X, y = check_dense_X_y(X, y)
+    cause = data_scale_cause(X, y)
+    if cause is not None:  # XᵀX or Xᵀy would overflow in the Newton system
+        raise ValueError(f"implicit_bias_limit cannot solve this input: the cause is {cause}")
     n, d = X.shape
     spec = _parametrizations.make_parametrization(
         parametrization, init_scale, init_shape, depth, d, log_init_scale=log_init_scale).mirror_spec()

@@ -6,16 +6,18 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from dlnfast import _core, _engine, _dynamics, _factors, _plain_parametrizations  # noqa: F401 (registers linear, product)
 from dlnfast._product_flow import layer_imbalance, run_product_flow
 from dlnfast._sharpness import sharpness_path
+from dlnfast._diagnosis import divergence_cause
 from dlnfast._implicit_bias import implicit_bias_limit as _implicit_bias_limit
 from dlnfast._parametrizations import MAX_DEPTH, make_parametrization
 from dlnfast._sampling import seed_from_random_state
 from dlnfast._threads import MAX_N_JOBS, effective_n_threads
 from dlnfast._validation import MAX_COUNT, check_dense_X_y, check_real, check_snapshot_iters, user_repr
+from dlnfast._validation import validate_estimator_data
 
 # Solvers that train the factors (state: a Network) and those that iterate the mirror coordinate
 # θ = ∇Φ(β) (state: θ). A warm start continues only within a family.
@@ -37,7 +39,10 @@ def _check_weights(sample_weight, X):
     if sample_weight is None:
         return None
     check_real(sample_weight, "sample_weight")
-    sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+    try:
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+    except ValueError as exc:  # sklearn's messages do not all name the argument
+        raise ValueError(f"`sample_weight`: {exc}") from exc
     if not np.any(sample_weight > 0):
         raise ValueError("sample_weight must have at least one positive entry.")
     return sample_weight
@@ -172,8 +177,8 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         centring is implicit (r = Xβ − x̄ᵀβ − (y − ȳ)): X is never copied.
     flow_tol : float, default=1e-7
         ``solver="flow"`` only: local error tolerance of the integrator, in relative-β units
-        (the error of log|β| per step). Keep it below ``tol`` so the gradient criterion is
-        reachable.
+        (the error of log|β| per step). Capped at ``tol``/2: a larger local error leaves β
+        noisy above the gradient criterion, which is then never reached.
     warm_start : bool, default=False
         Continue from the state of the previous fit instead of re-initialising: the factors for
         "gd"/"sgd", the mirror coordinate for "md"/"flow". The previous state is used only when it
@@ -374,7 +379,7 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         -------
         self
         """
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C", y_numeric=True,
+        X, y = validate_estimator_data(self, X, y, dtype=[np.float64, np.float32], order="C", y_numeric=True,
                              ensure_min_samples=2)
         sample_weight = _check_weights(sample_weight, X)
         param = make_parametrization(self.parametrization, self.init_scale, self.init_shape, self.depth,
@@ -385,9 +390,13 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         start = state.copy()
         n_threads = effective_n_threads(self.n_jobs)
         problem = _engine.make_problem(X, y, sample_weight, self.fit_intercept, n_threads)
+        cause = divergence_cause(problem.X, problem.y_centred, param.log_scale, param.depth)
+        if cause is not None:  # every solver would diverge or stall on it: say why before any work
+            raise ValueError(f"DiagonalLinearRegressor(solver={self.solver!r}) cannot train on this input: "
+                             f"the cause is {cause}.")
         run = self._run(problem, param, spec, state, snapshot_iters, n_threads,
                         max_iter=self._degenerate_max_iter(problem, param, spec, state, n_threads))
-        self._raise_on_failure(run.result, param)
+        self._raise_on_failure(run.result, param, problem)
         self._store_result(X.dtype, problem, param, key, start, state, run, snapshot_iters)
         self._store_sharpness(problem, param, start, run)
         self._report(run.result)
@@ -515,7 +524,11 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
                 factor_every=factor_every, momentum=self.momentum, nesterov=self.nesterov,
                 step_decay=self.step_decay, label_noise=self.label_noise, **common)
         if self.solver == "flow":
-            return _dynamics.run_flow(problem, spec, state, tol=self.flow_tol, grad_tol=self.tol,
+            # a local error above the gradient tolerance leaves β noisy at that level, and the
+            # criterion is then never met (measured: tol=1e-8 with flow_tol=1e-7 ran 2,598 steps
+            # without converging; flow_tol ≤ tol converged in 177): cap it at tol/2
+            rk_tol = min(self.flow_tol, 0.5 * self.tol) if self.tol > 0 else self.flow_tol
+            return _dynamics.run_flow(problem, spec, state, tol=rk_tol, grad_tol=self.tol,
                                     max_steps=max_iter, **common)
         common.update(step_size=self.step_size, max_iter=max_iter, tol=self.tol, snapshot_iters=snapshot_iters)
         if self.solver == "md":
@@ -528,8 +541,9 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
                                shuffle=self.shuffle, seed=seed_from_random_state(self.random_state),
                                label_noise=self.label_noise, **common)
 
-    def _raise_on_failure(self, res, param):
-        """Divergence is a ValueError naming the knob to change; Ctrl-C is KeyboardInterrupt."""
+    def _raise_on_failure(self, res, param, problem=None):
+        """Divergence is a ValueError naming the knob to change (the data's scale, the
+        initialisation's scale or the step, see ``_diagnosis``); Ctrl-C is KeyboardInterrupt."""
         if res.status == _core.Status.interrupted:  # pragma: no cover - Python raises first
             raise KeyboardInterrupt
         if res.status != _core.Status.diverged:
@@ -539,15 +553,25 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
                 f"Training (solver={self.solver!r}, parametrization={param.name!r}) diverged at iteration "
                 f"{res.n_iter} with step_size={user_repr(self.step_size)}: a value became non-finite; use a "
                 "smaller step_size.")
+        cause = None if problem is None else \
+            divergence_cause(problem.X, problem.y_centred, param.log_scale, param.depth)
+        if cause is not None:
+            raise ValueError(f"Training (solver={self.solver!r}) diverged at iteration {res.n_iter} "
+                             f"with step_size={user_repr(self.step_size)}: a value became non-finite. "
+                             f"The cause is {cause}.")
+        auto = isinstance(self.step_size, str)  # never suggest 'auto' to a run that used it
         if _FAMILY[self.solver] == "factors":
-            hint = f"; try step_size={res.suggested_step / param.step_factor:.3g} or 'auto'" \
-                if res.suggested_step > 0 else "; try step_size='auto'"
+            if res.suggested_step > 0:
+                hint = f"; try step_size={res.suggested_step / param.step_factor:.3g}" + ("" if auto else " or 'auto'")
+            else:
+                hint = "; try a fixed step_size below the bound" if auto else "; try step_size='auto'"
             raise ValueError(
                 f"Training (solver={self.solver!r}) diverged at iteration {res.n_iter} with "
                 f"step_size={user_repr(self.step_size)}: a factor changed sign or a value became non-finite (the step "
                 f"must keep {param.stability_condition()}){hint}.")
         what = "Mirror descent" if self.solver == "md" else "The gradient-flow integrator"
-        hint = (f" with step_size={user_repr(self.step_size)}; try step_size='auto'" if self.solver == "md"
+        md_hint = "try a fixed, smaller step_size" if auto else "try step_size='auto'"
+        hint = (f" with step_size={user_repr(self.step_size)}; {md_hint}" if self.solver == "md"
                 else f"; try a smaller flow_tol than {self.flow_tol:g}")
         raise ValueError(f"{what} diverged (a value became non-finite or a depth-D mirror coordinate "
                          f"left its domain){hint}.")
@@ -612,6 +636,7 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         ImplicitBiasLimit
             ``coef`` and the certificate (``interpolation_residual``, ``mirror_residual``).
         """
+        self._validate_params()  # the hyper-parameters are checked here as in fit
         X, y = check_dense_X_y(X, y)
         sample_weight = _check_weights(sample_weight, X)
         if self.fit_intercept:
@@ -641,5 +666,5 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
     def predict(self, X):
         """Predict ``X @ coef_ + intercept_`` (pure numpy; never calls the engine)."""
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        X = validate_estimator_data(self, X, reset=False, dtype=[np.float64, np.float32])
         return X @ self.coef_ + self.intercept_

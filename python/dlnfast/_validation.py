@@ -8,9 +8,12 @@ Checks run once, at the public boundary: the estimator's hyper-parameters throug
 TypeError for wrong types) that names the parameter and says what was expected. Nothing here
 copies X unless its dtype or layout forces it.
 """
+import re
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import check_array
+from sklearn.utils.validation import validate_data
 
 #: Largest iteration/step count accepted (max_iter, max_steps, loss_every, batch_size): the
 #: engine counts in int64, and 2**62 leaves headroom for its sums (no run gets near it).
@@ -47,14 +50,26 @@ def check_dense_X_y(X, y):
         raise TypeError("`y` must be a dense 1-D array; got a sparse matrix")
     check_real(X, "X")
     check_real(y, "y")
-    X = check_array(X, dtype=np.float64, order="C", input_name="X", ensure_min_samples=0,
-                    ensure_min_features=0)
+    X = _named(check_array, "X", X, dtype=np.float64, order="C", input_name="X", ensure_min_samples=0,
+               ensure_min_features=0)
     if X.shape[0] == 0 or X.shape[1] == 0:
         raise ValueError(f"`X` must have at least one sample and one feature; got shape {X.shape}")
-    y = check_array(y, dtype=np.float64, ensure_2d=False, input_name="y", ensure_min_samples=0)
+    y = _named(check_array, "y", y, dtype=np.float64, ensure_2d=False, input_name="y", ensure_min_samples=0)
     if y.ndim != 1 or y.shape[0] != X.shape[0]:
         raise ValueError(f"`y` must be a 1-D array of length n_samples={X.shape[0]}; got shape {y.shape}")
     return X, y
+
+
+def _named(check, name, value, **kwargs):
+    """``check(value, **kwargs)`` with a ValueError that does not name ``name`` prefixed by it
+    (sklearn's "Expected 2D array, got 1D array instead", numpy's "could not convert string to
+    float")."""
+    try:
+        return check(value, **kwargs)
+    except ValueError as exc:
+        if _names_input(str(exc), (name,)):
+            raise
+        raise ValueError(f"`{name}`: {exc}") from exc
 
 
 def check_snapshot_iters(snapshot_iters):
@@ -67,3 +82,65 @@ def check_snapshot_iters(snapshot_iters):
     if np.any(np.diff(arr) <= 0):
         raise ValueError("snapshot_iters must be strictly increasing.")
     return arr.astype(np.int64)
+
+
+def _names_input(msg, names):
+    """True when ``msg`` names one of ``names`` as a word ("for X", "`y`", "X=")."""
+    return any(re.search(rf"(?<![\w.]){n}(?![\w(])", msg) for n in names)
+
+
+def validate_estimator_data(estimator, X, y="no_validation", **kwargs):
+    """sklearn's ``validate_data`` (no copy of a C-contiguous float X), with every error naming
+    the argument it is about: complex X or y is refused first ("`X` must be real: Complex data
+    not supported", keeping sklearn's phrase that its estimator checks look for), and a
+    ValueError of sklearn's that names no argument ("Expected 2D array, got 1D array instead",
+    "Found array with 0 sample(s)") is prefixed with the one that fails on its own."""
+    has_y = not (isinstance(y, str) and y == "no_validation")
+    for name, value in (("X", X), ("y", y)) if has_y else (("X", X),):
+        if not sp.issparse(value) and _is_complex(value):
+            raise ValueError(f"`{name}` must be real: Complex data not supported")
+    try:
+        out = validate_data(estimator, X, y, **kwargs)
+        # y_numeric converts only object arrays: strings pass through it
+        if has_y and not (np.issubdtype(out[1].dtype, np.number) or out[1].dtype == np.bool_):
+            raise ValueError(f"`y` must be numeric; got dtype {out[1].dtype}")
+        return out
+    except ValueError as exc:
+        msg = str(exc)
+        if not has_y or _names_input(msg, ("X", "y")):
+            if _names_input(msg, ("X", "y")):
+                raise
+            raise ValueError(f"`X`: {msg}") from exc
+        # which argument fails on its own (run only on this error path: no cost to a fit)
+        which = "y"
+        try:
+            check_array(X, accept_sparse=False, dtype=kwargs.get("dtype", "numeric"),
+                        ensure_min_samples=kwargs.get("ensure_min_samples", 1))
+        except ValueError:
+            which = "X"
+        raise ValueError(f"`{which}`: {msg}") from exc
+
+
+def _is_complex(value):
+    try:
+        return np.iscomplexobj(value)
+    except (TypeError, ValueError):
+        return False
+
+
+def as_real_array(value, name, *, ndim=None):
+    """``value`` as a dense float64 array (no copy when it already is one), refusing complex,
+    sparse, ragged and non-numeric input with a ValueError/TypeError that names ``name``
+    (numpy's own messages, "setting an array element with a sequence" or a ComplexWarning
+    on a silent cast, name nothing). ``ndim``: the dimensions required after ``atleast_1d``."""
+    if sp.issparse(value):
+        raise TypeError(f"`{name}` must be a dense array; got a sparse matrix (use .toarray())")
+    check_real(value, name)
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"`{name}` must be an array of real numbers; got {type(value).__name__} "
+                         f"({exc})") from None
+    if ndim is not None and np.atleast_1d(arr).ndim != ndim:
+        raise ValueError(f"`{name}` must be {ndim}-D; got shape {arr.shape}")
+    return arr

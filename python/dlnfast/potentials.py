@@ -60,21 +60,32 @@ def _resolve_log(value, log_value, name):
     if (value is None) == (log_value is None):
         raise ValueError(f"give exactly one of `{name}` and `log_{name}`")
     if value is not None:
-        v = np.asarray(value, dtype=np.float64)
+        v = _to_float_array(value, name)
         if not np.all(np.isfinite(v)) or np.any(v <= 0):
             raise ValueError(
                 f"`{name}` must be positive and finite (use `log_{name}` for values below "
                 f"the float range); got {value!r}"
             )
         return np.log(v)
-    lv = np.asarray(log_value, dtype=np.float64)
+    lv = _to_float_array(log_value, f"log_{name}")
     if not np.all(np.isfinite(lv)):
         raise ValueError(f"`log_{name}` must be finite; got {log_value!r}")
     return lv
 
 
+def _to_float_array(x, name):
+    """``x`` as a float64 array; complex, ragged or non-numeric input is a ValueError naming
+    ``name`` (numpy would cast complex to real with only a warning)."""
+    if np.iscomplexobj(x):
+        raise ValueError(f"`{name}` must be real; got complex values")
+    try:
+        return np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"`{name}` must be a real number or array of them; got {x!r}") from exc
+
+
 def _as_float(x, name):
-    arr = np.asarray(x, dtype=np.float64)
+    arr = _to_float_array(x, name)
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"`{name}` must be finite")
     return arr
@@ -238,7 +249,8 @@ def _depth_coordinates(theta, init_scale, log_init_scale, depth):
         z = theta * np.exp(logc)
     az = np.abs(z)
     if np.any(az >= 1.0):
-        raise ValueError("mirror coordinate outside the domain |D(D-2)·α^(D-2)·θ| < 1")
+        raise ValueError("`theta` (the mirror coordinate) must lie inside the domain "
+                         "|D(D-2)·α^(D-2)·θ| < 1")
     return D, la, logc, p, z, az, 2.0 * np.arctanh(az)
 
 
@@ -381,7 +393,8 @@ def depth_hessian(beta, init_scale=None, depth=3, *, log_init_scale=None):
     D = _depth_check(depth)
     la = _resolve_log(init_scale, log_init_scale, "init_scale")
     theta = depth_mirror_map(beta, depth=D, log_init_scale=la)
-    return 1.0 / depth_inverse_mirror_map_derivative(theta, depth=D, log_init_scale=la)
+    with np.errstate(divide="ignore"):  # dβ/dθ underflows to 0 for α^D below the float range
+        return 1.0 / depth_inverse_mirror_map_derivative(theta, depth=D, log_init_scale=la)
 
 
 # --------------------------------------------------------------------------------------
@@ -442,3 +455,37 @@ def positive_conjugate(theta, init_scale=None, *, log_init_scale=None):
         pos = 0.25 * np.exp(4.0 * tp + 2.0 * la) * (-np.expm1(-4.0 * tp))
         neg = 0.25 * np.exp(2.0 * la) * np.expm1(4.0 * tn)
         return float(np.sum(np.where(theta > 0, pos, neg)))
+
+
+# --------------------------------------------------------------------------------------
+# One shape check for every public function: the argument and a per-coordinate scale must
+# broadcast (numpy's own error names neither)
+# --------------------------------------------------------------------------------------
+def _shapes_checked(fn):
+    import functools
+    import inspect
+
+    params = list(inspect.signature(fn).parameters)
+    arg, scales = params[0], [p for p in params if p.endswith("scale")]
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        bound = inspect.signature(fn).bind(*args, **kwargs)
+        value = bound.arguments.get(arg)
+        for name in scales:
+            scale = bound.arguments.get(name)
+            if scale is None or value is None:
+                continue
+            try:
+                np.broadcast_shapes(np.shape(value), np.shape(scale))
+            except ValueError:
+                raise ValueError(f"`{name}` of shape {np.shape(scale)} does not broadcast against "
+                                 f"`{arg}` of shape {np.shape(value)}") from None
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
+for _name in __all__:
+    globals()[_name] = _shapes_checked(globals()[_name])
+del _name

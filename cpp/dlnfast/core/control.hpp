@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 
+#include "dlnfast/core/interrupt.hpp"
 #include "dlnfast/core/monitor.hpp"
 #include "dlnfast/core/types.hpp"
 
@@ -28,6 +29,11 @@ struct StopRules {
 /// (the cheapest SGD steps poll every 256 steps).
 inline Status check_stop(const StopRules& rules, Index k, double L, double criterion, Monitor& monitor,
                          bool evaluated = true, bool poll = true) {
+  // an interrupt first: a pass it cut short left a NaN loss that is not a divergence
+  if (interrupt_pending() && consume_interrupt()) {
+    monitor.poll_now(k, L, criterion);  // lets the caller run its signal handlers
+    return Status::Interrupted;
+  }
   if (evaluated) {
     if (!std::isfinite(L) || !std::isfinite(criterion)) return Status::Diverged;
     if (criterion <= rules.tol) return Status::Converged;

@@ -27,6 +27,13 @@ class Monitor {
 
   double elapsed() const { return seconds(Clock::now() - start_); }
 
+  /// Polls now, whatever the interval (after an interrupt request). True: stop.
+  bool poll_now(Index iter, double loss, double criterion) {
+    if (!poll_) return true;
+    last_ = Clock::now();
+    return poll_(Progress{iter, loss, criterion, seconds(last_ - start_)});
+  }
+
   /// True when the caller should stop. Cheap when not due (one clock read).
   bool should_stop(Index iter, double loss, double criterion) {
     if (!poll_) return false;

@@ -11,8 +11,10 @@
 //   rows(k, r0, r1, G, &sum_c) → Σ_{i∈[r0,r1)} ℓ_i,   G += Σ_i c_i x_i,  sum_c += Σ_i c_i.
 #pragma once
 #include <algorithm>
+#include <limits>
 #include <vector>
 
+#include "dlnfast/core/interrupt.hpp"
 #include "dlnfast/core/team.hpp"
 #include "dlnfast/core/types.hpp"
 
@@ -51,6 +53,12 @@ class RowChunks {
   template <class Rows, class OnBlock>
   double evaluate(Team& team, Rows&& rows, const double* x_mean, double* g, OnBlock&& on_block) {
     team.parallel_for(n_chunks_, [&](Index k) {
+      // Ctrl-C inside a long pass: skip the remaining chunks (the run stops, see interrupt.hpp)
+      if (interrupt_pending()) {
+        partial_loss_[k] = std::numeric_limits<double>::quiet_NaN();
+        partial_sum_c_[k] = 0.0;
+        return;
+      }
       Index r0, r1;
       rows_of(k, &r0, &r1);
       double* G = partial_g_.data() + k * d_;

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from dlnfast._validation import as_real_array, check_real
 from dlnfast.lp._linprog import linprog
 
 
@@ -41,12 +42,13 @@ def basis_pursuit(X, y, *, method="newton", reg=None, tol=1e-8, **kwargs):
     [0.0, 1.0, 0.0]
     """
     if sp.issparse(X):
+        check_real(X.dtype.type(0), "X")
         X = sp.csr_matrix(X, dtype=np.float64)
     else:
-        X = np.asarray(X, dtype=np.float64)
+        X = as_real_array(X, "X")
         if X.ndim != 2:
             raise ValueError(f"X must be 2-D, got shape {X.shape}")
-    y = np.asarray(y, dtype=np.float64)
+    y = as_real_array(y, "y")
     if y.ndim != 1 or y.size != X.shape[0]:
         raise ValueError(f"y must be 1-D with X.shape[0] = {X.shape[0]} entries, got shape {y.shape}")
     d = X.shape[1]

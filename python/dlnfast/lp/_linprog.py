@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from numbers import Real
 
 import numpy as np
 import scipy.sparse as sp
@@ -206,7 +207,7 @@ def linprog(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds=(0, None), *, 
     opts = check_solver_options(method=method, reg=reg, tol=tol, maxiter=maxiter,
                                 time_limit=time_limit, step_rule=step_rule, step_size=step_size,
                                 n_jobs=n_jobs)
-    if not np.isscalar(c0) or not np.isfinite(c0):
+    if isinstance(c0, (bool, np.bool_)) or not isinstance(c0, Real) or not np.isfinite(c0):
         raise ValueError(f"c0 must be a finite float, got {c0!r}")
     c, A_ub, b_ub, A_eq, b_eq, lo, hi = validate(c, A_ub, b_ub, A_eq, b_eq, bounds)
     pre = presolve(c, A_ub, b_ub, A_eq, b_eq, lo, hi)

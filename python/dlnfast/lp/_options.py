@@ -6,10 +6,12 @@ too, so that both front ends budget a solve the same way.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from numbers import Real
 
 import numpy as np
 
 from dlnfast._threads import effective_n_threads
+from dlnfast._validation import MAX_COUNT, user_repr
 
 METHODS = ("newton", "dln", "eg")
 STEP_RULES = ("adaptive", "paper")
@@ -33,8 +35,10 @@ class SolverOptions:
 
 
 def _positive(value, name, what="a positive float"):
-    if not (np.isscalar(value) and np.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be {what}, got {value!r}")
+    # a bool is not a tolerance (True would be read as 1.0), nor is a complex or a string
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real) \
+            or not (np.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be {what}, got {user_repr(value)}")
     return float(value)
 
 
@@ -51,11 +55,15 @@ def check_solver_options(*, method, reg, tol, maxiter, time_limit, step_rule, st
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     if reg is not None:
         reg = _positive(reg, "reg", "a positive finite float or None")
-    tol = _positive(tol, "tol")
-    if maxiter is not None and (not isinstance(maxiter, (int, np.integer)) or maxiter < 1):
-        raise ValueError(f"maxiter must be a positive int, got {maxiter!r}")
+    tol = _positive(tol, "tol", "a positive float below 1 (a relative tolerance)")
+    if tol >= 1.0:  # every point passes a relative check at 1: status 0 would mean nothing
+        raise ValueError(f"tol must be a positive float below 1 (a relative tolerance), got {user_repr(tol)}")
+    if maxiter is not None and (not isinstance(maxiter, (int, np.integer)) or isinstance(maxiter, bool)
+                                or not 1 <= maxiter <= MAX_COUNT):
+        raise ValueError(f"maxiter must be a positive int at most {MAX_COUNT}, got {user_repr(maxiter)}")
     if time_limit is not None:
-        if not (np.isscalar(time_limit) and time_limit > 0):
+        if isinstance(time_limit, (bool, np.bool_)) or not isinstance(time_limit, Real) \
+                or np.isnan(time_limit) or not time_limit > 0:
             raise ValueError(f"time_limit must be a positive number of seconds, got {time_limit!r}")
         time_limit = float(time_limit)
     if step_rule not in STEP_RULES:

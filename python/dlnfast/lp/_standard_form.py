@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
+from dlnfast._validation import as_real_array, check_real
+
 
 @dataclass
 class StandardForm:
@@ -53,7 +55,9 @@ class StandardForm:
 
 
 def _float_array(v, name):
-    """np.asarray(v, float64), with scipy's TypeError (naming the parameter) for non-numbers."""
+    """np.asarray(v, float64), with scipy's TypeError (naming the parameter) for non-numbers;
+    complex input refused by name (it would be cast with only a ComplexWarning)."""
+    check_real(v, name)
     try:
         return np.asarray(v, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -64,6 +68,7 @@ def _as_matrix(A, n, name):
     if A is None:
         return sp.csr_matrix((0, n))
     if sp.issparse(A):
+        check_real(A.dtype.type(0), name)  # a complex sparse matrix would be cast with a warning
         M = sp.csr_matrix(A, dtype=np.float64)
     else:
         M = _float_array(A, name)
@@ -104,8 +109,11 @@ def parse_bounds(bounds, n):
         arr = np.tile(arr.reshape(1, 2), (n, 1))
     if arr.ndim != 2 or arr.shape != (n, 2):
         raise ValueError(f"bounds must be a (min, max) pair or {n} such pairs, got shape {arr.shape}")
-    lo = np.array([-np.inf if v is None else float(v) for v in arr[:, 0]])
-    hi = np.array([np.inf if v is None else float(v) for v in arr[:, 1]])
+    try:
+        lo = np.array([-np.inf if v is None else float(v) for v in arr[:, 0]])
+        hi = np.array([np.inf if v is None else float(v) for v in arr[:, 1]])
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"bounds must hold real numbers or None; got {bounds!r} ({exc})") from None
     if np.any(np.isnan(lo)) or np.any(np.isnan(hi)):
         raise ValueError("bounds must not contain NaN")
     # a lower bound of +inf or an upper bound of −inf leaves x_j no value: infeasible (status 2,

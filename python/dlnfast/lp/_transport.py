@@ -7,6 +7,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import OptimizeResult
 
+from dlnfast._validation import as_real_array, check_real
 from dlnfast.lp import _kernel
 from dlnfast.lp._entropic import elastic_path_following, path_following
 from dlnfast.lp._options import check_solver_options
@@ -200,11 +201,15 @@ def _check_marginals(a, b, M):
     POT's conventions: an empty ``a`` (or ``b``) means uniform weights over M's rows (or
     columns); a scipy.sparse M is kept sparse (its stored entries are the allowed edges).
     """
-    M = sp.coo_array(M, dtype=np.float64) if sp.issparse(M) else np.asarray(M, dtype=np.float64)
+    if sp.issparse(M):
+        check_real(M.dtype.type(0), "M")  # a complex sparse matrix would be cast with a warning
+        M = sp.coo_array(M, dtype=np.float64)
+    else:
+        M = as_real_array(M, "M")
     if M.ndim != 2:
         raise ValueError(f"M must be a 2-D array (n1, n2), got shape {M.shape}")
-    a = np.atleast_1d(np.asarray(a, dtype=np.float64))
-    b = np.atleast_1d(np.asarray(b, dtype=np.float64))
+    a = np.atleast_1d(as_real_array(a, "a"))
+    b = np.atleast_1d(as_real_array(b, "b"))
     if a.size == 0:
         a = np.full(M.shape[0], 1.0 / M.shape[0]) if M.shape[0] else a
     if b.size == 0:

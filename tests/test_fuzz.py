@@ -1,0 +1,931 @@
+"""Property-based fuzzing of the whole public API (issue 12).
+
+Every entry point of ``dlnfast.__all__`` (and ``dlnfast.datasets``) is called with inputs drawn by
+hypothesis: mostly valid small problems, with one or two arguments replaced by a bad or extreme
+value (NaN, ±inf, 1e±300, wrong shape/dtype/type, sparse, complex, negative or giant counts).
+Each call must either
+
+* succeed, warning at most with a ConvergenceWarning, and return finite results of the right
+  shape that pass a cheap check against an independent oracle (the gradient criterion recomputed
+  in numpy, HiGHS's optimal value, the constraints and marginals of the returned point), or
+* raise ValueError/TypeError whose message names one of the entry point's parameters.
+
+Anything else fails the test: another exception type, any other warning (a numpy RuntimeWarning
+or ComplexWarning means a silent cast or overflow), a non-finite or mis-shaped result, or a call
+still running after ``HANG_S`` seconds (a SIGALRM handler raises inside the call; the engine's
+monitor runs Python's signal handlers while the GIL is released, so C++ runs are stopped too).
+
+The number of inputs tried per entry point, and their outcomes, are printed at the end of the
+module's run. The CI profile keeps the module near 40 s; ``-m slow`` runs a larger profile
+(``test_fuzz_slow_*``).
+"""
+import collections
+import os
+import re
+import signal
+import warnings
+from datetime import timedelta
+
+import numpy as np
+import pytest
+import scipy.optimize
+import scipy.sparse as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
+
+import dlnfast
+from dlnfast import (DiagonalLinearRegressor, basis_pursuit, gradient_flow, implicit_bias_limit,
+                     linprog, potentials, read_mps, transport)
+from dlnfast import datasets
+
+HANG_S = 30.0
+EXAMPLES = {"fast": int(os.environ.get("DLNFAST_FUZZ_EXAMPLES", "0")) or None}
+COUNTS = collections.defaultdict(collections.Counter)
+
+
+def _settings(n):
+    """CI profile with n examples (a deadline per example: slow calls are found, not waited on)."""
+    return settings(max_examples=EXAMPLES["fast"] or n, deadline=timedelta(seconds=10),
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                           HealthCheck.filter_too_much],
+                    derandomize=True, database=None)
+
+
+SLOW = settings(max_examples=500, deadline=timedelta(seconds=20),
+                suppress_health_check=list(HealthCheck), database=None)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _report_counts(request):
+    yield
+    tr = request.config.pluginmanager.get_plugin("terminalreporter")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if tr is None or capture is None or not COUNTS:
+        return
+    with capture.global_and_fixture_disabled():
+        _write_counts(tr)
+
+
+def _write_counts(tr):
+    tr.write_line("")
+    tr.write_line("fuzz: inputs tried per entry point (ok / refused with ValueError-TypeError / "
+                  "ConvergenceWarning)")
+    for name in sorted(COUNTS):
+        c = COUNTS[name]
+        tr.write_line(f"  {name:32s} {sum(c.values()):6d}  ok {c['ok']:5d}  refused {c['refused']:5d}"
+                      f"  warned {c['warned']:5d}")
+
+
+# ------------------------------------------------------------------------------------------
+# The contract
+# ------------------------------------------------------------------------------------------
+class Hang(Exception):
+    """Raised by SIGALRM inside a call that ran past HANG_S."""
+
+
+def _alarm(signum, frame):
+    raise Hang(f"call still running after {HANG_S} s")
+
+
+def _names_parameter(msg, names):
+    """True when the message names one of ``names``: as a word (``X``, ``max_iter``), quoted
+    (`a`, 'a'), or at the start of the message; one-letter English words (``a``) only quoted or
+    at the start."""
+    for name in names:
+        n = re.escape(name)
+        if re.search(rf"[`'\"]{n}[`'\"]|^{n}\b|\b{n}\s*=", msg):
+            return True
+        if name not in ("a",) and re.search(rf"(?<![\w.]){n}(?![\w(])", msg):
+            return True
+    return False
+
+
+def call(entry, names, fn, check=None):
+    """Run ``fn()`` under the contract above; ``check(result, warned)`` is the cheap oracle on a
+    success. Returns the result, or None when the call was refused."""
+    old = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, HANG_S)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                out = fn()
+            except (ValueError, TypeError) as exc:
+                msg = str(exc)
+                assert _names_parameter(msg, names), \
+                    f"{entry}: {type(exc).__name__} names no parameter of {names}: {msg!r}"
+                COUNTS[entry]["refused"] += 1
+                if os.environ.get("DLNFAST_FUZZ_LOG"):
+                    with open(os.environ["DLNFAST_FUZZ_LOG"], "a") as f:
+                        f.write(f"{entry}\t{type(exc).__name__}\t{msg[:150]!r}\n")
+                return None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+    # sklearn's DataConversionWarning (a column-vector y, ravelled) says what it did: not silent
+    other = [w for w in caught if not issubclass(w.category, (ConvergenceWarning, DataConversionWarning))]
+    assert not other, f"{entry}: unexpected warning {other[0].category.__name__}: {other[0].message}"
+    warned = bool(caught)
+    COUNTS[entry]["warned" if warned else "ok"] += 1
+    if check is not None:
+        check(out, warned)
+    return out
+
+
+def _finite(a, what):
+    a = np.asarray(a)
+    assert np.all(np.isfinite(a)), f"{what} is not finite: {a}"
+
+
+# ------------------------------------------------------------------------------------------
+# Strategies: mostly valid small inputs, with bad values mixed in
+# ------------------------------------------------------------------------------------------
+BAD_FLOATS = [np.nan, np.inf, -np.inf, 1e300, -1e300, 1e-300, 0.0, -0.0, 1e200, 1e-200]
+BAD_SCALARS = BAD_FLOATS + [-1.0, 2**63, -(2**63), 10**18, "auto", "x", None, True, 1 + 1j,
+                            np.float32(1e-8), np.int64(3), [1.0], np.array([1.0, 2.0])]
+
+
+def _seeded(s):
+    return np.random.default_rng(s)
+
+
+def pick(options):
+    """One of ``options``, uniformly (hypothesis's own sampled_from favours some positions,
+    which left most of the valid space untried)."""
+    options = list(options)
+    return st.integers(0, 2**32 - 1).map(lambda s: options[int(_seeded(s).integers(len(options)))])
+
+
+def mix(*strategies, weights=None):
+    """A draw from one of ``strategies``, chosen with ``weights`` (uniform by default)."""
+    w = np.ones(len(strategies)) if weights is None else np.asarray(weights, dtype=float)
+    w = w / w.sum()
+    return st.integers(0, 2**32 - 1).flatmap(lambda s: strategies[int(_seeded(s).choice(len(strategies), p=w))])
+
+
+@st.composite
+def matrices(draw, n=None, d=None, min_side=0, max_side=6):
+    """A float64 matrix, usually Gaussian; sometimes with specials, scaled, or of another kind."""
+    n = draw(pick(range(min_side, max_side + 1))) if n is None else n
+    d = draw(pick(range(min_side, max_side + 1))) if d is None else d
+    seed = draw(st.integers(0, 2**32 - 1))
+    M = np.random.default_rng(seed).standard_normal((n, d))
+    kind = draw(pick(["plain"] * 36 + ["special", "scaled", "int", "f32", "fortran", "complex",
+                                       "sparse", "list", "1d", "3d", "object", "constant_col",
+                                       "empty"]))
+    if kind == "special" and M.size:
+        M[draw(pick(range(0, n))), draw(pick(range(0, d)))] = draw(pick(BAD_FLOATS))
+    elif kind == "scaled":
+        M = M * draw(pick([1e-200, 1e-100, 1e100, 1e200, 1e300]))
+    elif kind == "int":
+        M = np.round(M * 3).astype(np.int64)
+    elif kind == "f32":
+        M = M.astype(np.float32)
+    elif kind == "fortran":
+        M = np.asfortranarray(M)
+    elif kind == "complex":
+        M = M + 1j * draw(pick([0.0, 1.0]))
+    elif kind == "sparse":
+        M = sp.csr_matrix(M)
+    elif kind == "list":
+        M = M.tolist()
+    elif kind == "1d":
+        M = M.ravel()
+    elif kind == "3d":
+        M = M[None]
+    elif kind == "object":
+        M = M.astype(object)
+    elif kind == "empty":
+        M = M[:0]
+    elif kind == "constant_col" and M.size:
+        M[:, 0] = 1.0
+    return M
+
+
+@st.composite
+def vectors(draw, size, base=None):
+    """A target/weight vector of length ``size`` (the right one usually), sometimes bad."""
+    seed = draw(st.integers(0, 2**32 - 1))
+    v = np.random.default_rng(seed).standard_normal(size) if base is None else np.array(base, dtype=float)
+    kind = draw(pick(["plain"] * 30 + ["special", "short", "long", "2d", "complex",
+                                                 "sparse", "constant", "zero", "scaled", "str"]))
+    if kind == "special" and v.size:
+        v[draw(pick(range(0, size)))] = draw(pick(BAD_FLOATS))
+    elif kind == "short":
+        v = v[:-1]
+    elif kind == "long":
+        v = np.append(v, 1.0)
+    elif kind == "2d":
+        v = v[:, None]
+    elif kind == "complex":
+        v = v + 0j
+    elif kind == "sparse":
+        v = sp.csr_matrix(v)
+    elif kind == "constant":
+        v = np.full(size, 3.7)
+    elif kind == "zero":
+        v = np.zeros(size)
+    elif kind == "scaled":
+        v = v * draw(pick([1e-200, 1e200, 1e300]))
+    elif kind == "str":
+        v = ["a"] * size
+    return v
+
+
+def maybe(strategy, bad=BAD_SCALARS, p_bad=1):
+    """Usually a draw from ``strategy``; with weight ``p_bad`` out of 6 an odd value."""
+    return mix(strategy, pick(bad), weights=[6 - p_bad, p_bad])
+
+
+def _bad_kwargs(draw, valid, p=0.3):
+    """``valid`` (a dict of parameter → valid strategy) with each entry replaced by an odd value
+    with probability p (about one bad parameter per call)."""
+    out = {}
+    for name, strat in valid.items():
+        if draw(pick([False] * max(3, round(len(valid) / p)) + [True])):
+            out[name] = draw(pick(BAD_SCALARS))
+        else:
+            out[name] = draw(strat)
+    return out
+
+
+# ------------------------------------------------------------------------------------------
+# Oracles
+# ------------------------------------------------------------------------------------------
+def _as_data(X, y, sw=None):
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    w = np.full(len(y), 1.0 / len(y)) if sw is None else np.asarray(sw, dtype=np.float64) / np.sum(sw)
+    return X, y, w
+
+
+def _gradient(X, y, w, beta, fit_intercept):
+    """∇L(β) = X_cᵀW(X_cβ − y_c) in numpy (shares no code with the engine)."""
+    if fit_intercept:
+        X = X - w @ X
+        y = y - w @ y
+    return X.T @ (w * (X @ beta - y))
+
+
+# ------------------------------------------------------------------------------------------
+# The estimator: fit, predict, score, implicit_bias_limit
+# ------------------------------------------------------------------------------------------
+EST_NAMES = ["X", "y", "sample_weight", "parametrization", "init_scale", "init_shape", "depth",
+             "solver", "step_size", "max_iter", "tol", "fit_intercept", "flow_tol", "warm_start",
+             "n_jobs", "verbose", "loss_every", "snapshot_iters", "batch_size", "shuffle",
+             "random_state", "momentum", "nesterov", "label_noise", "step_decay", "target_loss",
+             "time_limit", "n_samples", "n_features"]
+
+_EST_VALID = {
+    "parametrization": pick(["pm", "uv", "shape", "positive"]),
+    "init_scale": pick([1e-3, 0.1, 0.5, 1.0, 1e-30]),
+    "depth": pick([2] * 8 + [3, 4]),
+    "solver": pick(["gd", "sgd", "md", "flow"]),
+    "step_size": pick(["auto", "auto", 1e-3, 0.05]),
+    "max_iter": pick([0, 1, 50, 3000, 30_000, 30_000]),
+    "tol": pick([1e-4, 1e-2, 1e-6]),
+    "fit_intercept": pick([False, True]),
+    "flow_tol": pick([1e-7, 1e-5]),
+    "n_jobs": pick([None, 1, 2, -1]),
+    "loss_every": pick([1, 7]),
+    "batch_size": pick([1, 3]),
+    "momentum": pick([0.0, 0.0, 0.5]),
+    "step_decay": pick([0.0, 0.0, 0.01]),
+    "label_noise": pick([0.0, 0.0, 0.1]),
+    "target_loss": pick([None, None, 1e-3]),
+    "random_state": pick([0, 1, None]),
+}
+
+
+def _estimator_params(draw):
+    params = _bad_kwargs(draw, _EST_VALID)
+    if params["depth"] in (3, 4) and draw(pick([True] * 4 + [False])):
+        params["parametrization"] = "pm"  # depth >= 3 is a pm network
+    # options that only combine with some solvers are kept consistent most of the time
+    if draw(pick([True] * 9 + [False])):
+        if params.get("solver") != "sgd":
+            params["label_noise"] = 0.0
+        if params.get("solver") not in ("gd", "sgd"):
+            params["momentum"] = params["step_decay"] = 0.0
+    if draw(pick(range(0, 10))) == 0:
+        params["init_shape"] = draw(pick([(1.0, 0.5), (0.5, 2.0), (1.0, 1.0), (0.0, 1.0),
+                                                     (-1.0, 1.0), (np.nan, 1.0), "ab", (1.0,)]))
+    return params
+
+
+def _check_fit(est, X, y, sw):
+    def check(out, warned):
+        assert out is est
+        Xa, ya, w = _as_data(X, y, sw)
+        d = Xa.shape[1]
+        assert est.coef_.shape == (d,) and est.n_features_in_ == d
+        _finite(est.coef_, "coef_")
+        _finite(est.intercept_, "intercept_")
+        pred = call("DiagonalLinearRegressor.predict", ["X"], lambda: est.predict(X))
+        assert pred.shape == (Xa.shape[0],)
+        _finite(pred, "predict(X)")
+        np.testing.assert_allclose(pred, Xa @ est.coef_.astype(np.float64) + est.intercept_,
+                                   rtol=1e-5, atol=1e-6 * (1 + np.abs(pred).max()))
+        converged = not warned and est.n_iter_ < est.max_iter and est.target_loss is None \
+            and est.time_limit is None
+        if converged and est.n_iter_ > 0:
+            # the stopping rule, recomputed in numpy: ‖∇L(β)‖∞ ≤ tol·‖∇L(0)‖∞ (+ rounding noise)
+            beta = est.coef_.astype(np.float64)
+            g = _gradient(Xa, ya, w, beta, est.fit_intercept)
+            g0 = _gradient(Xa, ya, w, np.zeros(d), est.fit_intercept)
+            if est.parametrization == "positive":
+                # x ≥ 0: the projected-gradient residual |min(x_j, g_j)| (g_j ≥ 0 where x_j = 0)
+                g = np.minimum(beta, g)
+            if est.init_shape is not None and np.min(est.init_shape) == 0:
+                return  # a one-signed network: its criterion is projected on the sign it has
+            noise = 1e-10 * np.abs(Xa).max() * (np.abs(ya).max() + np.abs(Xa @ beta).max())
+            if X.dtype == np.float32:
+                noise *= 1e7
+            assert np.abs(g).max() <= est.tol * np.abs(g0).max() * 1.01 + noise, \
+                f"converged but ‖∇L‖∞ = {np.abs(g).max():.3e} > tol·‖∇L(0)‖∞ = {est.tol * np.abs(g0).max():.3e}"
+    return check
+
+
+@st.composite
+def estimator_cases(draw):
+    X = draw(matrices(min_side=1))
+    n = np.shape(X)[0] if np.ndim(X) >= 1 else 0
+    y = draw(vectors(n))
+    sw = None if draw(pick(range(0, 4))) else draw(vectors(n, base=np.abs(np.arange(n, dtype=float)) + 0.5))
+    return X, y, sw, _estimator_params(draw)
+
+
+def _fit_case(case):
+    X, y, sw, params = case
+    est = DiagonalLinearRegressor(**params)
+    out = call("DiagonalLinearRegressor.fit", EST_NAMES, lambda: est.fit(X, y, sample_weight=sw),
+               _check_fit(est, X, y, sw))
+    if out is not None:
+        score = call("DiagonalLinearRegressor.score", ["X", "y", "sample_weight"],
+                     lambda: est.score(X, y, sample_weight=sw))
+        if score is not None:
+            assert np.isfinite(score) or np.var(np.asarray(y, dtype=float)) == 0
+
+
+@_settings(120)
+@given(estimator_cases())
+def test_fuzz_estimator_fit_predict(case):
+    _fit_case(case)
+
+
+@SLOW
+@given(estimator_cases())
+@pytest.mark.slow
+def test_fuzz_slow_estimator_fit_predict(case):
+    _fit_case(case)
+
+
+# ------------------------------------------------------------------------------------------
+# implicit_bias_limit (function and estimator method)
+# ------------------------------------------------------------------------------------------
+LIMIT_NAMES = ["X", "y", "init_scale", "parametrization", "depth", "init_shape", "tol", "max_iter",
+               "log_init_scale", "sample_weight", "n_samples", "n_features"]
+
+
+def _check_limit(X, y, fit_intercept=False, sw=None):
+    def check(res, warned):
+        Xa, ya, w = _as_data(X, y, sw)
+        assert res.coef.shape == (Xa.shape[1],)
+        _finite(res.coef, "coef")
+        assert res.dual_coef.shape == (Xa.shape[0],)
+        if res.converged and not warned:
+            if fit_intercept:
+                Xa, ya = Xa - w @ Xa, ya - w @ ya
+            # an interpolator (the limit's constraint), checked in numpy
+            r = np.linalg.norm(Xa @ res.coef - ya)
+            scale = np.linalg.norm(ya) + np.linalg.norm(Xa, 2) * np.linalg.norm(res.coef)
+            assert r <= 1e-6 * scale + 1e-300, f"converged but ‖Xβ − y‖ = {r:.3e} (scale {scale:.3e})"
+    return check
+
+
+def _wide(draw):
+    """A matrix with n ≤ d mostly (an interpolator exists), sometimes any shape."""
+    if draw(pick([True] * 4 + [False])):
+        n = draw(pick(range(1, 5)))
+        return draw(matrices(n=n, d=draw(pick(range(n, 7)))))
+    return draw(matrices(max_side=6))
+
+
+def _pm_for_depth(draw, kw):
+    if isinstance(kw.get("depth"), int) and kw["depth"] in (3, 5) and draw(pick([True] * 4 + [False])):
+        kw["parametrization"] = "pm"  # depth >= 3 is a pm network
+    return kw
+
+
+@st.composite
+def limit_cases(draw):
+    X = _wide(draw)
+    n = np.shape(X)[0] if np.ndim(X) >= 1 else 0
+    y = draw(vectors(n))
+    valid = {"init_scale": pick([1e-3, 0.1, 1.0, 10.0, 1e-60]),
+             "parametrization": pick(["pm", "uv", "shape", "positive"]),
+             "depth": pick([2, 2, 3, 5]),
+             "tol": pick([1e-10, 1e-6]),
+             "max_iter": pick([500, 5, 1])}
+    return X, y, _pm_for_depth(draw, _bad_kwargs(draw, valid))
+
+
+def _limit_case(case):
+    X, y, kw = case
+    call("implicit_bias_limit", LIMIT_NAMES, lambda: implicit_bias_limit(X, y, **kw),
+         _check_limit(X, y))
+
+
+@_settings(120)
+@given(limit_cases())
+def test_fuzz_implicit_bias_limit(case):
+    _limit_case(case)
+
+
+@SLOW
+@given(limit_cases())
+@pytest.mark.slow
+def test_fuzz_slow_implicit_bias_limit(case):
+    _limit_case(case)
+
+
+@st.composite
+def est_limit_cases(draw):
+    X = _wide(draw)
+    n = np.shape(X)[0] if np.ndim(X) >= 1 else 0
+    y = draw(vectors(n))
+    sw = None if draw(pick(range(0, 4))) else draw(vectors(n, base=np.arange(n, dtype=float) + 0.5))
+    params = _bad_kwargs(draw, {k: _EST_VALID[k] for k in ("parametrization", "init_scale", "depth",
+                                                           "fit_intercept")})
+    params = _pm_for_depth(draw, params)
+    tol = draw(maybe(pick([1e-10, 1e-6])))
+    return X, y, sw, params, tol
+
+
+def _est_limit_case(case):
+    X, y, sw, params, tol = case
+    est = DiagonalLinearRegressor(**params)
+    call("DiagonalLinearRegressor.implicit_bias_limit", EST_NAMES + LIMIT_NAMES,
+         lambda: est.implicit_bias_limit(X, y, sw, tol=tol),
+         _check_limit(X, y, fit_intercept=params["fit_intercept"] is True, sw=sw))
+
+
+@_settings(80)
+@given(est_limit_cases())
+def test_fuzz_estimator_implicit_bias_limit(case):
+    _est_limit_case(case)
+
+
+@SLOW
+@given(est_limit_cases())
+@pytest.mark.slow
+def test_fuzz_slow_estimator_implicit_bias_limit(case):
+    _est_limit_case(case)
+
+
+# ------------------------------------------------------------------------------------------
+# gradient_flow
+# ------------------------------------------------------------------------------------------
+FLOW_NAMES = ["X", "y", "times", "init_scale", "parametrization", "depth", "init_shape",
+              "log_init_scale", "tol", "fit_intercept", "max_steps", "n_jobs", "n_samples", "n_features"]
+
+
+@st.composite
+def flow_cases(draw):
+    X = _wide(draw)
+    n = np.shape(X)[0] if np.ndim(X) >= 1 else 0
+    y = draw(vectors(n))
+    times = draw(mix(*[pick([[0.0, 1.0], [0.0, 0.5, 3.0], [2.0], np.array([0.0, 10.0])])] * 5,
+                           pick([[], [1.0, 0.5], [-1.0, 1.0], [0.0, np.nan], [0.0, np.inf],
+                                            [[0.0, 1.0]], [0.0, 1e300], np.array([0.0, 1.0]) + 1j,
+                                            "times", None, 1.0])))
+    valid = {"init_scale": pick([1e-3, 0.1, 1.0]),
+             "parametrization": pick(["pm", "uv", "shape", "positive"]),
+             "depth": pick([2, 2, 3]),
+             "tol": pick([1e-8, 1e-5]),
+             "fit_intercept": pick([False, True]),
+             "max_steps": pick([100_000, 20, 1]),
+             "n_jobs": pick([None, 1, 2])}
+    kw = _pm_for_depth(draw, _bad_kwargs(draw, valid))
+    if draw(pick(range(0, 8))) == 0:
+        kw["log_init_scale"] = draw(pick([-2.0, -300.0, np.full(max(1, np.shape(X)[-1] if np.ndim(X) else 1), -3.0),
+                                                     np.nan, "x"]))
+    return X, y, times, kw
+
+
+def _flow_case(case):
+    X, y, times, kw = case
+
+    def check(out, warned):
+        path, mirror = out
+        t = np.atleast_1d(np.asarray(times, dtype=float))
+        d = np.asarray(X, dtype=float).shape[1]
+        assert path.shape == mirror.shape
+        assert path.shape[1] == d and path.shape[0] <= t.size
+        if not warned:
+            assert path.shape[0] == t.size
+        _finite(path, "coef_path")
+
+    call("gradient_flow", FLOW_NAMES, lambda: gradient_flow(X, y, times, **kw), check)
+
+
+@_settings(100)
+@given(flow_cases())
+def test_fuzz_gradient_flow(case):
+    _flow_case(case)
+
+
+@SLOW
+@given(flow_cases())
+@pytest.mark.slow
+def test_fuzz_slow_gradient_flow(case):
+    _flow_case(case)
+
+
+# ------------------------------------------------------------------------------------------
+# linprog and basis_pursuit, against HiGHS
+# ------------------------------------------------------------------------------------------
+LP_NAMES = ["c", "A_ub", "b_ub", "A_eq", "b_eq", "bounds", "method", "reg", "tol", "maxiter",
+            "time_limit", "c0", "step_rule", "step_size", "scale", "n_jobs", "X", "y"]
+_LP_OPTS = {"method": pick(["newton", "newton", "dln", "eg"]),
+            "tol": pick([1e-8, 1e-6]),
+            "maxiter": pick([None, None, 5, 100]),
+            "time_limit": pick([None, 5.0]),
+            "step_rule": pick(["adaptive", "paper"]),
+            "n_jobs": pick([None, 1, 2])}
+
+
+@st.composite
+def lp_cases(draw):
+    nv = draw(pick(range(1, 5)))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    c = draw(mix(st.just(rng.standard_normal(nv)), st.just(rng.random(nv) + 0.1),
+                       vectors(nv)))
+    kw = {"c": c}
+    if draw(pick([False, True])):
+        m = draw(pick(range(0, 4)))
+        kw["A_ub"] = draw(mix(*[st.just(rng.standard_normal((m, nv)))] * 4, matrices(m, nv)))
+        kw["b_ub"] = draw(mix(*[st.just(rng.random(m) + 0.5)] * 4, vectors(m)))
+    if draw(pick([False, True])):
+        m = draw(pick(range(0, 3)))
+        A = rng.random((m, nv)) + 0.1
+        kw["A_eq"] = draw(mix(*[st.just(A)] * 4, matrices(m, nv)))
+        kw["b_eq"] = draw(mix(*[st.just(A @ (rng.random(nv) + 0.1))] * 4, vectors(m)))
+    kw["bounds"] = draw(mix(*[pick([(0, None), (0, 1), (-1, 2), (None, None)])] * 4,
+                                  pick([[(0, 1)] * nv, [(1, 0)] * nv, (np.nan, 1), (0, np.inf),
+                                                   [(0, 1)] * (nv + 1), "x", (0, 1, 2), None,
+                                                   [(-np.inf, np.inf)] * nv, (1e300, None)])))
+    opts = _bad_kwargs(draw, _LP_OPTS)
+    if draw(pick(range(0, 4))) == 0:
+        opts["reg"] = draw(maybe(pick([0.1, 1e-3])))
+    if draw(pick(range(0, 6))) == 0:
+        opts["c0"] = draw(pick([1.0, np.nan, np.inf, "x"]))
+    if opts.get("method") in ("dln", "eg") and opts.get("maxiter") is None:
+        opts["maxiter"] = 20_000  # keep the first-order methods' runs short
+    return kw, opts
+
+
+def _highs(kw):
+    """HiGHS through scipy on the same problem, or None when scipy refuses the input."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return scipy.optimize.linprog(method="highs", **kw)
+    except Exception:  # noqa: BLE001 - scipy's own refusal is not under test
+        return None
+
+
+def _bounds(bounds, nv):
+    """(lo, hi) arrays of a scipy-style bounds argument (None = unbounded)."""
+    if bounds is None:  # scipy's default: x >= 0
+        bounds = (0, None)
+    pairs = [bounds] * nv if len(bounds) == 2 and not isinstance(bounds[0], (tuple, list)) else bounds
+    lo = np.array([-np.inf if p[0] is None else p[0] for p in pairs], dtype=float)
+    hi = np.array([np.inf if p[1] is None else p[1] for p in pairs], dtype=float)
+    return lo, hi
+
+
+def _check_lp(kw, opts):
+    def check(res, warned):
+        assert res.status in (0, 1, 2, 3, 4)
+        if res.status != 0:
+            return
+        x = res.x
+        nv = np.asarray(kw["c"]).size
+        assert x.shape == (nv,)
+        _finite(x, "x")
+        _finite(res.fun, "fun")
+        ref = _highs(kw)
+        assert ref is not None, "status 0 on an input scipy refuses"
+        # HiGHS: status 0 optimal, 2 infeasible, 3 unbounded
+        assert ref.status == 0, f"dlnfast says optimal, HiGHS says status {ref.status}: {ref.message}"
+        tol = max(1e-6, 1e3 * opts.get("tol", 1e-8))
+        # feasibility in the user's units: bounds and rows, relative to their scale
+        lo, hi = _bounds(kw["bounds"], nv)
+        sc = 1 + np.abs(x)
+        assert np.all(x >= lo - tol * sc) and np.all(x <= hi + tol * sc), f"x = {x} outside bounds {kw['bounds']}"
+        if opts.get("reg") is None and not warned:
+            # an LP optimum: HiGHS's objective, relative to the objective's scale
+            scale = 1 + np.abs(np.asarray(kw["c"], dtype=float)) @ (np.abs(x) + np.abs(ref.x))
+            assert abs(res.fun - float(np.real(opts.get("c0", 0.0))) - ref.fun) <= 1e-4 * scale, \
+                f"fun = {res.fun} but HiGHS finds {ref.fun}"
+    return check
+
+
+def _lp_case(case):
+    kw, opts = case
+    call("linprog", LP_NAMES, lambda: linprog(**kw, **opts), _check_lp(kw, opts))
+
+
+@_settings(80)
+@given(lp_cases())
+def test_fuzz_linprog(case):
+    _lp_case(case)
+
+
+@SLOW
+@given(lp_cases())
+@pytest.mark.slow
+def test_fuzz_slow_linprog(case):
+    _lp_case(case)
+
+
+@st.composite
+def bp_cases(draw):
+    X = draw(matrices(min_side=1, max_side=5))
+    n = np.shape(X)[0] if np.ndim(X) >= 1 else 0
+    if np.ndim(X) == 2 and not sp.issparse(X) and draw(pick([False, True])):
+        y = np.asarray(X, dtype=complex).real @ np.eye(np.shape(X)[1])[0] if np.shape(X)[1] else np.zeros(n)
+    else:
+        y = draw(vectors(n))
+    opts = _bad_kwargs(draw, {"method": _LP_OPTS["method"], "tol": _LP_OPTS["tol"]})
+    if opts.get("method") in ("dln", "eg"):
+        opts["maxiter"] = 20_000
+    return X, y, opts
+
+
+def _bp_case(case):
+    X, y, opts = case
+
+    def check(res, warned):
+        if res.status != 0:
+            return
+        Xa = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=float)
+        ya = np.asarray(y, dtype=float)
+        assert res.x.shape == (Xa.shape[1],)
+        _finite(res.x, "x")
+        r = np.abs(Xa @ res.x - ya)
+        rtol = max(1e-6, 1e3 * opts.get("tol", 1e-8))  # linprog's own check of a status-0 point
+        assert np.all(r <= 2 * rtol * (np.abs(ya) + np.abs(Xa) @ np.abs(res.x)) + 1e-12), f"Xβ ≠ y: {r}"
+        ref = _highs({"c": np.ones(2 * Xa.shape[1]), "A_eq": np.hstack([Xa, -Xa]), "b_eq": ya,
+                      "bounds": (0, None)})
+        assert ref is not None and ref.status == 0, "basis_pursuit optimal where HiGHS is not"
+        if not warned:
+            assert abs(np.abs(res.x).sum() - ref.fun) <= 1e-4 * (1 + ref.fun), \
+                f"‖β‖₁ = {np.abs(res.x).sum()} but HiGHS finds {ref.fun}"
+
+    call("basis_pursuit", LP_NAMES, lambda: basis_pursuit(X, y, **opts), check)
+
+
+@_settings(60)
+@given(bp_cases())
+def test_fuzz_basis_pursuit(case):
+    _bp_case(case)
+
+
+@SLOW
+@given(bp_cases())
+@pytest.mark.slow
+def test_fuzz_slow_basis_pursuit(case):
+    _bp_case(case)
+
+
+# ------------------------------------------------------------------------------------------
+# transport
+# ------------------------------------------------------------------------------------------
+OT_NAMES = ["a", "b", "M", "reg", "method", "tol", "maxiter", "time_limit", "step_rule",
+            "step_size", "n_jobs"]
+
+
+@st.composite
+def ot_cases(draw):
+    n1, n2 = draw(pick(range(1, 5))), draw(pick(range(1, 5)))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    a = rng.random(n1) + 0.1
+    b = rng.random(n2) + 0.1
+    b *= a.sum() / b.sum()
+    a = draw(mix(*[st.just(a)] * 5, vectors(n1)))
+    b = draw(mix(*[st.just(b)] * 5, vectors(n2)))
+    M = draw(mix(*[st.just(rng.random((n1, n2)))] * 5, matrices(n1, n2)))
+    reg = draw(maybe(pick([0.05, 0.5, 1e-3, None])))
+    opts = _bad_kwargs(draw, _LP_OPTS)
+    if draw(pick(range(0, 5))) == 0:
+        opts["step_size"] = draw(maybe(pick([0.01, 0.1])))
+    if opts.get("method") in ("dln", "eg") and opts.get("maxiter") is None:
+        opts["maxiter"] = 20_000
+    return a, b, M, reg, opts
+
+
+def _ot_case(case):
+    a, b, M, reg, opts = case
+
+    def check(res, warned):
+        assert res.status in (0, 1, 4)
+        if res.status != 0:
+            return
+        aa, bb = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+        P = res.plan
+        assert P.shape == (aa.size, bb.size)
+        _finite(P, "plan")
+        assert np.all(P >= 0)
+        tol = max(1e-6, 1e3 * opts.get("tol", 1e-9))
+        err = np.abs(P.sum(1) - aa).sum() + np.abs(P.sum(0) - bb).sum()
+        assert err <= 2 * tol * aa.sum() + 1e-300, f"marginal error {err}"
+
+    call("transport", OT_NAMES, lambda: transport(a, b, M, reg, **opts), check)
+
+
+@_settings(80)
+@given(ot_cases())
+def test_fuzz_transport(case):
+    _ot_case(case)
+
+
+@SLOW
+@given(ot_cases())
+@pytest.mark.slow
+def test_fuzz_slow_transport(case):
+    _ot_case(case)
+
+
+# ------------------------------------------------------------------------------------------
+# read_mps: mutated copies of a small valid file
+# ------------------------------------------------------------------------------------------
+_MPS = """NAME          TINY
+ROWS
+ N  COST
+ L  LIM1
+ G  LIM2
+ E  MYEQN
+COLUMNS
+    X1        COST         1.0   LIM1         1.0
+    X1        LIM2         1.0
+    X2        COST         2.0   LIM1         1.0
+    X2        MYEQN       -1.0
+    X3        COST        -1.0   MYEQN        1.0
+RHS
+    RHS       LIM1         4.0   LIM2         1.0
+    RHS       MYEQN        7.0
+BOUNDS
+ UP BND       X1           4.0
+ LO BND       X2          -1.0
+ UP BND       X2           1.0
+ENDATA
+"""
+
+
+@st.composite
+def mps_texts(draw):
+    lines = _MPS.splitlines()
+    for _ in range(draw(pick(range(0, 4)))):
+        i = draw(pick(range(0, len(lines))))
+        op = draw(pick(["drop", "dup", "garble", "number", "truncate"]))
+        if op == "drop":
+            lines.pop(i)
+        elif op == "dup":
+            lines.insert(i, lines[i])
+        elif op == "garble":
+            lines[i] = draw(st.text(alphabet="ABCXYZ0123456789 .-+eE\t", max_size=40))
+        elif op == "number":
+            lines[i] = re.sub(r"-?\d+\.\d+", draw(pick(["nan", "inf", "1e999", "abc", "1e-400"])),
+                              lines[i], count=1)
+        elif op == "truncate":
+            lines = lines[:i]
+        if not lines:
+            break
+    return "\n".join(lines) + "\n"
+
+
+def _mps_case(text, tmp_path_factory):
+    path = tmp_path_factory.mktemp("mps") / "fuzz.mps"
+    path.write_text(text)
+
+    def check(prob, warned):
+        assert set(prob) == {"c", "A_ub", "b_ub", "A_eq", "b_eq", "bounds", "c0"}
+        nv = prob["c"].size
+        assert prob["A_ub"].shape[1] == nv or prob["A_ub"].shape[0] == 0
+        assert len(prob["bounds"]) == nv
+
+    call("read_mps", ["path"], lambda: read_mps(path), check)
+
+
+@_settings(40)
+@given(mps_texts())
+def test_fuzz_read_mps(tmp_path_factory, text):
+    pytest.importorskip("highspy")
+    _mps_case(text, tmp_path_factory)
+
+
+# ------------------------------------------------------------------------------------------
+# potentials and datasets
+# ------------------------------------------------------------------------------------------
+_ELEMENTWISE = {"hyperbolic_mirror_map", "hyperbolic_inverse_mirror_map",
+                "hyperbolic_inverse_mirror_map_derivative", "hyperbolic_hessian",
+                "depth_inverse_mirror_map", "depth_inverse_mirror_map_derivative", "depth_mirror_map",
+                "depth_hessian", "positive_mirror_map", "positive_inverse_mirror_map", "positive_hessian"}
+
+
+@st.composite
+def potential_cases(draw):
+    name = draw(pick(sorted(potentials.__all__)))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    size = draw(pick(range(0, 5)))
+    arg = draw(mix(*[st.just(rng.standard_normal(size) * draw(pick([0.01, 1.0, 10.0])))] * 4,
+                         vectors(max(size, 1)), pick([0.5, np.nan, "x", None, [[1.0]]])))
+    if name.startswith("positive") and draw(pick([False, True])):
+        arg = np.abs(np.asarray(arg, dtype=complex).real) if not isinstance(arg, (str, type(None))) else arg
+    if name.startswith("depth") and name not in ("depth_mirror_map", "depth_potential", "depth_hessian") \
+            and isinstance(arg, np.ndarray):
+        arg = np.asarray(arg, dtype=complex).real * 1e-3  # inside the domain |cθ| < 1, mostly
+    kw = {}
+    key = "scale" if name.startswith("hyperbolic") else "init_scale"
+    if draw(pick(range(0, 5))):
+        kw[key] = draw(maybe(pick([0.1, 1.0, 1e-3, np.full(max(size, 1), 0.5)]), p_bad=2))
+    else:
+        kw["log_" + key] = draw(maybe(pick([-1.0, -500.0, 2.0]), p_bad=2))
+    if draw(pick(range(0, 6))) == 0 and key in kw and "log_" + key not in kw:
+        kw["log_" + key] = -1.0  # both given: refused
+    if name.startswith("depth"):
+        kw["depth"] = draw(maybe(pick([3, 4, 10]), bad=[2, 1, 0, -3, 3.0, 65, 2**40, None, "3", True]))
+    return name, arg, kw
+
+
+def _potential_case(case):
+    name, arg, kw = case
+    fn = getattr(potentials, name)
+    names = ["beta", "z", "theta", "x", "scale", "log_scale", "init_scale", "log_init_scale", "depth"]
+
+    def check(out, warned):
+        out = np.asarray(out)
+        if name in _ELEMENTWISE:
+            # positive_hessian = 1/(4x) does not depend on α: it has the shape of x
+            scales = [np.shape(v) for k, v in kw.items() if k.endswith("scale") and name != "positive_hessian"]
+            assert out.shape == np.broadcast_shapes(np.shape(arg), *scales)
+        else:
+            assert out.ndim == 0
+        # ±inf is the IEEE answer where the true value is beyond the float range (a·sinh(2z) for
+        # z = 400, log 0 = −∞ in the positive mirror map, Φ* = +∞ outside the depth-D domain);
+        # NaN never is
+        assert not np.any(np.isnan(out)), f"{name}(...) returned NaN: {out}"
+
+    call(f"potentials.{name}", names, lambda: fn(arg, **kw), check)
+
+
+@_settings(300)
+@given(potential_cases())
+def test_fuzz_potentials(case):
+    _potential_case(case)
+
+
+@SLOW
+@given(potential_cases())
+@pytest.mark.slow
+def test_fuzz_slow_potentials(case):
+    _potential_case(case)
+
+
+@_settings(60)
+@given(st.fixed_dictionaries({
+    "n_samples": maybe(pick(range(1, 21))), "n_features": maybe(pick(range(1, 21))),
+    "n_informative": maybe(pick(range(0, 6))), "noise": maybe(pick([0.0, 0.1])),
+    "coef_range": maybe(pick([(0.5, 2.0), (1.0, 1.0)]),
+                        bad=[(2.0, 0.5), (np.nan, 1.0), (0.0, np.inf), "ab", (1.0,), None]),
+    "random_state": maybe(pick(range(0, 11)), bad=[-1, 2**40, "x", 1.5]),
+}))
+def test_fuzz_make_sparse_regression(kw):
+    names = list(kw)
+
+    def check(out, warned):
+        X, y, coef = out
+        assert X.shape == (kw["n_samples"], kw["n_features"]) and y.shape == (kw["n_samples"],)
+        assert coef.shape == (kw["n_features"],) and np.count_nonzero(coef) == kw["n_informative"]
+        _finite(X, "X")
+        _finite(y, "y")
+        lo, hi = kw["coef_range"]
+        nz = np.abs(coef[coef != 0])
+        assert np.all((nz >= lo) & (nz <= hi))
+        np.testing.assert_allclose(y, X @ coef, atol=12 * kw["noise"] + 1e-12)
+
+    call("datasets.make_sparse_regression", names, lambda: datasets.make_sparse_regression(**kw), check)
+
+
+def test_module_level_entries():
+    """The two non-callable or argument-free entries of __all__."""
+    assert isinstance(dlnfast.__version__, str)
+    assert isinstance(dlnfast.has_openmp(), bool) if callable(dlnfast.has_openmp) \
+        else isinstance(dlnfast.has_openmp, bool)
+    fuzzed = {"DiagonalLinearRegressor", "potentials", "implicit_bias_limit", "gradient_flow",
+              "linprog", "read_mps", "transport", "basis_pursuit"}
+    # ImplicitBiasLimit is the result type of implicit_bias_limit (checked there)
+    assert set(dlnfast.__all__) == fuzzed | {"__version__", "has_openmp", "ImplicitBiasLimit"}

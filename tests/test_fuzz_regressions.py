@@ -1,0 +1,299 @@
+"""Regression tests for what the fuzz suite (tests/test_fuzz.py) and issue 12 found.
+
+Each input here once crashed with an error naming no argument, was cast or accepted silently,
+blamed the wrong cause, or stalled; every refusal must name the parameter.
+"""
+import sys
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from dlnfast import (DiagonalLinearRegressor, basis_pursuit, gradient_flow, implicit_bias_limit,
+                     linprog, potentials, transport)
+from dlnfast.datasets import make_sparse_regression
+
+
+@pytest.fixture
+def wide(rng):
+    X = rng.standard_normal((4, 6))
+    return X, X[:, 0] - 2 * X[:, 3]
+
+
+@pytest.fixture
+def ot():
+    a = np.array([0.2, 0.3, 0.5])
+    b = np.array([0.25, 0.25, 0.25, 0.25])
+    M = np.arange(12.0).reshape(3, 4) / 12
+    return a, b, M
+
+
+# --- datasets ---
+
+@pytest.mark.parametrize("kwargs, name", [
+    ({"n_samples": True}, "n_samples"), ({"n_features": "x"}, "n_features"),
+    ({"n_samples": 1.5}, "n_samples"), ({"n_samples": 10**9, "n_features": 10**9}, "n_samples"),
+    ({"n_informative": 2000}, "n_informative"), ({"noise": np.inf}, "noise"), ({"noise": "a"}, "noise"),
+    ({"coef_range": (2.0, 0.5)}, "coef_range"), ({"coef_range": (np.nan, 1.0)}, "coef_range"),
+    ({"coef_range": (1.0,)}, "coef_range"), ({"random_state": "x"}, "random_state"),
+    ({"random_state": 2**40}, "random_state"),
+])
+def test_make_sparse_regression_refusals_name_the_parameter(kwargs, name):
+    with pytest.raises((ValueError, TypeError), match=name):
+        make_sparse_regression(**kwargs)
+
+
+# --- potentials ---
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: potentials.hyperbolic_conjugate(["a"], log_scale=-1.0), "z"),
+    (lambda: potentials.hyperbolic_entropy(np.ones(2) + 1j, 1.0), "beta"),
+    (lambda: potentials.hyperbolic_conjugate(np.ones(2), scale=1 + 1j), "scale"),
+    (lambda: potentials.hyperbolic_mirror_map(np.ones(2), scale="auto"), "scale"),
+    (lambda: potentials.hyperbolic_entropy(np.ones(3), np.ones(2)), "scale"),
+    (lambda: potentials.depth_inverse_mirror_map(np.zeros(0), np.ones(2), 3), "init_scale"),
+    (lambda: potentials.positive_conjugate(np.zeros(3), log_init_scale=np.zeros(2)), "log_init_scale"),
+    (lambda: potentials.depth_inverse_mirror_map(np.array([1e6]), 1.0, 3), "theta"),
+])
+def test_potentials_refusals_name_the_parameter(call, name):
+    with pytest.raises(ValueError, match=f"`{name}`"):
+        call()
+
+
+def test_depth_hessian_below_the_float_range_is_inf_without_warning():
+    """dβ/dθ underflows to 0 for α^D below the float range; the Hessian 1/(dβ/dθ) is then +inf
+    (its true value is beyond the range), with no divide-by-zero RuntimeWarning."""
+    h = potentials.depth_hessian(np.array([0.0, 1e-3]), log_init_scale=-300.0, depth=4)
+    assert h.shape == (2,) and np.all(h > 0) and not np.any(np.isnan(h))
+
+
+# --- the estimator: every refusal names X, y or sample_weight ---
+
+@pytest.mark.parametrize("X, y, name", [
+    ([], [], "X"), (np.zeros((0, 0)), np.zeros(0), "X"), (np.ones((1, 3)), np.ones(1), "X"),
+    (np.ones((2, 3, 1)), np.ones(2), "X"), (np.ones((3, 2)), np.ones(4), "y"),
+    (np.ones((3, 2)), ["a", "b", "c"], "y"),
+])
+def test_estimator_shape_errors_name_the_argument(X, y, name):
+    with pytest.raises(ValueError, match=f"`{name}`"):
+        DiagonalLinearRegressor().fit(X, y)
+
+
+def test_estimator_predict_1d_names_X(wide):
+    est = DiagonalLinearRegressor(init_scale=0.1).fit(*wide)
+    with pytest.raises(ValueError, match="`X`"):
+        est.predict(np.ones(6))
+
+
+def test_estimator_zero_sample_weights_names_sample_weight(wide):
+    X, y = wide
+    with pytest.raises(ValueError, match="`sample_weight`"):
+        DiagonalLinearRegressor().fit(X, y, sample_weight=np.zeros(4))
+
+
+@pytest.mark.parametrize("which", ["X", "y"])
+def test_estimator_complex_names_the_argument(wide, which):
+    """Issue 12, item 6: the message names X (or y) and keeps sklearn's phrase."""
+    X, y = wide
+    args = (X + 1j, y) if which == "X" else (X, y + 1j)
+    with pytest.raises(ValueError, match=f"`{which}` must be real: Complex data not supported"):
+        DiagonalLinearRegressor().fit(*args)
+
+
+def test_estimator_implicit_bias_limit_validates_hyper_parameters(wide):
+    """It once accepted fit_intercept=np.float32(1e-8) (truthy) and centred the data silently."""
+    X, y = wide
+    with pytest.raises(ValueError, match="fit_intercept"):
+        DiagonalLinearRegressor(fit_intercept=np.float32(1e-8)).implicit_bias_limit(X, y)
+
+
+@pytest.mark.parametrize("call", [
+    lambda X, y: implicit_bias_limit(X[None], y, init_scale=0.1),
+    lambda X, y: gradient_flow(X.ravel(), y, [0.0, 1.0]),
+    lambda X, y: DiagonalLinearRegressor().implicit_bias_limit(X[None], y),
+])
+def test_function_api_shape_errors_name_X(wide, call):
+    X, y = wide
+    with pytest.raises(ValueError, match="`X`"):
+        call(X, y)
+
+
+def test_function_api_non_numeric_y_names_y(wide):
+    X, _ = wide
+    with pytest.raises(ValueError, match="`y`"):
+        gradient_flow(X, ["a"] * 4, [0.0, 1.0])
+
+
+# --- LP / OT inputs ---
+
+@pytest.mark.parametrize("kwargs, name", [
+    ({"c": np.ones(3) + 0j}, "c"), ({"c": sp.csr_matrix(np.ones(3))}, "c"),
+    ({"c": ["a", "b", "c"]}, "c"), ({"A_ub": np.ones((1, 3)) + 1j, "b_ub": [1.0]}, "A_ub"),
+    ({"A_ub": sp.csr_matrix(np.ones((1, 3)) + 1j), "b_ub": [1.0]}, "A_ub"),
+    ({"A_ub": np.ones((1, 3)), "b_ub": [1.0 + 1j]}, "b_ub"),
+    ({"bounds": ("x", 1)}, "bounds"), ({"tol": True}, "tol"), ({"tol": 1e-8 + 0j}, "tol"),
+    ({"method": "dln", "reg": 0.1, "maxiter": 2**63}, "maxiter"), ({"maxiter": True}, "maxiter"),
+    ({"time_limit": "x"}, "time_limit"), ({"time_limit": np.nan}, "time_limit"),
+])
+def test_linprog_refusals_name_the_parameter(kwargs, name):
+    base = {"c": np.ones(3), "A_eq": np.ones((1, 3)), "b_eq": [1.0]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a ComplexWarning (silent cast) fails the test
+        with pytest.raises((ValueError, TypeError), match=rf"(?<!\w){name}(?!\w)"):
+            linprog(**{**base, **kwargs})
+
+
+@pytest.mark.parametrize("X, y, name", [
+    (np.ones((2, 3)) + 1j, np.ones(2), "X"), (sp.csr_matrix(np.ones((2, 3)) + 1j), np.ones(2), "X"),
+    (np.ones((2, 3)), np.ones(2) + 1j, "y"),
+])
+def test_basis_pursuit_complex_refused(X, y, name):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=f"`{name}` must be real"):
+            basis_pursuit(X, y)
+
+
+@pytest.mark.parametrize("change, name", [
+    ({"M": "sparse"}, "M"), ({"M": "complex"}, "M"), ({"a": "complex"}, "a"), ({"reg": "x"}, "reg"),
+    ({"reg": 1 + 1j}, "reg"), ({"reg": True}, "reg"),
+    # the examples of issue 12
+    ({"method": "newton", "step_size": -1}, "step_size"), ({"method": "newton", "step_size": np.nan}, "step_size"),
+    ({"tol": np.inf}, "tol"), ({"method": "dln", "maxiter": 2**63}, "maxiter"),
+])
+def test_transport_refusals_name_the_parameter(ot, change, name):
+    a, b, M = ot
+    kw = {"reg": 0.1}
+    if change.get("M") == "sparse":
+        M = sp.csr_matrix(M)
+    elif change.get("M") == "complex":
+        M = M + 0j
+    elif change.get("a") == "complex":
+        a = a + 0j
+    else:
+        kw.update(change)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises((ValueError, TypeError), match=rf"^`?{name}`?\b"):
+            transport(a, b, M, **kw)
+
+
+def test_transport_tol_inf_is_not_status_0(ot):
+    """tol=inf once returned the starting plan with status 0: it is refused."""
+    with pytest.raises(ValueError, match="tol"):
+        transport(*ot, 0.1, method="dln", tol=np.inf)
+
+
+def test_implicit_bias_limit_accepts_float32_tol(wide):
+    """A valid numpy scalar is accepted and gives the float64 answer (issue 12)."""
+    X, y = wide
+    res = implicit_bias_limit(X, y, init_scale=0.1, tol=np.float32(1e-8))
+    assert res.converged
+    np.testing.assert_allclose(X @ res.coef, y, atol=1e-7 * np.abs(y).max())
+
+
+# --- divergence messages tell the cause apart (issue 12, item 2) ---
+
+def test_gradient_flow_nan_in_X_says_nan(wide):
+    X, y = wide
+    X = X.copy()
+    X[1, 2] = np.nan
+    with pytest.raises(ValueError, match="X contains NaN") as info:
+        gradient_flow(X, y, [0.0, 1.0])
+    assert "diverged" not in str(info.value) and "tol" not in str(info.value)
+
+
+SOLVERS = ["gd", "sgd", "md", "flow"]
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_huge_init_scale_blames_init_scale(wide, solver):
+    X, y = wide
+    with pytest.raises(ValueError, match="initialisation's scale: init_scale = 1e\\+300") as info:
+        DiagonalLinearRegressor(solver=solver, init_scale=1e300, random_state=0).fit(X, y)
+    assert "try step_size='auto'" not in str(info.value)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_huge_data_blames_the_data_scale(wide, solver):
+    X, y = wide
+    with pytest.raises(ValueError, match="the data's scale: max\\|X\\| = ") as info:
+        DiagonalLinearRegressor(solver=solver, random_state=0).fit(X * 1e200, y)
+    assert "try step_size='auto'" not in str(info.value) and "flow_tol" not in str(info.value)
+
+
+@pytest.mark.parametrize("kwargs, cause", [({"init_scale": 1e300}, "initialisation's scale"),
+                                           ({"scale_X": 1e200}, "data's scale")])
+def test_gradient_flow_divergence_names_the_cause(wide, kwargs, cause):
+    X, y = wide
+    X = X * kwargs.pop("scale_X", 1.0)
+    with pytest.raises(ValueError, match=cause) as info:
+        gradient_flow(X, y, [0.0, 1.0], **kwargs)
+    assert "smaller tol" not in str(info.value)
+
+
+def test_large_but_representable_scales_still_train(wide):
+    """No false alarm: X scaled by 1e100 (curvature 1e200) trains by mirror descent and
+    interpolates (the residual checked in numpy)."""
+    X, y = wide
+    est = DiagonalLinearRegressor(solver="md", init_scale=1e-60, fit_intercept=False, max_iter=200_000,
+                                  tol=1e-6).fit(X * 1e100, y)
+    np.testing.assert_allclose((X * 1e100) @ est.coef_, y, atol=1e-4 * np.abs(y).max())
+
+
+@pytest.mark.parametrize("solver", ["gd", "md"])
+def test_step_divergence_still_names_the_step(rng, solver):
+    X = rng.standard_normal((20, 5))
+    y = X @ np.array([3.0, -2.0, 0.0, 1.0, 0.0])
+    with pytest.raises(ValueError, match=r"diverged.*step_size=1000000\.0.*try step_size"):
+        DiagonalLinearRegressor(solver=solver, step_size=1e6, init_scale=0.5).fit(X, y)
+
+
+# --- solver="flow" with tol below flow_tol no longer stalls (issue 12, item 3) ---
+
+@pytest.mark.parametrize("parametrization", ["shape", "pm", "uv"])
+def test_flow_tol_below_flow_tol_converges(rng, parametrization):
+    """Azulay's α = 0.25 with tol=1e-8 < flow_tol=1e-7 ran 2,598 steps without converging (the
+    integrator's local error kept β noisy above the criterion); flow_tol is now capped at tol/2.
+    Oracles: the criterion recomputed in numpy, and the implicit-bias limit (dual Newton)."""
+    sys.path.insert(0, __file__.rsplit("/", 1)[0])
+    from conftest import sparse_problem
+
+    X, y, _ = sparse_problem(rng, n=30, d=80)
+    est = DiagonalLinearRegressor(solver="flow", parametrization=parametrization, init_scale=0.25,
+                                  tol=1e-8, flow_tol=1e-7, max_iter=3000, fit_intercept=False)
+    est.fit(X, y)  # a ConvergenceWarning would be an error here
+    assert est.n_iter_ < 1000
+    g = X.T @ (X @ est.coef_ - y) / len(y)
+    g0 = X.T @ y / len(y)
+    assert np.abs(g).max() <= 1e-8 * np.abs(g0).max() * 1.01
+    limit = est.implicit_bias_limit(X, y).coef
+    np.testing.assert_allclose(est.coef_, limit, atol=1e-6 * np.abs(limit).max())
+
+
+# --- found by the slow fuzz profile ---
+
+def test_implicit_bias_limit_huge_y_blames_the_data_scale(wide):
+    """y ~ 1e299: ‖y‖² overflowed inside the Newton solve (RuntimeWarning, then NaN)."""
+    X, y = wide
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="the data's scale"):
+            implicit_bias_limit(X, y * 1e299, init_scale=1e-60, parametrization="positive")
+
+
+def test_linprog_c0_string_names_c0():
+    with pytest.raises(ValueError, match="c0"):
+        linprog([1.0, 2.0], c0="x")
+
+
+@pytest.mark.parametrize("tol", [1.0, 2**63])
+def test_lp_tolerance_at_or_above_one_refused(wide, tol):
+    """tol=2**63 once returned status 0 with β = 0 from basis_pursuit (every point passes a
+    relative check at 1), where HiGHS finds ‖β‖₁ = 1."""
+    X, _ = wide
+    with pytest.raises(ValueError, match="tol must be a positive float below 1"):
+        basis_pursuit(X, X[:, 0], tol=tol, method="eg")
+    with pytest.raises(ValueError, match="tol must be a positive float below 1"):
+        transport(np.ones(2) / 2, np.ones(2) / 2, np.eye(2), 0.1, tol=tol)
