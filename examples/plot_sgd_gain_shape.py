@@ -1,6 +1,6 @@
 """
 The shape of the gain: where GD and SGD shrink the initialisation (Even et al. 2023)
-===================================================================================
+====================================================================================
 
 Even, Pesme, Gunasekar & Flammarion (2023): discrete and stochastic gradient descent on a
 diagonal network behave like gradient flow started from a smaller effective scale α∞ ≤ α

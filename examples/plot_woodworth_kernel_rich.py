@@ -1,6 +1,6 @@
 """
 Kernel and rich regimes: population error against α (Woodworth et al. 2020)
-============================================================================
+===========================================================================
 
 Woodworth, Gunasekar, Lee, Moroshko, Savarese, Golan, Soudry & Srebro (2020) show that gradient
 flow on ``β = w₊² − w₋²`` from ``w± = α`` converges to the interpolator that minimises

@@ -8,7 +8,7 @@ from dlnfast.lp._linprog import linprog
 
 
 def basis_pursuit(X, y, *, method="newton", reg=None, tol=1e-8, **kwargs):
-    r"""Minimum-ℓ1 interpolator: ``min ‖β‖₁ s.t. Xβ = y``.
+    r"""Minimum-ℓ1 interpolator: ``min ‖β‖₁ subject to Xβ = y``.
 
     Solved as the standard-form LP ``min 1ᵀ(p + q) s.t. [X, −X](p; q) = y, p, q ≥ 0`` with
     β = p − q, by :func:`dlnfast.linprog`. With ``method="dln"`` this is gradient descent on
