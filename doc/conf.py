@@ -1,11 +1,11 @@
 """Sphinx configuration for the dlnfast documentation.
 
 Build: ``python -m sphinx -W -b html doc doc/_build/html`` from the repository root, with dlnfast
-importable (installed, or ``PYTHONPATH=python`` with the compiled ``_core`` in place). The gallery
-runs every ``examples/plot_*.py``; ``DLNFAST_DOC_SMALL=1`` makes the examples that support it use
-their small (CI) sizes.
+importable (installed, or ``PYTHONPATH=$PWD/python`` with the compiled ``_core`` in place). The
+gallery runs every ``examples/plot_*.py`` at its default size (under ~20 s each);
+``DLNFAST_EXAMPLE_FULL=1`` runs the examples that have one at the paper's full size.
 """
-import os
+import importlib.metadata
 import warnings
 
 import dlnfast
@@ -13,7 +13,10 @@ import dlnfast
 project = "dlnfast"
 author = "The dlnfast developers"
 copyright = "2026, The dlnfast developers"
-release = dlnfast.__version__
+try:  # the installed distribution's version (a development build's _core may carry none)
+    release = importlib.metadata.version("dlnfast")
+except importlib.metadata.PackageNotFoundError:
+    release = dlnfast.__version__ or "0.1.0.dev0"
 version = ".".join(release.split(".")[:2])
 
 extensions = [
@@ -37,7 +40,6 @@ numpydoc_class_members_toctree = False
 numpydoc_validation_checks = set()
 
 # No intersphinx: the docs must build offline (CI machines have no network).
-
 sphinx_gallery_conf = {
     "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
