@@ -5,6 +5,7 @@ importable (installed, or ``PYTHONPATH=$PWD/python`` with the compiled ``_core``
 gallery runs every ``examples/plot_*.py`` at its default size (under ~20 s each);
 ``DLNFAST_EXAMPLE_FULL=1`` runs the examples that have one at the paper's full size.
 """
+
 import importlib.metadata
 import warnings
 
@@ -28,8 +29,13 @@ extensions = [
 ]
 
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py", "auto_examples/*.zip",
-                    "sg_execution_times.rst"]
+exclude_patterns = [
+    "_build",
+    "auto_examples/*.ipynb",
+    "auto_examples/*.py",
+    "auto_examples/*.zip",
+    "sg_execution_times.rst",
+]
 
 autosummary_generate = True
 autodoc_default_options = {"members": True, "inherited-members": False}

@@ -22,6 +22,7 @@ trained networks: the three GD runs share α = 0.1 and the product α²ab = 10�
 differ as the left curves do, and each lands on its limit (relative distance 1.6–2.8·10⁻², GD's
 O(η) shift; printed below).
 """
+
 import warnings
 
 import matplotlib.pyplot as plt
@@ -48,11 +49,17 @@ err, coefs = {}, {}
 for r in RATIOS:
     shape = (np.sqrt(r), 1 / np.sqrt(r))  # ab = 1, a² + b² = r + 1/r
     alphas = np.sqrt(SCALES / (r + 1 / r))
-    coefs[r] = np.array([[implicit_bias_limit(X, y, init_scale=a, parametrization="shape", init_shape=shape).coef
-                          for a in alphas] for X, y, beta in problems])
+    coefs[r] = np.array(
+        [
+            [implicit_bias_limit(X, y, init_scale=a, parametrization="shape", init_shape=shape).coef for a in alphas]
+            for X, y, beta in problems
+        ]
+    )
     err[r] = np.mean([np.sum((c - beta) ** 2, axis=-1) for c, (X, y, beta) in zip(coefs[r], problems)], axis=0)
-    print(f"a/b={r:g}: mean error at α²ab = 1e-2: "
-          f"{np.exp(np.interp(np.log(1e-2), np.log(SCALES / (r + 1 / r)), np.log(err[r]))):.3g}")
+    print(
+        f"a/b={r:g}: mean error at α²ab = 1e-2: "
+        f"{np.exp(np.interp(np.log(1e-2), np.log(SCALES / (r + 1 / r)), np.log(err[r]))):.3g}"
+    )
 
 # %%
 # Train the network itself at α²ab = 10⁻² for each shape, first problem.
@@ -60,15 +67,18 @@ X, y, beta = problems[0]
 trained = {}
 for r in RATIOS:
     shape = (np.sqrt(r), 1 / np.sqrt(r))
-    model = DiagonalLinearRegressor(parametrization="shape", init_scale=0.1, init_shape=shape, tol=1e-6,
-                                    max_iter=200_000, fit_intercept=False)
+    model = DiagonalLinearRegressor(
+        parametrization="shape", init_scale=0.1, init_shape=shape, tol=1e-6, max_iter=200_000, fit_intercept=False
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X, y)
     limit = implicit_bias_limit(X, y, init_scale=0.1, parametrization="shape", init_shape=shape).coef
     trained[r] = np.sum((model.coef_ - beta) ** 2)
-    print(f"a/b={r:g}: GD {model.n_iter_} iterations, ‖β_GD − β_limit‖/‖β_limit‖ = "
-          f"{np.linalg.norm(model.coef_ - limit) / np.linalg.norm(limit):.1e}")
+    print(
+        f"a/b={r:g}: GD {model.n_iter_} iterations, ‖β_GD − β_limit‖/‖β_limit‖ = "
+        f"{np.linalg.norm(model.coef_ - limit) / np.linalg.norm(limit):.1e}"
+    )
 
 # At equal α²(a² + b²) the limits themselves coincide, coordinate by coordinate.
 gap = max(np.max(np.abs(coefs[r] - coefs[1.0])) for r in RATIOS)

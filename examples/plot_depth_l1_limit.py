@@ -23,6 +23,7 @@ interpolator. As α shrinks, D = 2 barely moves (0.20 at α = 10⁻³; log–log
 (α^(D−2) ≲ 10⁻¹²); on this problem D = 6 stops converging already below α ≈ 0.02, so it is not
 plotted.
 """
+
 import warnings
 
 import matplotlib.pyplot as plt
@@ -48,12 +49,23 @@ problems = [problem(p) for p in range(N_PROBLEMS)]
 l1 = [basis_pursuit(X, y).x for X, y in problems]
 dist = {}
 for depth in DEPTHS:
-    dist[depth] = np.mean([[np.linalg.norm(implicit_bias_limit(X, y, init_scale=a, depth=depth).coef - b1)
-                            / np.linalg.norm(b1) for a in ALPHAS] for (X, y), b1 in zip(problems, l1)], axis=0)
+    dist[depth] = np.mean(
+        [
+            [
+                np.linalg.norm(implicit_bias_limit(X, y, init_scale=a, depth=depth).coef - b1) / np.linalg.norm(b1)
+                for a in ALPHAS
+            ]
+            for (X, y), b1 in zip(problems, l1)
+        ],
+        axis=0,
+    )
     small = ALPHAS <= 1e-2
     slope = np.polyfit(np.log(ALPHAS[small]), np.log(dist[depth][small]), 1)[0]
-    print(f"D={depth}: " + " ".join(f"α={a:.0e}:{v:.1e}" for a, v in zip(ALPHAS[::7], dist[depth][::7]))
-          + f"; log-log slope over α ≤ 1e-2: {slope:.2f}")
+    print(
+        f"D={depth}: "
+        + " ".join(f"α={a:.0e}:{v:.1e}" for a, v in zip(ALPHAS[::7], dist[depth][::7]))
+        + f"; log-log slope over α ≤ 1e-2: {slope:.2f}"
+    )
 
 # %%
 # Gradient descent on the deep network itself, at α = 0.1.
@@ -66,8 +78,10 @@ for depth in (3, 4):
         model.fit(X, y)
     limit = implicit_bias_limit(X, y, init_scale=0.1, depth=depth).coef
     trained[depth] = np.linalg.norm(model.coef_ - l1[0]) / np.linalg.norm(l1[0])
-    print(f"D={depth}, α=0.1: GD {model.n_iter_} iterations, distance to ℓ1 {trained[depth]:.2e}, "
-          f"to its flow limit {np.linalg.norm(model.coef_ - limit) / np.linalg.norm(limit):.1e}")
+    print(
+        f"D={depth}, α=0.1: GD {model.n_iter_} iterations, distance to ℓ1 {trained[depth]:.2e}, "
+        f"to its flow limit {np.linalg.norm(model.coef_ - limit) / np.linalg.norm(limit):.1e}"
+    )
 
 fig, ax = plt.subplots(figsize=(6.4, 4.2))
 for depth in DEPTHS:

@@ -26,6 +26,7 @@ iterations. Numbers are printed below.
 
 FULL_SIZE_NUMBERS
 """
+
 import os
 
 import matplotlib.pyplot as plt
@@ -53,8 +54,10 @@ for alpha in ALPHAS:
         res = linprog(c, A_eq=A, b_eq=b, method=method, reg=reg, scale=False, tol=1e-6, maxiter=500_000)
         gap[method].append((res.fun - opt) / opt)
         nit[method].append(res.nit)
-        print(f"m={M_ROWS}, n={N_COLS}, α={alpha:.1e} (λ={reg:.3f}) {method}: status {res.status}, "
-              f"{res.nit} iterations, relative gap {gap[method][-1]:.2e}")
+        print(
+            f"m={M_ROWS}, n={N_COLS}, α={alpha:.1e} (λ={reg:.3f}) {method}: status {res.status}, "
+            f"{res.nit} iterations, relative gap {gap[method][-1]:.2e}"
+        )
 
 # %%
 # Gap and iterations against α.

@@ -19,6 +19,7 @@ effect). In numbers (printed below): the distance to the flow grows with λ from
 factor 2 of each other (3.5·10⁻³ and 3.5·10⁻² for μ = 0.9), while at equal γ they are a factor
 4 (μ = 0.5) and 100 (μ = 0.9) apart in λ.
 """
+
 import warnings
 
 import matplotlib.pyplot as plt
@@ -39,8 +40,9 @@ y = X @ beta
 
 
 def solve(step, mu):
-    model = DiagonalLinearRegressor(init_scale=ALPHA, step_size=step, momentum=mu, max_iter=400_000,
-                                    tol=1e-7, fit_intercept=False)
+    model = DiagonalLinearRegressor(
+        init_scale=ALPHA, step_size=step, momentum=mu, max_iter=400_000, tol=1e-7, fit_intercept=False
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         return model.fit(X, y).coef_
@@ -49,8 +51,9 @@ def solve(step, mu):
 flow = solve(1e-3, 0.0)  # small step, no momentum: close to gradient flow
 dist = {}
 for mu in MOMENTA:
-    dist[mu] = np.array([np.linalg.norm(solve(lam * (1 - mu) ** 2, mu) - flow) / np.linalg.norm(flow)
-                         for lam in LAMBDAS])
+    dist[mu] = np.array(
+        [np.linalg.norm(solve(lam * (1 - mu) ** 2, mu) - flow) / np.linalg.norm(flow) for lam in LAMBDAS]
+    )
     print(f"mu={mu}: " + " ".join(f"λ={lam:.3f}:{d:.2e}" for lam, d in zip(LAMBDAS, dist[mu])))
 spread = max(np.max(np.abs(dist[mu] - dist[0.0])) for mu in MOMENTA)
 print(f"largest gap between momenta at equal λ: {spread:.2e} (distances up to {dist[0.0].max():.2e})")

@@ -20,6 +20,7 @@ below GD's at every α ≤ 0.3 — 0.020 at α = 0.1, 4·10⁻⁷ at α = 10⁻�
 larger α (numbers printed below). Basis pursuit recovers the target exactly on these problems
 (its error, ~10⁻³¹, is in the legend).
 """
+
 import warnings
 
 import matplotlib.pyplot as plt
@@ -46,9 +47,15 @@ def fit(solver, alpha, X, y):
     # ValueError naming the step, and is retried with half the step.
     step = (0.03 if solver == "gd" else 0.02) / max(1.0, 2.0 * alpha) ** 2
     while True:
-        model = DiagonalLinearRegressor(solver=solver, init_scale=alpha, step_size=step, fit_intercept=False,
-                                        max_iter=400_000 if solver == "sgd" else 100_000, tol=1e-6,
-                                        random_state=0)
+        model = DiagonalLinearRegressor(
+            solver=solver,
+            init_scale=alpha,
+            step_size=step,
+            fit_intercept=False,
+            max_iter=400_000 if solver == "sgd" else 100_000,
+            tol=1e-6,
+            random_state=0,
+        )
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)

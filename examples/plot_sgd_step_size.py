@@ -18,6 +18,7 @@ from 0.031 at step 0.001 to 0.024 at 0.0265 (0.021 at 0.04, where 4 of 6 runs ar
 GD's rises, from 0.032 at step 0.005 to 0.035 at 0.13 and 0.115 at 0.2 (numbers printed below).
 The effect is modest at this α; it is the direction that the papers predict.
 """
+
 import warnings
 
 import matplotlib.pyplot as plt
@@ -38,8 +39,15 @@ def problem(seed):
 
 
 def test_error(solver, step, X, y, beta):
-    model = DiagonalLinearRegressor(solver=solver, init_scale=ALPHA, step_size=step, fit_intercept=False,
-                                    max_iter=300_000 if solver == "sgd" else 50_000, tol=1e-6, random_state=0)
+    model = DiagonalLinearRegressor(
+        solver=solver,
+        init_scale=ALPHA,
+        step_size=step,
+        fit_intercept=False,
+        max_iter=300_000 if solver == "sgd" else 50_000,
+        tol=1e-6,
+        random_state=0,
+    )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)

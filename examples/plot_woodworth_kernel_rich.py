@@ -21,6 +21,7 @@ polynomially in α, not reached at a threshold. The trained networks (crosses) l
 curve of their problem: relative distance 2.5·10⁻² at α = 0.1 (GD's O(η) shift, the effective
 scale α∞ < α of :ref:`ug-identities`) and 5·10⁻⁴ or less elsewhere (printed below).
 """
+
 import warnings
 
 import matplotlib.pyplot as plt
@@ -62,8 +63,10 @@ for a in TRAINED:
         model.fit(X, y)
     limit = implicit_bias_limit(X, y, init_scale=a).coef
     trained.append(np.sum((model.coef_ - beta) ** 2))
-    print(f"α={a:g}: GD {model.n_iter_} iterations, ‖β_GD − β_limit‖/‖β_limit‖ = "
-          f"{np.linalg.norm(model.coef_ - limit) / np.linalg.norm(limit):.1e}")
+    print(
+        f"α={a:g}: GD {model.n_iter_} iterations, ‖β_GD − β_limit‖/‖β_limit‖ = "
+        f"{np.linalg.norm(model.coef_ - limit) / np.linalg.norm(limit):.1e}"
+    )
 print("mean population error:", " ".join(f"{a:.0e}:{e:.2g}" for a, e in zip(ALPHAS[::4], err.mean(0)[::4])))
 print(f"min-l2 {np.mean(err_l2):.3g}, min-l1 {np.mean(err_l1):.2g}")
 

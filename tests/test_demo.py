@@ -1,4 +1,5 @@
 """`python -m dlnfast demo` runs and reports a recovery that basis pursuit confirms."""
+
 import re
 import subprocess
 import sys
@@ -7,8 +8,13 @@ import sys
 def test_demo_recovers_the_planted_vector():
     # A smaller problem than the default (n = 60, d = 300, ~0.2 s of training); the demo's own checks
     # (HiGHS basis pursuit and a numpy loop) are the oracles whose agreement it prints.
-    out = subprocess.run([sys.executable, "-m", "dlnfast", "demo", "--n-features", "300", "--n-samples", "60"],
-                         capture_output=True, text=True, timeout=120, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "dlnfast", "demo", "--n-features", "300", "--n-samples", "60"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
     errors = [float(v) for v in re.findall(r"relative error vs [^:]*: *([0-9.e+-]+)", out)]
     assert len(errors) == 2, out
     assert max(errors) < 1e-2, out  # vs basis pursuit and vs the planted vector
