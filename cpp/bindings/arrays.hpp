@@ -65,7 +65,12 @@ void def_dtypes(py::module_& m, const char* name, F64 f64, F32 f32, const Extra&
 
 /// What a solve returns to Python: the driver's RunResult and the run's arrays. (Hidden like
 /// pybind11's own types, whose arrays it holds.)
-struct __attribute__((visibility("hidden"))) Output {
+#if defined(_MSC_VER)
+#define DLNFAST_HIDDEN
+#else
+#define DLNFAST_HIDDEN __attribute__((visibility("hidden")))
+#endif
+struct DLNFAST_HIDDEN Output {
   RunResult run;
   Index n_loss_increases = 0;
   DArray coef, loss_curve, loss_times, snapshots, signs, theta_path;

@@ -82,7 +82,7 @@ def gradient_flow(X, y, times, *, init_scale=1e-3, parametrization="pm", depth=2
                   log_init_scale=None, tol=1e-8, fit_intercept=False, max_steps=1_000_000, n_jobs=None):
     r"""The exact gradient flow of a diagonal linear network, sampled at ``times``.
 
-    Integrates ``d/dt ∇Φ(β) = −g(β)`` (DESIGN §3: gradient flow on the factors, exactly) in
+    Integrates ``d/dt ∇Φ(β) = −g(β)`` (:ref:`ug-parametrizations`: gradient flow on the factors, exactly) in
     mirror coordinates with an error-controlled Dormand–Prince 5(4) pair in C++, landing exactly
     on each requested time. Gradient descent with step η is this flow at ``t = kη`` up to O(η).
 

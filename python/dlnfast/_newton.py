@@ -1,7 +1,7 @@
 """One damped Newton method for the smooth convex duals of dlnfast, and one continuation driver.
 
-Both the implicit-bias limit (:mod:`dlnfast._implicit_bias`, DESIGN §4) and the entropic LP
-(:mod:`dlnfast.lp._entropic`, DESIGN §5) solve a dual of the same shape::
+Both the implicit-bias limit (:mod:`dlnfast._implicit_bias`, :ref:`ug-limits`) and the entropic LP
+(:mod:`dlnfast.lp._entropic`, :ref:`ug-lp`) solve a dual of the same shape::
 
     min_y  F(y) = h(z) − rhsᵀy,     z = z₀ + Aᵀy,     h convex and separable,
     ∇F = A·p(z) − rhs  with p = ∇h (β or x, the primal point),     ∇²F = A·diag(∇²h(z))·Aᵀ.

@@ -1,9 +1,9 @@
-"""One class per parametrisation of a diagonal linear network (DESIGN.md §3).
+"""One class per parametrisation of a diagonal linear network (:ref:`ug-parametrizations`).
 
 Each class owns everything that depends on how β is built from factors: the checks of its
 initialisation (``init_shape``, ``depth``), the engine state it starts from (:class:`Network`:
 log-factors and signs), the user-facing factors read back from that state, the effective
-initialisation scale and gain of a discrete run (DESIGN §3.1), and its mirror geometry
+initialisation scale and gain of a discrete run (:ref:`ug-identities`), and its mirror geometry
 (:class:`~dlnfast._implicit_bias.MirrorSpec`, shared by mirror descent, the flow and the limit solver, so
 they cannot disagree about the potential).
 
@@ -166,7 +166,7 @@ class Parametrization:
     deep = False  # whether depth D ≥ 3 is defined (β = w₊^D − w₋^D)
     default_shape = (1.0, 1.0)
     step_factor = 1.0
-    # The factor f in the sign-flip bound f·step_size·|g_i| < 1 of DESIGN §3.1.
+    # The factor f in the sign-flip bound f·step_size·|g_i| < 1 (user guide: "Exact discrete identities").
     flip_factor = 2
 
     def __init__(self, scale, log_scale, init_shape, depth):
@@ -217,7 +217,7 @@ class Parametrization:
         raise NotImplementedError
 
     def effective_init_scale(self, start, end):
-        """(α_∞, gain) of a discrete run from ``start`` to ``end`` (DESIGN §3.1).
+        """(α_∞, gain) of a discrete run from ``start`` to ``end`` (:ref:`ug-identities`).
 
         The branch product w₊w₋ is what discrete steps shrink (it is conserved by the flow), so
         α_∞ = α·sqrt(w₊w₋ / (w₊⁰w₋⁰)) and gain = log(α²/α_∞²); NaN where a branch is 0.
@@ -252,7 +252,7 @@ class PM(Parametrization):
 
     def mirror_spec(self):
         """pm: ``w₊w₋`` is conserved; ``β = s·sinh(4θ)`` with ``s = 2α²ab`` and
-        ``θ₀ = ¼ arcsinh((a² − b²)/(2ab))``. Depth D ≥ 3 (balanced start only): DESIGN §3."""
+        ``θ₀ = ¼ arcsinh((a² − b²)/(2ab))``. Depth D ≥ 3 (balanced start only): :ref:`ug-parametrizations`."""
         zeros = np.zeros(self.n_features)
         if self.depth >= 3:
             if self.init_shape is not None:

@@ -1,11 +1,11 @@
 """Plain numpy implementations used as test oracles.
 
 These mirror the C++ engine's *mathematics*, not its code: they update the factors exactly as
-written in DESIGN §3 (``w₊ ← w₊(1 − 2ηg)``, ``u ← u − ηv⊙g``), with two numpy mat-vecs per
+written in :ref:`ug-parametrizations` (``w₊ ← w₊(1 − 2ηg)``, ``u ← u − ηv⊙g``), with two numpy mat-vecs per
 iteration and explicit centring of X. They favour clarity over speed and
 must never be used by the package itself. They share no code with what they check: this
 module imports nothing from dlnfast (in particular not ``_parametrizations``, whose
-initialisations and changes of coordinates it re-derives from DESIGN §3), so a bug there cannot
+initialisations and changes of coordinates it re-derives from :ref:`ug-parametrizations`), so a bug there cannot
 hide in the oracle too.
 
 Mirrors: :func:`dlnfast._core.gd` (``gd_reference``) and :func:`dlnfast._core.sgd` (``sgd_reference``).

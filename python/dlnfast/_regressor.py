@@ -77,7 +77,7 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
     init_scale : float or array-like of shape (n_features,), default=1e-3
         The initialisation scale α > 0 (one per feature if an array). 1e-3 is in the ℓ1-like
         regime for standardised data while keeping the initial plateau short (its length grows
-        like log(1/α)/η, DESIGN §6.4); take it smaller for sparser solutions.
+        like log(1/α)/η, :ref:`ug-plateaus`); take it smaller for sparser solutions.
     init_shape : None or pair (a, b), default=None
         Unbalanced start: ``pm`` factors start at w₊ = α·a, w₋ = α·b (a, b ≥ 0);
         ``uv`` factors at u = α·a, v = α·b; ``shape`` both branches at (u, v) = α·(a, b).
@@ -236,7 +236,7 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
     Every attribute above is set by every fit, for every solver (None where it does not apply),
     so nothing from an earlier fit with other settings survives a refit.
     effective_init_scale_ : ndarray of shape (n_features,)
-        α_∞ per coordinate (DESIGN §3.1): discrete GD behaves like gradient flow started from
+        α_∞ per coordinate (:ref:`ug-identities`): discrete GD behaves like gradient flow started from
         this smaller scale, α_∞² = α²·Π_k(1 − (f·η_k g_k)²) with f = 2 (pm) or 1 (uv), for any
         gradient sequence (full batch or stochastic: then g_k is the step's mini-batch gradient).
         It explains why large steps and stochasticity change the solution. Computed as

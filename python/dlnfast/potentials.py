@@ -2,7 +2,7 @@
 
 Gradient flow on a diagonal linear network is mirror flow ``d/dt ∇Φ(β) = −g(β)`` on the
 predictor β for a potential Φ fixed by the parametrisation and the initialisation
-(DESIGN.md §3). This module evaluates those potentials, their mirror maps ``∇Φ``, the inverse
+(:ref:`ug-parametrizations`). This module evaluates those potentials, their mirror maps ``∇Φ``, the inverse
 maps ``∇Φ*`` (mirror coordinates → β), the Hessians and the convex conjugates:
 
 * the hyperbolic entropy ``ψ_a`` (depth-2 networks; Woodworth et al. 2020, Azulay et al. 2021),
@@ -141,7 +141,7 @@ def hyperbolic_entropy(beta, scale=None, *, log_scale=None):
     Notes
     -----
     Evaluated as ``½ β [arcsinh t − t/(sqrt(1+t²)+1)]`` with ``t = β/a`` where ``|β| ≤ a``
-    (the ``sqrt(β²+a²) − a`` cancellation removed, DESIGN §6.2), and as
+    (the ``sqrt(β²+a²) − a`` cancellation removed, :ref:`ug-stable-evaluation`), and as
     ``½|β| [log(|β|/a) + log(1 + sqrt(1+r²)) − sqrt(1+r²) + r]`` with ``r = a/|β|`` where
     ``|β| > a`` (never forms ``β/a``, so ``a`` may be far below the float range).
     As ``a → 0`` its minimisers over ``{Xβ = y}`` tend to minimum-ℓ1 interpolators, as
@@ -179,7 +179,7 @@ def hyperbolic_mirror_map(beta, scale=None, *, log_scale=None):
 
 def hyperbolic_inverse_mirror_map(z, scale=None, *, log_scale=None):
     r"""Inverse mirror map ``β = a·sinh(2z)``, computed as
-    ``sign(z)·½·exp(2|z| + log a)·(−expm1(−4|z|))`` (DESIGN §6.1), so that neither ``a`` nor
+    ``sign(z)·½·exp(2|z| + log a)·(−expm1(−4|z|))`` (:ref:`ug-tiny-scales`), so that neither ``a`` nor
     ``sinh(2z)`` is formed when either is out of range.
     """
     la = _resolve_log(scale, log_scale, "scale")
@@ -258,7 +258,7 @@ def depth_inverse_mirror_map(theta, init_scale=None, depth=3, *, log_init_scale=
     r"""Depth-D inverse mirror map: ``β = α^D [(1 − z)^{−p} − (1 + z)^{−p}]``, ``z = cθ``.
 
     Here ``c = D(D−2)·α^{D−2}`` and ``p = D/(D−2)``; the mirror coordinate θ is ``−∫g dt`` along
-    the gradient flow of ``β = w₊^D − w₋^D`` from ``w± = α`` (DESIGN §3: ``w±^{2−D} = α^{2−D} ±
+    the gradient flow of ``β = w₊^D − w₋^D`` from ``w± = α`` (:ref:`ug-parametrizations`: ``w±^{2−D} = α^{2−D} ±
     D(D−2)·G``), and must satisfy ``|z| < 1``. Computed as
     ``sign(z)·exp(D log α − p·log1p|z| + pL)·(−expm1(−pL))`` with ``L = 2·artanh|z|``: no
     cancellation near 0 and no overflow near the boundary.

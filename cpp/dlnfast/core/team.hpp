@@ -29,7 +29,9 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
-#include <pthread.h>
+#if !defined(_WIN32)
+#include <pthread.h>  // pthread_atfork (no fork on Windows)
+#endif
 #include <thread>
 #include <type_traits>
 #ifdef _OPENMP
@@ -81,8 +83,10 @@ namespace detail {
 class Pool {
  public:
   static Pool& instance() {
+#if !defined(_WIN32)
     static const bool registered = (pthread_atfork(nullptr, nullptr, &Pool::forget), true);
     (void)registered;
+#endif
     Pool* p = current().load(std::memory_order_acquire);
     if (!p) {
       std::lock_guard<std::mutex> lock(creation_mutex());

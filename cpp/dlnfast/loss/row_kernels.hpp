@@ -9,10 +9,13 @@
 // never on the thread count, so results stay bit-identical across thread counts.
 #pragma once
 #include <cstddef>
+#include <cstdlib>  // defines __GLIBC__ on glibc systems
 
 #include "dlnfast/core/types.hpp"
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+// target_clones dispatches through an IFUNC resolver, which needs glibc's dynamic loader: musl
+// (musllinux wheels), macOS and Windows get the baseline build.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && defined(__GLIBC__)
 #define DLNFAST_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #define DLNFAST_ALWAYS_INLINE __attribute__((always_inline)) inline
 #else

@@ -1,4 +1,4 @@
-"""Linear programs and optimal transport through diagonal-linear-network dynamics (DESIGN §5).
+"""Linear programs and optimal transport through diagonal-linear-network dynamics (:ref:`ug-lp`).
 
 Where each piece lives:
 

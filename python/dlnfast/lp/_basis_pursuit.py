@@ -9,11 +9,11 @@ from dlnfast.lp._linprog import linprog
 
 
 def basis_pursuit(X, y, *, method="newton", reg=None, tol=1e-8, **kwargs):
-    r"""Minimum-ℓ1 interpolator: ``min ‖β‖₁ s.t. Xβ = y``.
+    r"""Minimum-ℓ1 interpolator: ``min ‖β‖₁ subject to Xβ = y``.
 
     Solved as the standard-form LP ``min 1ᵀ(p + q) s.t. [X, −X](p; q) = y, p, q ≥ 0`` with
     β = p − q, by :func:`dlnfast.linprog`. With ``method="dln"`` this is gradient descent on
-    ``p = u⊙u, q = v⊙v`` from ``u₀ = v₀ = exp(−1/(2λ))``: the DLN of DESIGN §3 (``pm`` with
+    ``p = u⊙u, q = v⊙v`` from ``u₀ = v₀ = exp(−1/(2λ))``: the DLN of :ref:`ug-parametrizations` (``pm`` with
     ``α = exp(−1/(2λ))``), whose small-initialisation limit is exactly basis pursuit.
 
     Parameters

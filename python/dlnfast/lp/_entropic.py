@@ -1,6 +1,6 @@
 """Exact solve of the entropic LP through its dual, with continuation in λ (path following).
 
-The entropic LP (where DLN gradient flow from u₀ = exp(−c/(2λ)) lands, DESIGN §5)::
+The entropic LP (where DLN gradient flow from u₀ = exp(−c/(2λ)) lands, :ref:`ug-lp`)::
 
     min_x  cᵀx + λ Σ_j (x_j log x_j − x_j)   s.t.  Ax = b   (x ≥ 0 implicit)
 

@@ -74,7 +74,7 @@ def run_dynamics(op, b, c, reg, *, update, step_rule, tol, max_iter, time_limit,
                  norm_a_sq, nu0=None, step_size=0.0):
     """One run of DLN GD / EG at λ = reg from log x₀ = (Aᵀν₀ − c)/λ (ν₀ = 0: u₀ = exp(−c/(2λ))).
 
-    Returns (x, ν, ω, result) with log x = (Aᵀν − c − λω)/λ exactly (DESIGN §3.1).
+    Returns (x, ν, ω, result) with log x = (Aᵀν − c − λω)/λ exactly (:ref:`ug-identities`).
     """
     m, n = op.shape
     nu0 = np.zeros(m) if nu0 is None else nu0

@@ -155,7 +155,7 @@ def linprog(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds=(0, None), *, 
         A fixed step η for "dln"/"eg" (overrides ``step_rule``); a step that would flip a
         factor's sign (2η|Âᵀr|_j ≥ 1), or lets f = ½‖Ây − b̂‖² grow past 4× its initial
         value, stops the run with status 4 and a message naming η. Smaller steps shrink the
-        certificate ω = O(η) (DESIGN §3.1).
+        certificate ω = O(η) (:ref:`ug-identities`).
     scale : bool, default True
         Ruiz-equilibrate the standard form.
     n_jobs : int or None
@@ -175,7 +175,7 @@ def linprog(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds=(0, None), *, 
         point is the projection onto the detected optimal face), ``certificate``: for "dln"/"eg",
         the standard form (``A``, ``b``, ``c``), its point ``y``, ``reg`` = λ, ``omega`` = ω and
         ``dual`` = ν with ``λ log y = Âᵀν − ĉ − λω`` exactly: y solves the entropic LP with cost
-        ``ĉ + λω`` (ω = 0 for EG) and right-hand side ``Ây`` (DESIGN §3.1).
+        ``ĉ + λω`` (ω = 0 for EG) and right-hand side ``Ây`` (:ref:`ug-identities`).
 
     Notes
     -----

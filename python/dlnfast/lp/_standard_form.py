@@ -1,4 +1,4 @@
-"""Reduction of a general LP (scipy.optimize.linprog's form) to the standard form of DESIGN §5.
+"""Reduction of a general LP (scipy.optimize.linprog's form) to the standard form of :ref:`ug-lp`.
 
 General form::
 

@@ -1,4 +1,4 @@
-"""Optimal transport through the DLN dynamics, matrix-free (DESIGN §5)."""
+"""Optimal transport through the DLN dynamics, matrix-free (user guide: :ref:`ug-lp`)."""
 from __future__ import annotations
 
 import time
@@ -28,7 +28,7 @@ def transport(a, b, M, reg, *, method="newton", tol=1e-9, maxiter=None, time_lim
     r"""Entropic (or exact) optimal transport through diagonal-linear-network dynamics.
 
     Solves ``min_P <M, P> + λ Σ_ij (P_ij log P_ij − P_ij)  s.t.  P1 = a, Pᵀ1 = b, P ≥ 0``
-    (``reg = λ``; ``reg=None``: the exact OT linear program). This is the LP of DESIGN §5 with
+    (``reg = λ``; ``reg=None``: the exact OT linear program). This is the LP of :ref:`ug-lp` with
     A the marginal operator, ``(Aᵀr)_ij = g_i + h_j`` for ``r = (g, h) = (P1 − a, Pᵀ1 − b)``;
     the "dln" and "eg" kernels never build A.
 
