@@ -156,6 +156,7 @@ def test_basis_pursuit_complex_refused(X, y, name):
 
 
 @pytest.mark.parametrize("change, name", [
+    # a sparse M is POT's edge list for exact OT (tests/test_transport_pot.py); with reg it is refused
     ({"M": "sparse"}, "M"), ({"M": "complex"}, "M"), ({"a": "complex"}, "a"), ({"reg": "x"}, "reg"),
     ({"reg": 1 + 1j}, "reg"), ({"reg": True}, "reg"),
     # the examples of issue 12

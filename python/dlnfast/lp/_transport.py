@@ -103,8 +103,8 @@ def transport(a, b, M, reg, *, method="newton", tol=1e-9, maxiter=None, time_lim
     n1, n2 = M.shape
     if sp.issparse(M):
         if opts.reg is not None or method != "newton":
-            raise ValueError("a sparse M (POT's convention: only its stored entries are "
-                             "allowed edges) needs reg=None and method='newton' (exact OT)")
+            raise ValueError("M is sparse (POT's convention: only its stored entries are "
+                             "allowed edges): a sparse M (an edge list) needs reg=None and method='newton' (exact OT)")
         return _sparse_exact(a, b, M, opts, t0)
 
     def out(P, status, message, nit, **extra):
