@@ -9,6 +9,7 @@ from dlnfast._core import __version__, has_openmp
 from dlnfast._implicit_bias import ImplicitBiasLimit, implicit_bias_limit
 from dlnfast._dynamics import gradient_flow
 from dlnfast._regressor import DiagonalLinearRegressor
+from dlnfast._saddle import SaddlePath, saddle_path
 from dlnfast.lp import basis_pursuit, linprog, read_mps, transport
 
 __all__ = [
@@ -23,4 +24,6 @@ __all__ = [
     "read_mps",
     "transport",
     "basis_pursuit",
+    "saddle_path",
+    "SaddlePath",
 ]
