@@ -8,6 +8,7 @@ from dlnfast import potentials
 from dlnfast._core import __version__, has_openmp
 from dlnfast._implicit_bias import ImplicitBiasLimit, implicit_bias_limit
 from dlnfast._dynamics import gradient_flow
+from dlnfast._flow_path import FlowPath
 from dlnfast._regressor import DiagonalLinearRegressor
 from dlnfast._saddle import SaddlePath, saddle_path
 from dlnfast.lp import basis_pursuit, linprog, read_mps, transport
@@ -20,6 +21,7 @@ __all__ = [
     "implicit_bias_limit",
     "ImplicitBiasLimit",
     "gradient_flow",
+    "FlowPath",
     "linprog",
     "read_mps",
     "transport",

@@ -9,6 +9,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from dlnfast import _core, _engine, _dynamics
+from dlnfast import _flow_path
 from dlnfast._implicit_bias import implicit_bias_limit as _implicit_bias_limit
 from dlnfast._parametrizations import MAX_DEPTH, make_parametrization
 from dlnfast._sampling import seed_from_random_state
@@ -176,6 +177,10 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         for "md" and "flow"; None for "gd" and "sgd".
     flow_time_ : float or None
         The flow time t reached by ``solver="flow"``; None for the other solvers.
+    flow_time_accelerated_ : float or None
+        That time in the accelerated units of the small-α limit, t̃ = rate·t/log(1/a) (``uv``:
+        t/log(1/α); the clock of :func:`dlnfast.saddle_path`); None for the other solvers and
+        where it is not defined (depth ≥ 3, ``positive``, per-coordinate scales).
 
     Every attribute above is set by every fit, for every solver (None where it does not apply),
     so nothing from an earlier fit with other settings survives a refit.
@@ -439,6 +444,8 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         self.step_size_ = res.step / param.step_factor if factors else res.step
         self.lambda_max_ = res.lambda_max if (self.step_size == "auto" and self.solver != "flow") else None
         self.flow_time_ = float(res.t) if self.solver == "flow" else None
+        clocks = _flow_path.clock_factors(param.mirror_spec()) if self.solver == "flow" else None
+        self.flow_time_accelerated_ = None if clocks is None else clocks[0] * self.flow_time_
 
     def _report(self, res):
         """The verbose summary, and a ConvergenceWarning when the run stopped before ``tol``."""
