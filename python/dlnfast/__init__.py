@@ -8,8 +8,10 @@ from dlnfast import potentials
 from dlnfast._core import __version__, has_openmp
 from dlnfast._implicit_bias import ImplicitBiasLimit, implicit_bias_limit
 from dlnfast._dynamics import gradient_flow
+from dlnfast._flow_path import FlowPath
 from dlnfast._regressor import DiagonalLinearRegressor
 from dlnfast._sharpness import sharpness
+from dlnfast._saddle import SaddlePath, saddle_path
 from dlnfast.lp import basis_pursuit, linprog, read_mps, transport
 from dlnfast._sweep import PathResult, fit_path, implicit_bias_path
 from dlnfast._cv import DiagonalLinearRegressorCV
@@ -22,6 +24,7 @@ __all__ = [
     "implicit_bias_limit",
     "ImplicitBiasLimit",
     "gradient_flow",
+    "FlowPath",
     "linprog",
     "read_mps",
     "transport",
@@ -31,4 +34,6 @@ __all__ = [
     "implicit_bias_path",
     "PathResult",
     "DiagonalLinearRegressorCV",
+    "saddle_path",
+    "SaddlePath",
 ]

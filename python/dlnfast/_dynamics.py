@@ -10,9 +10,9 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils._param_validation import Interval, validate_params
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
-from dlnfast import _core, _engine
+from dlnfast import _core, _engine, _flow_path
 from dlnfast._diagnosis import divergence_cause
 from dlnfast._implicit_bias import MirrorSpec
 from dlnfast._parametrizations import make_parametrization
@@ -75,11 +75,14 @@ def run_flow(problem, spec, theta, *, tol, grad_tol, max_steps, n_threads, times
     {"X": ["array-like", "sparse matrix"], "y": ["array-like"], "times": ["array-like"],
      "tol": [Interval(Real, 0, 1, closed="neither")], "fit_intercept": ["boolean"],
      "max_steps": [Interval(Integral, 1, MAX_COUNT, closed="both")],
-     "n_jobs": [None, Interval(Integral, None, MAX_N_JOBS, closed="right")]},
+     "n_jobs": [None, Interval(Integral, None, MAX_N_JOBS, closed="right")],
+     "time_scale": [StrOptions({"flow", "accelerated"})], "time_average": ["boolean"],
+     "average_points": [Interval(Integral, 1, 10**8, closed="both")], "full_output": ["boolean"]},
     prefer_skip_nested_validation=True,
 )
 def gradient_flow(X, y, times, *, init_scale=1e-3, parametrization="pm", depth=2, init_shape=None,
-                  log_init_scale=None, tol=1e-8, fit_intercept=False, max_steps=1_000_000, n_jobs=None):
+                  log_init_scale=None, tol=1e-8, fit_intercept=False, max_steps=1_000_000, n_jobs=None,
+                  time_scale="flow", time_average=False, average_points=20_000, full_output=False):
     r"""The exact gradient flow of a diagonal linear network, sampled at ``times``.
 
     Integrates ``d/dt ∇Φ(β) = −g(β)`` (:ref:`ug-parametrizations`: gradient flow on the factors, exactly) in
@@ -102,6 +105,20 @@ def gradient_flow(X, y, times, *, init_scale=1e-3, parametrization="pm", depth=2
     max_steps : int, default=1_000_000
     n_jobs : int or None
         OpenMP threads (results are bit-identical for any value).
+    time_scale : {"flow", "accelerated"}, default="flow"
+        How ``times`` are read: flow time t, or accelerated time t̃ = rate·t/log(1/a) of the
+        small-initialisation limit (Pesme & Flammarion 2023; for ``uv`` from u₀ = √2α, v₀ = 0,
+        t̃ = t/log(1/α), the clock of :func:`dlnfast.saddle_path`). "accelerated" needs a depth-2
+        network with one scale for every coordinate.
+    time_average : bool, default=False
+        Also compute β̄(t) = (1/t)∫₀ᵗ β (needs ``full_output=True``): Berthier's time average,
+        which solves the lasso at penalty 1/s, s = 2t/log(1/ε) for u⊙v from u₀ = √ε, as ε → 0.
+    average_points : int, default=20000
+        Uniform trapezoid steps on [0, max(times)] for the time average (merged with ``times``);
+        the quadrature error is O((max(times)/average_points)²).
+    full_output : bool, default=False
+        Return a :class:`~dlnfast.FlowPath` (β, ∇Φ(β), t, t̃, the time average, s and
+        the lasso penalty 1/s) instead of the pair below.
 
     Returns
     -------
@@ -109,6 +126,7 @@ def gradient_flow(X, y, times, *, init_scale=1e-3, parametrization="pm", depth=2
         β(t) at each requested time.
     mirror_path : ndarray of shape (n_times, n_features)
         ∇Φ(β(t)) (exact even where β underflows).
+    (with ``full_output=True``: one FlowPath holding these and the clocks.)
 
     References
     ----------
@@ -136,12 +154,21 @@ def gradient_flow(X, y, times, *, init_scale=1e-3, parametrization="pm", depth=2
     param = make_parametrization(parametrization, init_scale if log_init_scale is None else None, init_shape,
                                  depth, X.shape[1], log_init_scale=log_init_scale)
     spec, spec_log_alpha, depth_ = param.mirror_spec(), param.log_scale, param.depth
+    if time_average and not full_output:
+        raise ValueError("`time_average=True` needs `full_output=True` (the average is a field of "
+                         "the FlowPath it returns)")
+    clocks = _flow_path.clock_factors(spec)
+    if time_scale == "accelerated":
+        times = times / _flow_path.check_clock(spec, "time_scale='accelerated'")[0]
     n_threads = effective_n_threads(n_jobs)
     problem = _engine.make_problem(X, y, None, fit_intercept, n_threads)
     cause = divergence_cause(problem.X, problem.y_centred, spec_log_alpha, depth_)
     if cause is not None:  # the integrator would diverge at once: say why before any work
         raise ValueError(f"gradient_flow cannot integrate this input: the cause is {cause}")
     theta = spec.theta0.copy()
+    if full_output:
+        return _full_flow(problem, spec, theta, times, clocks, tol, max_steps, n_threads,
+                          time_average, average_points)
     run = run_flow(problem, spec, theta, tol=tol, grad_tol=0.0, max_steps=max_steps,
                    n_threads=n_threads, times=times, loss_every=0, keep_theta=True)
     if run.result.status == _core.Status.diverged:
@@ -153,3 +180,30 @@ def gradient_flow(X, y, times, *, init_scale=1e-3, parametrization="pm", depth=2
                       f"{times[-1]:.6g}; the path is returned up to there", ConvergenceWarning,
                       stacklevel=3)  # 3: the caller of validate_params' wrapper
     return run.snapshots, run.theta_path
+
+
+def _checked_flow(problem, spec, theta, times, tol, max_steps, n_threads):
+    run = run_flow(problem, spec, theta, tol=tol, grad_tol=0.0, max_steps=max_steps,
+                   n_threads=n_threads, times=times, loss_every=0, keep_theta=True)
+    if run.result.status == _core.Status.diverged:
+        raise ValueError("the gradient-flow integrator diverged (non-finite values); try a smaller tol")
+    if run.result.status == _core.Status.max_iter:
+        raise ValueError(f"gradient_flow ran out of max_steps={max_steps} before t={times[-1]:.6g} "
+                         "(full_output=True needs the whole path); increase max_steps")
+    return run
+
+
+def _full_flow(problem, spec, theta, times, clocks, tol, max_steps, n_threads, time_average, points):
+    """gradient_flow(..., full_output=True): the path, its clocks and (optionally) its time average."""
+    run = _checked_flow(problem, spec, theta.copy(), times, tol, max_steps, n_threads)
+    out = _flow_path.FlowPath(run.snapshots, run.theta_path, times.copy())
+    if clocks is not None:
+        out.accelerated_times = clocks[0] * times
+        out.lasso_times = clocks[1] * times
+        with np.errstate(divide="ignore"):
+            out.lasso_penalty = 1.0 / out.lasso_times
+    if time_average:
+        def chunk(rel_times):
+            return _checked_flow(problem, spec, theta, rel_times, tol, max_steps, n_threads).snapshots
+        out.average_path = _flow_path.time_average(chunk, times, problem.X.shape[1], points)
+    return out

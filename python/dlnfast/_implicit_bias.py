@@ -68,6 +68,13 @@ class ImplicitBiasLimit:
     n_stages: int
     converged: bool
 
+    @property
+    def certificate(self):
+        """max(interpolation_residual, mirror_residual): the answer is the limit to about this
+        relative accuracy. Both parts are needed: a dual iterate stuck far from the solution
+        still has ∇Φ(β) in range(Xᵀ) (mirror residual at rounding) but does not interpolate."""
+        return max(self.interpolation_residual, self.mirror_residual)
+
 
 # --------------------------------------------------------------------------------------
 # The three families of potentials, in flow coordinates θ = ∇Φ(β) (d/dt θ = −g)
@@ -268,15 +275,33 @@ def _follow_scales(X, y, ynorm, mirror, s0, tol, max_iter):
     def stage_mirror(c):
         return mirror.shifted(c) if c > 0 else mirror
 
-    def predictor(history, c, mu):
-        # linear extrapolation in the shift, kept only if it is a better start
-        pred = extrapolate(history, c)
-        if pred is None:
-            return mu
+    def dual_scale(c):
+        # depth D: the mirror coordinate is z = cθ with c = D(D−2)α^{D−2}, so the dual that
+        # converges as α → 0 is the scaled ν = c·μ (|Xᵀν| < 1, tending to an ℓ1 dual
+        # certificate), not μ ~ α^{−(D−2)}. Carry and extrapolate ν between stages; the
+        # hyperbolic and entropic duals grow like log(1/a) and are extrapolated as they are.
         m = stage_mirror(c)
-        Fp = m.conj(m.z0 + X.T @ pred) - y @ pred
-        Fm = m.conj(m.z0 + X.T @ mu) - y @ mu
-        return pred if np.isfinite(Fp) and Fp < Fm else mu
+        return float(np.exp(m.logc[0])) if isinstance(m, _Depth) else 1.0
+
+    def F(c, v):
+        m = stage_mirror(c)
+        return m.conj(m.z0 + X.T @ v) - y @ v
+
+    def predictor(history, c, mu):
+        # candidates: the plain warm start, the same scaled dual ν carried to the new scale,
+        # and ν extrapolated linearly in the shift; the one with the lowest F wins
+        if not history:
+            return mu
+        starts = [mu]
+        scale = dual_scale(c)
+        if scale != 1.0:
+            starts.append(mu * (dual_scale(history[-1][0]) / scale))
+        pred = extrapolate([(ci, mi * dual_scale(ci)) for ci, mi in history], c)
+        if pred is not None:
+            starts.append(pred / scale)
+        values = [F(c, v) for v in starts]
+        values = [v if np.isfinite(v) else np.inf for v in values]
+        return starts[int(np.argmin(values))]
 
     def solve(c, mu):
         nonlocal total_it
@@ -374,9 +399,13 @@ def implicit_bias_limit(
     linear extrapolation in ``log a`` — the dual solution is asymptotically affine in ``log a``.
     As α → 0 the limit tends to the minimum-ℓ1 interpolator (non-negative one for "positive").
 
-    For depth D ≥ 3 the mirror coordinate lives in ``|D(D−2)α^{D−2}θ| < 1`` and the distance to
-    that boundary is resolved to float64 rounding only, so very small α (``α^{D−2} ≲ 1e-12``)
-    loses accuracy on large coordinates.
+    For depth D ≥ 3 the mirror coordinate lives in ``|z| < 1``, ``z = D(D−2)α^{D−2}θ``; the
+    continuation carries the scaled dual ν = D(D−2)α^{D−2}·μ (which tends to an ℓ1 dual
+    certificate as α → 0) from stage to stage. The distance 1 − |z| of the support coordinates,
+    about α^{D−2}, is resolved to float64 rounding of z only, so the interpolation residual
+    grows like 1e-16/α^{D−2}: measured on a 10×20 Gaussian problem, tol=1e-10 is met down to
+    α = 1e-5 (D = 3) and 1e-3 (D = 4); below that the result is returned with
+    ``converged=False`` and its residuals (``certificate``) say how accurate it is.
 
     References
     ----------

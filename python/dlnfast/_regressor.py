@@ -12,6 +12,7 @@ from dlnfast import _core, _engine, _dynamics, _factors, _plain_parametrizations
 from dlnfast._product_flow import layer_imbalance, run_product_flow
 from dlnfast._sharpness import sharpness_path
 from dlnfast._diagnosis import divergence_cause
+from dlnfast import _flow_path
 from dlnfast._implicit_bias import implicit_bias_limit as _implicit_bias_limit
 from dlnfast._parametrizations import MAX_DEPTH, make_parametrization
 from dlnfast._sampling import seed_from_random_state
@@ -230,8 +231,12 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
     sharpness_iters_ : ndarray of int or None
     layer_imbalance_ : ndarray of shape (depth − 1, n_features) or None
         ``parametrization="product"``: (u¹)² − (u^k)² for k = 2, …, L at the end of training.
-        Gradient flow keeps it at its initial value exactly (DESIGN §10); GD changes it by O(η).
+        Gradient flow keeps it at its initial value exactly (:ref:`ug-training`); GD changes it by O(η).
         None for the other parametrisations.
+    flow_time_accelerated_ : float or None
+        That time in the accelerated units of the small-α limit, t̃ = rate·t/log(1/a) (``uv``:
+        t/log(1/α); the clock of :func:`dlnfast.saddle_path`); None for the other solvers and
+        where it is not defined (depth ≥ 3, ``positive``, per-coordinate scales).
 
     Every attribute above is set by every fit, for every solver (None where it does not apply),
     so nothing from an earlier fit with other settings survives a refit.
@@ -602,6 +607,9 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         self.lambda_max_ = res.lambda_max if (self.step_size == "auto" and self.solver not in ("flow",) + _ADAPTIVE) \
             else None
         self.flow_time_ = float(res.t) if self.solver == "flow" else None
+        clocks = _flow_path.clock_factors(param.mirror_spec()) \
+            if self.solver == "flow" and _family(self.solver, param.name) != "plain" else None
+        self.flow_time_accelerated_ = None if clocks is None else clocks[0] * self.flow_time_
 
     def _report(self, res):
         """The verbose summary, and a ConvergenceWarning when the run stopped before ``tol``."""
