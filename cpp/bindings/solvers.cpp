@@ -168,6 +168,7 @@ Output factor_solve(const Matrix<T>& X, const DArray& y, DArray log_w_pos, DArra
     }
     net.log_weights(log_w_pos.mutable_data(), log_w_neg.mutable_data());
     net.signs(out.signs.mutable_data(), out.signs.mutable_data() + data.d);
+    if constexpr (!std::is_same_v<DataT, Data<T>>) out.run.log_loss = data.loss.log_loss();
   }
   raise_if_python_error();
   take_history(out, hist);

@@ -9,6 +9,8 @@ from dlnfast._core import __version__, has_openmp
 from dlnfast._implicit_bias import ImplicitBiasLimit, implicit_bias_limit
 from dlnfast._dynamics import gradient_flow
 from dlnfast._regressor import DiagonalLinearRegressor
+from dlnfast._classifier import DiagonalLinearClassifier
+from dlnfast._max_margin import max_margin
 from dlnfast._sharpness import sharpness
 from dlnfast.lp import basis_pursuit, linprog, read_mps, transport
 
@@ -16,6 +18,8 @@ __all__ = [
     "__version__",
     "has_openmp",
     "DiagonalLinearRegressor",
+    "DiagonalLinearClassifier",
+    "max_margin",
     "potentials",
     "implicit_bias_limit",
     "ImplicitBiasLimit",
