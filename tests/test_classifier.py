@@ -212,7 +212,17 @@ def test_sample_weight_equals_repetition():
     np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-10, atol=1e-12)
 
 
-@parametrize_with_checks([DiagonalLinearClassifier(init_scale=0.5),
-                          DiagonalLinearClassifier(loss="exponential", parametrization="uv", init_scale=0.5)])
+def _expected_failures(estimator):
+    # GD stopped by a relative-gradient tolerance is not bit-equivalent between weighted and
+    # repeated data (the automatic step's power iteration and the stopping iteration differ);
+    # the equivalence at a fixed iteration count is asserted in test_sample_weight_equals_repetition.
+    return {"check_sample_weight_equivalence_on_dense_data":
+            "early-stopped GD: equivalence holds at a fixed iteration count (tested above), not to 1e-7"}
+
+
+# tol=1e-2: the checks' blobs (shifted to positive X, with an intercept) are ill-conditioned for GD
+@parametrize_with_checks([DiagonalLinearClassifier(init_scale=0.5, tol=1e-2),
+                          DiagonalLinearClassifier(loss="exponential", parametrization="uv", init_scale=0.5, tol=1e-2)],
+                         expected_failed_checks=_expected_failures)
 def test_sklearn_compatible(estimator, check):
     check(estimator)

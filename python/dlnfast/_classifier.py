@@ -60,7 +60,7 @@ class DiagonalLinearClassifier(ClassifierMixin, BaseEstimator):
         Full-batch GD (heavy ball or Nesterov with ``momentum`` > 0). "sgd", "md" and "flow"
         are not available for the margin losses yet.
     step_size : "auto" or float > 0, default="auto"
-    max_iter : int, default=10_000
+    max_iter : int, default=100_000
     tol : float ≥ 0, default=1e-4
         Stop when ‖∇L‖∞/‖∇L(0)‖∞ ≤ tol. On separable data ∇L → 0 with L: use ``tol=0`` with
         ``target_loss`` to train to a given loss.
@@ -111,7 +111,7 @@ class DiagonalLinearClassifier(ClassifierMixin, BaseEstimator):
     }
 
     def __init__(self, *, loss="logistic", parametrization="pm", init_scale=1e-3, init_shape=None, depth=2,
-                 solver="gd", step_size="auto", max_iter=10_000, tol=1e-4, target_loss=None,
+                 solver="gd", step_size="auto", max_iter=100_000, tol=1e-4, target_loss=None,
                  fit_intercept=True, intercept_scaling=1.0, momentum=0.0, nesterov=False, n_jobs=None):
         self.loss = loss
         self.parametrization = parametrization
