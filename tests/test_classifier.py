@@ -226,3 +226,43 @@ def _expected_failures(estimator):
                          expected_failed_checks=_expected_failures)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+@pytest.mark.parametrize("loss", ["logistic", "exponential"])
+def test_threads_bit_identical_and_float32(real_team, loss):
+    rng = np.random.default_rng(10)
+    X = rng.standard_normal((300, 30))  # 300 rows: 16 row chunks, so a team really splits them
+    y = (X[:, 0] - X[:, 1] + 0.3 * rng.standard_normal(300) > 0).astype(int)
+    kw = dict(loss=loss, init_scale=0.1, max_iter=300, tol=0.0)
+    fits = [DiagonalLinearClassifier(n_jobs=k, **kw).fit(X, y) for k in (1, 2, 3)]
+    for f in fits[1:]:
+        np.testing.assert_array_equal(f.coef_, fits[0].coef_)
+        np.testing.assert_array_equal(f.loss_curve_, fits[0].loss_curve_)
+    # float32 X: read as float32, accumulated in float64, so close to the float64 fit on the same values
+    X32 = X.astype(np.float32)
+    f32 = DiagonalLinearClassifier(**kw).fit(X32, y)
+    f64 = DiagonalLinearClassifier(**kw).fit(X32.astype(np.float64), y)
+    assert f32.coef_.dtype == np.float32
+    np.testing.assert_allclose(f32.coef_, f64.coef_, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("parametrization", ["positive", "pm"])
+def test_positive_network_and_momentum_reference(parametrization):
+    rng = np.random.default_rng(11)
+    X = np.abs(rng.standard_normal((40, 6)))
+    y = np.where(X[:, 0] - X[:, 1:].mean(axis=1) > 0, 1, -1)
+    clf = DiagonalLinearClassifier(parametrization=parametrization, init_scale=0.3, momentum=0.5, step_size=0.05,
+                                   max_iter=100, tol=0.0, fit_intercept=False).fit(X, y)
+    # heavy-ball oracle on the factors: positive β = u² (u from α); pm β = w₊² − w₋²
+    u = np.full((2, 6), 0.3)
+    vel = np.zeros_like(u)
+    for _ in range(100):
+        beta = u[0] ** 2 - (0.0 if parametrization == "positive" else u[1] ** 2)
+        g = _margin_grad(X, y.astype(float), beta, "logistic")
+        grad = np.stack([2 * u[0] * g, -2 * u[1] * g if parametrization == "pm" else 0 * g])
+        vel = 0.5 * vel - 0.05 * grad
+        u = u + vel
+    ref = u[0] ** 2 - (0.0 if parametrization == "positive" else u[1] ** 2)
+    np.testing.assert_allclose(clf.coef_[0], ref, rtol=0, atol=1e-12)
+    if parametrization == "positive":
+        assert np.all(clf.coef_ >= 0)
