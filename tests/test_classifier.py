@@ -266,3 +266,49 @@ def test_positive_network_and_momentum_reference(parametrization):
     np.testing.assert_allclose(clf.coef_[0], ref, rtol=0, atol=1e-12)
     if parametrization == "positive":
         assert np.all(clf.coef_ >= 0)
+
+
+def test_exponential_non_separable_minimiser_against_scipy():
+    from scipy.optimize import minimize
+
+    rng = np.random.default_rng(12)
+    X = rng.standard_normal((150, 4))
+    s = np.where(X @ np.array([1.0, -1.0, 0.5, 0.0]) + 0.5 * rng.standard_normal(150) > 0, 1.0, -1.0)
+    clf = DiagonalLinearClassifier(loss="exponential", init_scale=3.0, tol=1e-10, max_iter=100_000,
+                                   fit_intercept=False).fit(X, s)
+
+    def f(b):
+        e = np.exp(-s * (X @ b))
+        return e.mean(), -(X.T @ (s * e)) / len(s)
+
+    ref = minimize(f, np.zeros(4), jac=True, method="BFGS", options={"gtol": 1e-12}).x
+    np.testing.assert_allclose(clf.coef_[0], ref, atol=1e-6)
+
+
+def _pipeline_data():
+    rng = np.random.default_rng(13)
+    X = rng.standard_normal((80, 5)) * 3 + 1
+    return X, (X[:, 0] - X[:, 2] > 2).astype(int)
+
+
+def test_pipeline():
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = _pipeline_data()
+    pipe = make_pipeline(StandardScaler(), DiagonalLinearClassifier(init_scale=0.5)).fit(X, y)
+    assert pipe.score(X, y) > 0.95
+
+
+@pytest.mark.slow  # ~13 s: two worker processes start on a busy machine
+def test_grid_search_two_jobs():
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = _pipeline_data()
+    pipe = make_pipeline(StandardScaler(), DiagonalLinearClassifier(init_scale=0.5))
+    gs = GridSearchCV(pipe, {"diagonallinearclassifier__loss": ["logistic", "exponential"]}, cv=3, n_jobs=2)
+    gs.fit(X, y)
+    assert gs.best_score_ > 0.9
+    assert gs.score(X, y) > 0.9
