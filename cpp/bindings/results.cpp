@@ -37,6 +37,8 @@ void bind_results(py::module_& m) {
                              "'diverged' or 'interrupted'.")
       .def_property_readonly("n_iter", [](const Output& o) { return o.run.n_iter; })
       .def_property_readonly("loss", [](const Output& o) { return o.run.loss; })
+      .def_property_readonly("log_loss", [](const Output& o) { return o.run.log_loss; },
+                             "margin losses: log L at the returned beta (finite where L underflows)")
       .def_property_readonly("criterion", [](const Output& o) { return o.run.criterion; })
       .def_property_readonly("step", [](const Output& o) { return o.run.step; })
       .def_property_readonly("lambda_max", [](const Output& o) { return o.run.lambda_max; })

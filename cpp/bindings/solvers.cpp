@@ -16,6 +16,7 @@
 #include "dlnfast/drivers/full_batch.hpp"
 #include "dlnfast/drivers/stochastic.hpp"
 #include "dlnfast/loss/least_squares.hpp"
+#include "dlnfast/loss/margin.hpp"
 #include "dlnfast/nets/diagonal_net.hpp"
 #include "dlnfast/nets/mirror_net.hpp"
 #include "dlnfast/optim/momentum.hpp"
@@ -60,6 +61,10 @@ struct SolveOptions {
   // factor_every iterations (optim/recording.hpp; 0: never)
   double weight_decay = 0.0;
   Index factor_every = 0;
+  // the loss: 0 least squares, 1 logistic, 2 exponential (loss/margin.hpp; gd only); the margin
+  // losses' virtual intercept column (0: none)
+  int loss = 0;
+  double intercept_scaling = 0.0;
 
   StopRules stop() const { return StopRules{max_iter, tol, target_loss, time_limit}; }
   StepRule step_rule() const { return StepRule{auto_step, step, step_decay}; }
@@ -89,16 +94,41 @@ struct Data {
       : n((check_matrix(X), X.shape(0))), d(X.shape(1)),
         loss(X.data(), n, d, (check_len(y, n, "y"), y.data()), optional_ptr(weights, n, "weights"),
              optional_ptr(x_mean, d, "x_mean")) {}
+  Data(const Matrix<T>& X, const DArray& y, const std::optional<DArray>& weights, const std::optional<DArray>& x_mean,
+       const SolveOptions& o)
+      : Data(X, y, weights, x_mean) {
+    if (o.loss != 0) throw std::invalid_argument("loss: this solver supports the least-squares loss only");
+  }
   Index n, d;
   LeastSquares<T> loss;
 };
 
+/// The data of a margin-loss solve (labels ±1, no centring: the intercept is a virtual column).
+template <class T>
+struct MarginData {
+  MarginData(const Matrix<T>& X, const DArray& y, const std::optional<DArray>& weights,
+             const std::optional<DArray>& x_mean, const SolveOptions& o)
+      : n((check_matrix(X), X.shape(0))),
+        loss(X.data(), n, X.shape(1), (check_len(y, n, "y"), y.data()), optional_ptr(weights, n, "weights"),
+             margin_kind(o.loss, x_mean), o.intercept_scaling),
+        d(loss.n_features()) {}
+  static MarginKind margin_kind(int loss, const std::optional<DArray>& x_mean) {
+    if (x_mean) throw std::invalid_argument("x_mean: margin losses take intercept_scaling, not centring");
+    if (loss != int(MarginKind::Logistic) && loss != int(MarginKind::Exponential))
+      throw std::invalid_argument("loss must be 0 (least squares), 1 (logistic) or 2 (exponential)");
+    return static_cast<MarginKind>(loss);
+  }
+  Index n;
+  MarginLoss<T> loss;
+  Index d;
+};
+
 // Plain GD, or momentum when options.momentum > 0, on the factors; `run` picks the driver.
-template <class T, class Run>
+template <class T, class DataT = Data<T>, class Run>
 Output factor_solve(const Matrix<T>& X, const DArray& y, DArray log_w_pos, DArray log_w_neg, const SolveOptions& o,
                     const std::optional<DArray>& weights, const std::optional<DArray>& x_mean,
                     const std::optional<IArray>& snapshot_iters, py::object progress, Run&& run) {
-  Data<T> data(X, y, weights, x_mean);
+  DataT data(X, y, weights, x_mean, o);
   check_len(log_w_pos, data.d, "log_w_pos");
   check_len(log_w_neg, data.d, "log_w_neg");
   DiagonalNet net(data.d, o.depth, log_w_pos.data(), log_w_neg.data());
@@ -138,6 +168,7 @@ Output factor_solve(const Matrix<T>& X, const DArray& y, DArray log_w_pos, DArra
     }
     net.log_weights(log_w_pos.mutable_data(), log_w_neg.mutable_data());
     net.signs(out.signs.mutable_data(), out.signs.mutable_data() + data.d);
+    if constexpr (!std::is_same_v<DataT, Data<T>>) out.run.log_loss = data.loss.log_loss();
   }
   raise_if_python_error();
   take_history(out, hist);
@@ -150,10 +181,13 @@ Output gd(const Matrix<T>& X, const DArray& y, DArray log_w_pos, DArray log_w_ne
           const std::optional<DArray>& weights, const std::optional<DArray>& x_mean,
           const std::optional<IArray>& snapshot_iters, py::object progress) {
   const FullBatchOptions fo = o.full_batch();
-  return factor_solve(X, y, log_w_pos, log_w_neg, o, weights, x_mean, snapshot_iters, progress,
-                      [&](auto& loss, auto& net, auto& optim, double* beta, History& hist, Monitor& mon) {
-                        return run_full_batch(loss, net, optim, fo, beta, hist, mon);
-                      });
+  auto run = [&](auto& loss, auto& net, auto& optim, double* beta, History& hist, Monitor& mon) {
+    return run_full_batch(loss, net, optim, fo, beta, hist, mon);
+  };
+  if (o.loss != 0)
+    return factor_solve<T, MarginData<T>>(X, y, log_w_pos, log_w_neg, o, weights, x_mean, snapshot_iters, progress,
+                                          run);
+  return factor_solve<T>(X, y, log_w_pos, log_w_neg, o, weights, x_mean, snapshot_iters, progress, run);
 }
 
 template <class T>
@@ -178,7 +212,7 @@ template <class T>
 Output md(const Matrix<T>& X, const DArray& y, DArray theta, const DArray& log_scale, const MirrorSpec& spec,
           const SolveOptions& o, const std::optional<DArray>& weights, const std::optional<DArray>& x_mean,
           const std::optional<IArray>& snapshot_iters, py::object progress) {
-  Data<T> data(X, y, weights, x_mean);
+  Data<T> data(X, y, weights, x_mean, o);
   MirrorNet net = make_mirror(spec, log_scale, theta, data.d);
   History hist = make_history(o.loss_every, snapshot_iters, data.d);
   Monitor monitor = make_monitor(progress);
@@ -200,7 +234,7 @@ template <class T>
 Output flow(const Matrix<T>& X, const DArray& y, DArray theta, const DArray& log_scale, const MirrorSpec& spec,
             const SolveOptions& o, const std::optional<DArray>& weights, const std::optional<DArray>& x_mean,
             const std::optional<DArray>& times, bool keep_theta, py::object progress) {
-  Data<T> data(X, y, weights, x_mean);
+  Data<T> data(X, y, weights, x_mean, o);
   MirrorNet net = make_mirror(spec, log_scale, theta, data.d);
   if (times && times->ndim() != 1) throw std::invalid_argument("times must be 1-dimensional");
   const Index n_times = times ? times->shape(0) : 0;
@@ -243,6 +277,7 @@ void bind_options(py::module_& m) {
   DLNFAST_FIELD(momentum); DLNFAST_FIELD(nesterov); DLNFAST_FIELD(batch_size); DLNFAST_FIELD(shuffle);
   DLNFAST_FIELD(seed); DLNFAST_FIELD(label_noise); DLNFAST_FIELD(eval_every); DLNFAST_FIELD(rk_tol);
   DLNFAST_FIELD(t_end); DLNFAST_FIELD(h0); DLNFAST_FIELD(weight_decay); DLNFAST_FIELD(factor_every);
+  DLNFAST_FIELD(loss); DLNFAST_FIELD(intercept_scaling);
 #undef DLNFAST_FIELD
   def_keyword_init(opts);
 

@@ -10,6 +10,8 @@ from dlnfast._implicit_bias import ImplicitBiasLimit, implicit_bias_limit
 from dlnfast._dynamics import gradient_flow
 from dlnfast._flow_path import FlowPath
 from dlnfast._regressor import DiagonalLinearRegressor
+from dlnfast._classifier import DiagonalLinearClassifier
+from dlnfast._max_margin import max_margin
 from dlnfast._sharpness import sharpness
 from dlnfast._saddle import SaddlePath, saddle_path
 from dlnfast.lp import basis_pursuit, linprog, read_mps, transport
@@ -20,6 +22,8 @@ __all__ = [
     "__version__",
     "has_openmp",
     "DiagonalLinearRegressor",
+    "DiagonalLinearClassifier",
+    "max_margin",
     "potentials",
     "implicit_bias_limit",
     "ImplicitBiasLimit",

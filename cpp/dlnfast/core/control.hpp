@@ -105,6 +105,7 @@ struct RunResult {
   Index n_rejected = 0;         ///< flow: rejected steps; LP adaptive rule: undone steps
   Index n_grad = 0;             ///< full-gradient evaluations (passes over X)
   double elapsed = 0.0;         ///< seconds
+  double log_loss = std::numeric_limits<double>::quiet_NaN();  ///< margin losses: log L there (NaN: not kept)
 };
 
 }  // namespace dlnfast

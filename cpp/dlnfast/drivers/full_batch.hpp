@@ -31,6 +31,17 @@
 
 namespace dlnfast {
 
+namespace detail {
+// The curvature scale of the automatic step at the current iterate: λ_max for least squares;
+// a loss with curvature_at(λ_max) (loss/margin.hpp) bounds its Hessian at the last evaluation.
+template <class Loss>
+auto curvature_now(const Loss& loss, double lambda_max, int) -> decltype(loss.curvature_at(lambda_max)) {
+  return loss.curvature_at(lambda_max);
+}
+template <class Loss>
+double curvature_now(const Loss&, double lambda_max, long) { return lambda_max; }
+}  // namespace detail
+
 struct FullBatchOptions {
   StopRules stop;
   StepRule step;
@@ -84,7 +95,8 @@ RunResult run_full_batch(Loss& loss, Net& net, Optim& optim, const FullBatchOpti
         status = check_stop(opt.stop, it, ev.loss, res.criterion, monitor);
       }
       if (status != Status::Running) break;
-      const double eta = opt.step.at(it, res.lambda_max * D * D * weight_max, ev.rate);
+      const double curv = detail::curvature_now(loss, res.lambda_max, 0);
+      const double eta = opt.step.at(it, curv * D * D * weight_max, ev.rate);
       if (!std::isfinite(eta)) {  // g = 0 exactly
         status = Status::Converged;
         break;
