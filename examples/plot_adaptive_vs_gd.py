@@ -52,7 +52,8 @@ for solver, step in SOLVERS.items():
     dist = np.linalg.norm(path - pinv, axis=1) / np.linalg.norm(pinv)
     loss = 0.5 * np.mean((path @ X.T - y) ** 2, axis=1)
     print(f"{solver:8s}: {model.n_iter_} iterations, loss {loss[-1]:.1e} (smallest {loss.min():.1e}), "
-          f"‖β − pinv·y‖/‖pinv·y‖ = {dist[-1]:.2e}, ‖β‖/‖pinv·y‖ = {np.linalg.norm(model.coef_) / np.linalg.norm(pinv):.3f}")
+          f"‖β − pinv·y‖/‖pinv·y‖ = {dist[-1]:.2e}, "
+          f"‖β‖/‖pinv·y‖ = {np.linalg.norm(model.coef_) / np.linalg.norm(pinv):.3f}")
     its = model.snapshot_iters_
     axes[0].plot(its, dist, label=solver)
     axes[1].plot(its, loss, label=solver)

@@ -4,7 +4,7 @@ Weight decay on the factors is the lasso
 
 Adding weight decay (λ/2)(‖u‖² + ‖v‖²) to the training loss of β = u ⊙ v turns gradient descent
 on the factors into a lasso solver: at a minimiser the factors balance, and since
-(u² + v²)/2 ≥ |uv| with equality there, the penalty they leave on β is λ‖β‖₁. So the network
+:math:`(u^2 + v^2)/2 ≥ |uv|` with equality there, the penalty they leave on β is λ‖β‖₁. So the network
 with ``weight_decay=λ`` converges to ``sklearn.linear_model.Lasso(alpha=λ)``, with no proximal
 step anywhere (:ref:`ug-training-weight-decay` gives the other parametrisations' penalties).
 
