@@ -7,7 +7,7 @@ on the cause, and "try a smaller step" is wrong when the step was never the prob
   about d·max|x_ij|·max|y_i|; when either is beyond the float64 range nothing can train on X as
   given (rescale it);
 * the initialisation: in factor space the curvature is about 2·sqrt(β² + a²)·λ_max with a the
-  potential's scale (α² for depth 2, α^D for depth D, DESIGN §6.3), so an ``init_scale`` for which
+  potential's scale (α² for depth 2, α^D for depth D, :ref:`ug-step-sizes`), so an ``init_scale`` for which
   a·λ_max overflows breaks any step;
 * otherwise the step (a fixed step above the stability bound, or an integrator tolerance too loose).
 

@@ -5,7 +5,7 @@
 * ``product``: untied deep layers β = u¹ ⊙ u² ⊙ … ⊙ u^L with L = ``depth`` (Labarrière et al.
   2024), layer k starting at u^k = α·c_k where ``init_shape`` gives c (None: every layer at α;
   shape (L,): one value per layer; shape (L, n_features): per layer and feature). Under
-  gradient flow (u^i)² − (u^j)² is constant per coordinate (DESIGN §10).
+  gradient flow (u^i)² − (u^j)² is constant per coordinate (:ref:`ug-training-product`).
 
 They have no mirror geometry in the engine (no "md", "flow" through the mirror solvers, no
 implicit-bias limit) and no log-domain storage.

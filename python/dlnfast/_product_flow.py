@@ -4,7 +4,7 @@
 
 integrated by scipy's DOP853 (an error-controlled Dormand–Prince 8(5,3) pair; each right-hand
 side is two passes over X: X_c·β, then X_cᵀW·r). The flow conserves (u^i)² − (u^j)² per
-coordinate (DESIGN §10), which :func:`layer_imbalance` reports and the tests check.
+coordinate (:ref:`ug-training-product`), which :func:`layer_imbalance` reports and the tests check.
 
 The other networks' flow runs in C++ in mirror coordinates (drivers/flow.hpp); the product
 network has no such closed-form mirror map in general, so its flow runs on the factors here.

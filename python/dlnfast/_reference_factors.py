@@ -4,7 +4,7 @@ with weight decay, for every parametrisation (test oracle; never used by the pac
 It mirrors :func:`dlnfast._core.factor_gd` / ``factor_sgd`` (adaptive methods, the linear model)
 and, for GD/momentum with weight decay, :func:`dlnfast._core.gd` / ``sgd``, but shares no code
 with them: the factors are the user's own (u, v), (w₊, w₋), u or θ, the Jacobian of β is written
-out per parametrisation, and the updates are the textbook ones (DESIGN §10):
+out per parametrisation, and the updates are the textbook ones (:ref:`ug-training-adaptive`):
 
     G = ∂β/∂θ ⊙ g + λθ                               (g = ∇L(β), λ = weight_decay)
     gd        θ ← θ − ηG

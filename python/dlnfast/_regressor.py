@@ -231,7 +231,7 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
     sharpness_iters_ : ndarray of int or None
     layer_imbalance_ : ndarray of shape (depth − 1, n_features) or None
         ``parametrization="product"``: (u¹)² − (u^k)² for k = 2, …, L at the end of training.
-        Gradient flow keeps it at its initial value exactly (:ref:`ug-training`); GD changes it by O(η).
+        Gradient flow keeps it at its initial value exactly (:ref:`ug-training-product`); GD changes it by O(η).
         None for the other parametrisations.
     flow_time_accelerated_ : float or None
         That time in the accelerated units of the small-α limit, t̃ = rate·t/log(1/a) (``uv``:
@@ -597,7 +597,7 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         self.snapshot_iters_ = None if snapshot_iters is None else snapshot_iters[: run.snapshots.shape[0]]
         self.weights_ = state.weights() if family != "mirror" else None
         self.mirror_coef_ = state.copy() if family == "mirror" else None
-        if family == "plain":  # α_∞ (DESIGN §3.1) is an identity of multiplicative GD steps only
+        if family == "plain":  # α_∞ (:ref:`ug-identities`) is an identity of multiplicative GD steps only
             self.effective_init_scale_, self.gain_ = None, None
         elif factors:
             self.effective_init_scale_, self.gain_ = param.effective_init_scale(start, state)

@@ -3,7 +3,7 @@ factors, by Lanczos iteration on exact Hessian-vector products (no dense Hessian
 
 For β = β(θ) with θ the K factors per coordinate (K × d), A = X_cᵀWX_c (W the sample weights,
 summing to 1; X_c centred when there is an intercept), g = ∇L(β) and λ the weight decay, the
-Hessian of F(θ) = L(β(θ)) + (λ/2)‖θ‖² is (DESIGN §10)
+Hessian of F(θ) = L(β(θ)) + (λ/2)‖θ‖² is (:ref:`ug-training-sharpness`)
 
     H = JᵀAJ + Σ_j g_j ∇²_θ β_j + λI,     J = [diag(∂β/∂θ_1), …, diag(∂β/∂θ_K)],
 
