@@ -88,7 +88,7 @@ class DiagonalLinearClassifier(ClassifierMixin, BaseEstimator):
         ``"l1"`` and ``"l2"``: the normalised training margin min_i y_i(⟨x_i, β⟩ + b)/‖β‖ per
         binary problem (array of shape (1,) or (n_classes,)).
     effective_init_scale_ : ndarray of shape (n_features,) or (n_classes, n_features)
-        α_∞ of the discrete run (DESIGN §3.1).
+        α_∞ of the discrete run (:ref:`ug-identities`).
     n_features_in_ : int
     """
 

@@ -5,7 +5,7 @@ Two rescalings of flow time t make the small-initialisation limit visible:
 * accelerated time (Pesme & Flammarion 2023): for the hyperbolic mirror map β = a·sinh(rate·θ)
   with dθ/dt = −g, a coordinate becomes O(1) once rate·|θ| ≈ log(1/a); so
   ``t̃ = rate·t / log(1/a)``. For u⊙v from u₀ = √2α, v₀ = 0 (a = α², rate 2) this is
-  t̃ = t/log(1/α) (DESIGN §4, §10); for w₊² − w₋² from α (a = 2α², rate 4), t̃ = 4t/log(1/(2α²)).
+  t̃ = t/log(1/α) (:ref:`ug-saddle`); for w₊² − w₋² from α (a = 2α², rate 4), t̃ = 4t/log(1/(2α²)).
 * Berthier's lasso clock (Berthier 2025): for u⊙v from u₀ = √ε, v₀ = 0 (a = ε/2, rate 2),
   ``s = 2t/log(1/ε)``; in general ``s = rate·t / log(1/(2a))``. Since g is affine,
   ∫₀ᵗ g(β) dτ = t·g(β̄(t)) with β̄ = (1/t)∫₀ᵗ β, so θ(t) = −t·∇L(β̄): the time average meets

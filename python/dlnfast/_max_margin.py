@@ -1,4 +1,4 @@
-"""Max-margin directions: the references of the classifier's implicit bias (DESIGN §10)."""
+"""Max-margin directions: the references of the classifier's implicit bias (:ref:`ug-classification`)."""
 import numpy as np
 from scipy.optimize import linprog, minimize
 

@@ -1,7 +1,7 @@
 """The small-initialisation limit of gradient flow as a process: the saddle-to-saddle path.
 
-Pesme & Flammarion (2023): for β = u⊙v trained by gradient flow from u₀ = √2·α, v₀ = 0 (DESIGN §3,
-§4), the trajectory in accelerated time t̃ = t/log(1/α) converges, as α → 0, to a piecewise-constant
+Pesme & Flammarion (2023): for β = u⊙v trained by gradient flow from u₀ = √2·α, v₀ = 0 (:ref:`ug-saddle`),
+the trajectory in accelerated time t̃ = t/log(1/α) converges, as α → 0, to a piecewise-constant
 process. It sits on a saddle β_k of the loss, jumps at time t̃_k to the next one, and ends at the
 minimum-ℓ1 interpolator (or at a minimiser of L when nothing interpolates). The process is driven by
 the dual variable s(t̃) = −∫₀^t̃ ∇L(β(τ)) dτ: a coordinate may be non-zero only while |s_i| = 1, with
@@ -153,7 +153,7 @@ def saddle_path(X, y, *, tol=1e-10, max_jumps=10_000):
 
     A coordinate whose sub-problem pushes it to 0 with the gradient pointing inward leaves S at the
     next step (deactivation). The last s is a dual certificate of ℓ1 optimality (s ∈ range(Xᵀ),
-    ‖s‖∞ ≤ 1, s = sign β on the support). DESIGN §4.
+    ‖s‖∞ ≤ 1, s = sign β on the support); see :ref:`ug-saddle`.
 
     References
     ----------
