@@ -375,3 +375,37 @@ def test_cv_sgd_is_reproducible_with_random_state(wide):
     np.testing.assert_array_equal(a.mse_path_[0], a.mse_path_[1])
     np.testing.assert_array_equal(a.mse_path_, b.mse_path_)
     np.testing.assert_array_equal(a.coef_, b.coef_)
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    ({"sample_weight": ["a"] * 4}, "sample_weight"), ({"sample_weight": np.ones(4) + 1j}, "sample_weight"),
+    ({"factors": [np.ones(6) + 1j, np.ones(6)]}, "factors"),
+])
+def test_sharpness_odd_weights_and_factors_name_them(wide, kwargs, name):
+    # strings crashed naming nothing; complex values were cast with a ComplexWarning
+    from dlnfast import sharpness
+    X, y = wide
+    kwargs = {"factors": (np.ones(6), np.ones(6)), **kwargs}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises((ValueError, TypeError), match=name):
+            sharpness(X, y, **kwargs)
+
+
+@pytest.mark.parametrize("kwargs, name", [({"init_shapes": []}, "init_shapes"), ({"configs": []}, "configs"),
+                                          ({"init_scales": [0.1], "momenta": []}, "momenta")])
+def test_fit_path_empty_grid_names_the_axis(wide, kwargs, name):
+    from dlnfast import fit_path
+    X, y = wide
+    with pytest.raises(ValueError, match=f"`{name}`"):
+        fit_path(X, y, **kwargs)
+
+
+def test_array_parametrization_names_parametrization(wide):
+    # an ndarray is unhashable: the membership test raised a TypeError naming nothing
+    from dlnfast import implicit_bias_path
+    X, y = wide
+    for fn in (lambda: implicit_bias_path(X, y, [0.1], parametrization=np.array([1.0, 2.0])),
+               lambda: implicit_bias_limit(X, y, init_scale=0.1, parametrization=np.array([1.0, 2.0]))):
+        with pytest.raises(ValueError, match="parametrization"):
+            fn()

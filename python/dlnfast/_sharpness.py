@@ -18,7 +18,7 @@ import numpy as np
 from scipy.linalg import eigh_tridiagonal
 from sklearn.utils._param_validation import Interval, validate_params
 
-from dlnfast._validation import MAX_COUNT, check_dense_X_y
+from dlnfast._validation import MAX_COUNT, check_dense_X_y, check_real
 
 __all__ = ["sharpness"]
 
@@ -184,6 +184,7 @@ def sharpness(X, y, factors, *, parametrization="pm", depth=2, weight_decay=0.0,
     """
     X, y = check_dense_X_y(X, y)
     expected = {"pm": 2, "uv": 2, "shape": 4, "positive": 1, "linear": 1}
+    check_real(factors, "factors")
     try:
         theta = np.array([np.asarray(f, dtype=np.float64) for f in factors])
     except (TypeError, ValueError):
@@ -203,7 +204,11 @@ def sharpness(X, y, factors, *, parametrization="pm", depth=2, weight_decay=0.0,
         raise ValueError(f"`depth` must be an integer >= 2; got {depth!r}")
     w = None
     if sample_weight is not None:
-        w = np.asarray(sample_weight, dtype=np.float64)
+        check_real(sample_weight, "sample_weight")
+        try:
+            w = np.asarray(sample_weight, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError("`sample_weight` must be an array of non-negative floats") from None
         if w.shape != (X.shape[0],) or np.any(w < 0) or not np.any(w > 0) or not np.all(np.isfinite(w)):
             raise ValueError("`sample_weight` must be non-negative, finite, of shape (n_samples,), not all 0")
         w = w / w.sum()

@@ -89,7 +89,8 @@ def _grid(axes, configs):
             values.append(list(v))
         out = [dict(zip((_AXES[n] for n in given), combo)) for combo in itertools.product(*values)]
     if not out:
-        raise ValueError("the grid is empty: give at least one configuration")
+        empty = [n for n, v in given.items() if len(v) == 0] or ["configs"]
+        raise ValueError(f"the grid is empty (`{empty[0]}` has no values): give at least one configuration")
     return out
 
 
