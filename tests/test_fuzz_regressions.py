@@ -409,3 +409,23 @@ def test_array_parametrization_names_parametrization(wide):
                lambda: implicit_bias_limit(X, y, init_scale=0.1, parametrization=np.array([1.0, 2.0]))):
         with pytest.raises(ValueError, match="parametrization"):
             fn()
+
+
+def test_sharpness_overflow_names_the_inputs(wide):
+    # X of order 1e300 overflowed: a RuntimeWarning, then scipy's "array must not contain infs or NaNs"
+    from dlnfast import sharpness
+    X, y = wide
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="`X`"):
+            sharpness(X * 1e300, y, (np.ones(6), np.ones(6)))
+
+
+@pytest.mark.parametrize("kwargs, name", [({"batched": np.array([1.0, 2.0])}, "batched"), ({"exact": "yes"}, "exact"),
+                                          ({"weight_decay": np.array([1.0, 2.0])}, "weight_decay")])
+def test_fit_path_odd_options_name_them(wide, kwargs, name):
+    # an array `batched` (or estimator option) reached a comparison: "truth value ... ambiguous"
+    from dlnfast import fit_path
+    X, y = wide
+    with pytest.raises((ValueError, TypeError), match=name):
+        fit_path(X, y, init_scales=[0.1], **kwargs)

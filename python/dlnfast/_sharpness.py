@@ -218,4 +218,13 @@ def sharpness(X, y, factors, *, parametrization="pm", depth=2, weight_decay=0.0,
         x_mean = ww @ X
         yc = y - ww @ y
     data = _Data(X, yc, w, x_mean)
-    return _sharpness(data, parametrization, theta, int(depth), float(weight_decay), float(tol), int(max_iter))
+    with np.errstate(over="ignore", invalid="ignore"):
+        try:
+            value = _sharpness(data, parametrization, theta, int(depth), float(weight_decay), float(tol),
+                               int(max_iter))
+        except ValueError:  # eigh_tridiagonal on an overflowed (inf/NaN) tridiagonal matrix
+            value = np.nan
+    if not np.isfinite(value):
+        raise ValueError("the Hessian overflows the float range at these `factors`, `X` and `y`: "
+                         "rescale X and y (or the factors)")
+    return value

@@ -271,6 +271,11 @@ def fit_path(X, y, *, init_scales=None, step_sizes=None, init_shapes=None, momen
                   "momenta": momenta, "random_states": random_states}, configs)
     base = DiagonalLinearRegressor(**estimator_params)
     ests = [clone(base).set_params(**cfg) for cfg in grid]
+    for name, flag in (("batched", batched), ("exact", exact)):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise TypeError(f"`{name}` must be a bool; got {user_repr(flag)}")
+    for est in ests:
+        est._validate_params()  # before _batch_key compares them
     groups, alone = {}, []
     for i, est in enumerate(ests):
         key = _batch_key(est) if batched else None
