@@ -1044,7 +1044,8 @@ def sharpness_cases(draw):
                             "fit_intercept": pick([False, True]),
                             "tol": pick([1e-10, 1e-10, 1e-4]),
                             "max_iter": pick([500, 500, 3, 1])})
-    K = _N_FACTORS.get(kw["parametrization"], draw(pick([1, 2, 3])))
+    name = kw["parametrization"] if isinstance(kw["parametrization"], str) else "pm"
+    K = _N_FACTORS.get(name, draw(pick([1, 2, 3])))
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     theta = rng.standard_normal((K, d))
     factors = draw(mix(*[st.just(list(theta))] * 6, st.just(theta),
