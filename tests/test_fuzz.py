@@ -20,6 +20,7 @@ module's run. The CI profile keeps the module near 40 s; ``-m slow`` runs a larg
 (``test_fuzz_slow_*``).
 """
 import collections
+import itertools
 import os
 import re
 import signal
@@ -268,6 +269,57 @@ def _gradient(X, y, w, beta, fit_intercept):
     return X.T @ (w * (X @ beta - y))
 
 
+def _factor_beta(name, theta, depth):
+    """β(θ) of each parametrisation (the formulas of the docs, written out here)."""
+    if name == "pm":
+        return theta[0] ** depth - theta[1] ** depth
+    if name in ("uv", "product", "linear"):
+        return np.prod(theta, axis=0)
+    if name == "positive":
+        return theta[0] ** 2
+    return theta[0] * theta[1] - theta[2] * theta[3]  # shape
+
+
+def _dense_hessian(Xa, ya, w, fit_intercept, name, theta, depth, lam):
+    """∇²F(θ) of F = Σ w_i (x_iᵀβ(θ) − y_i)²/2 + (λ/2)‖θ‖² by central second differences of F
+    (no derivative formula shared with dlnfast), with the step scaled to each pair."""
+    if fit_intercept:
+        Xa, ya = Xa - w @ Xa, ya - w @ ya
+    K, d = theta.shape
+    flat = theta.ravel()
+
+    def F(t):
+        t = t.reshape(K, d)
+        r = Xa @ _factor_beta(name, t, depth) - ya
+        return 0.5 * w @ r ** 2 + 0.5 * lam * t.ravel() @ t.ravel()
+
+    m = flat.size
+    h = 1e-4 * (1 + np.abs(flat))
+    H = np.empty((m, m))
+    for i in range(m):
+        for j in range(i, m):
+            ei, ej = np.zeros(m), np.zeros(m)
+            ei[i], ej[j] = h[i], h[j]
+            H[i, j] = H[j, i] = (F(flat + ei + ej) - F(flat + ei - ej) - F(flat - ei + ej)
+                                 + F(flat - ei - ej)) / (4 * h[i] * h[j])
+    return H
+
+
+def _check_sharpness(value, Xa, ya, w, fit_intercept, name, theta, depth, lam, exact):
+    """``value`` within the spectrum of the finite-difference Hessian (a Ritz value always is),
+    and equal to its top eigenvalue when ``exact``. Only on modest magnitudes, where second
+    differences are accurate."""
+    mags = [np.abs(Xa).max(initial=0), np.abs(ya).max(initial=0), np.abs(theta).max(initial=0), lam]
+    if max(mags) > 10 or min(np.abs(Xa).max(initial=0), 1) < 1e-3 or theta.size > 24:
+        return
+    H = _dense_hessian(Xa, ya, w, fit_intercept, name, theta, depth, lam)
+    ev = np.linalg.eigvalsh(H)
+    err = 1e-4 * (1 + np.abs(ev).max())
+    assert ev[0] - err <= value <= ev[-1] + err, f"sharpness {value} outside the spectrum [{ev[0]}, {ev[-1]}]"
+    if exact:
+        assert abs(value - ev[-1]) <= err, f"sharpness {value} but λ_max of the FD Hessian is {ev[-1]}"
+
+
 # ------------------------------------------------------------------------------------------
 # The estimator: fit, predict, score, implicit_bias_limit
 # ------------------------------------------------------------------------------------------
@@ -275,13 +327,14 @@ EST_NAMES = ["X", "y", "sample_weight", "parametrization", "init_scale", "init_s
              "solver", "step_size", "max_iter", "tol", "fit_intercept", "flow_tol", "warm_start",
              "n_jobs", "verbose", "loss_every", "snapshot_iters", "batch_size", "shuffle",
              "random_state", "momentum", "nesterov", "label_noise", "step_decay", "target_loss",
-             "time_limit", "n_samples", "n_features"]
+             "time_limit", "n_samples", "n_features", "weight_decay", "beta_1", "beta_2", "epsilon",
+             "sharpness_every"]
 
 _EST_VALID = {
-    "parametrization": pick(["pm", "uv", "shape", "positive"]),
+    "parametrization": pick(["pm", "uv", "shape", "positive"] * 2 + ["linear", "product"]),
     "init_scale": pick([1e-3, 0.1, 0.5, 1.0, 1e-30]),
     "depth": pick([2] * 8 + [3, 4]),
-    "solver": pick(["gd", "sgd", "md", "flow"]),
+    "solver": pick(["gd", "sgd", "md", "flow"] * 2 + ["adam", "adagrad", "rmsprop"]),
     "step_size": pick(["auto", "auto", 1e-3, 0.05]),
     "max_iter": pick([0, 1, 50, 3000, 30_000, 30_000]),
     "tol": pick([1e-4, 1e-2, 1e-6]),
@@ -295,6 +348,11 @@ _EST_VALID = {
     "label_noise": pick([0.0, 0.0, 0.1]),
     "target_loss": pick([None, None, 1e-3]),
     "random_state": pick([0, 1, None]),
+    "weight_decay": pick([0.0] * 4 + [1e-3, 0.1]),
+    "beta_1": pick([0.9, 0.9, 0.0, 0.5]),
+    "beta_2": pick([0.999, 0.999, 0.9, 0.0]),
+    "epsilon": pick([1e-8, 1e-8, 1e-3]),
+    "sharpness_every": pick([None] * 4 + [1, 25]),
 }
 
 
@@ -308,6 +366,15 @@ def _estimator_params(draw):
             params["label_noise"] = 0.0
         if params.get("solver") not in ("gd", "sgd"):
             params["momentum"] = params["step_decay"] = 0.0
+        if params.get("solver") in ("md", "flow"):
+            params["weight_decay"], params["sharpness_every"] = 0.0, None
+        if params.get("solver") in ("adam", "adagrad", "rmsprop") and params.get("parametrization") == "shape":
+            params["parametrization"] = "pm"
+        if params.get("depth") != 2 and params.get("parametrization") in ("pm", "product"):
+            params["weight_decay"] = 0.0
+    if params.get("sharpness_every") is not None and isinstance(params.get("max_iter"), int):
+        # a Lanczos run per record: keep the curve short
+        params["max_iter"] = min(params["max_iter"], 50 if params["sharpness_every"] == 1 else 500)
     if draw(pick(range(0, 10))) == 0:
         params["init_shape"] = draw(pick([(1.0, 0.5), (0.5, 2.0), (1.0, 1.0), (0.0, 1.0),
                                                      (-1.0, 1.0), (np.nan, 1.0), "ab", (1.0,)]))
@@ -327,6 +394,14 @@ def _check_fit(est, X, y, sw):
         _finite(pred, "predict(X)")
         np.testing.assert_allclose(pred, Xa @ est.coef_.astype(np.float64) + est.intercept_,
                                    rtol=1e-5, atol=1e-6 * (1 + np.abs(pred).max()))
+        if est.sharpness_every is not None:
+            curve = np.asarray(est.sharpness_curve_)
+            assert curve.ndim == 1 and curve.size >= 1 and curve.shape == np.shape(est.sharpness_iters_)
+            _finite(curve, "sharpness_curve_")
+            if X.dtype == np.float64 and est.weights_ is not None and est.n_iter_ == est.sharpness_iters_[-1]:
+                depth = est.depth if est.parametrization == "pm" else 2
+                _check_sharpness(curve[-1], Xa, ya, w, est.fit_intercept, est.parametrization,
+                                 np.array(est.weights_, dtype=float), depth, est.weight_decay, exact=True)
         converged = not warned and est.n_iter_ < est.max_iter and est.target_loss is None \
             and est.time_limit is None
         if converged and est.n_iter_ > 0:
@@ -334,7 +409,21 @@ def _check_fit(est, X, y, sw):
             beta = est.coef_.astype(np.float64)
             g = _gradient(Xa, ya, w, beta, est.fit_intercept)
             g0 = _gradient(Xa, ya, w, np.zeros(d), est.fit_intercept)
-            if est.parametrization == "positive":
+            lam = est.weight_decay
+            if lam > 0 and est.parametrization == "linear":
+                g = g + lam * beta  # ridge
+            elif lam > 0:
+                # the lasso's proximal-gradient mapping, t = 1/λ_max(X_cᵀWX_c), penalty μ‖β‖₁
+                Xc = Xa - w @ Xa if est.fit_intercept else Xa
+                t = 1.0 / max(np.linalg.eigvalsh(Xc.T @ (w[:, None] * Xc)).max(), np.finfo(float).tiny)
+                mu = lam if est.parametrization in ("uv", "shape") else lam / 2
+                z = beta - t * g
+                if est.parametrization == "positive":
+                    prox = np.maximum(z - t * mu, 0.0)
+                else:
+                    prox = np.sign(z) * np.maximum(np.abs(z) - t * mu, 0.0)
+                g = (beta - prox) / t
+            elif est.parametrization == "positive":
                 # x ≥ 0: the projected-gradient residual |min(x_j, g_j)| (g_j ≥ 0 where x_j = 0)
                 g = np.minimum(beta, g)
             if est.init_shape is not None and np.min(est.init_shape) == 0:
@@ -400,8 +489,24 @@ def _check_limit(X, y, fit_intercept=False, sw=None):
             # an interpolator (the limit's constraint), checked in numpy
             r = np.linalg.norm(Xa @ res.coef - ya)
             scale = np.linalg.norm(ya) + np.linalg.norm(Xa, 2) * np.linalg.norm(res.coef)
+            if not np.any(ya):
+                scale = max(scale, 1.0)  # y ≡ 0: the documented residual is absolute (‖y‖ taken as 1)
             assert r <= 1e-6 * scale + 1e-300, f"converged but ‖Xβ − y‖ = {r:.3e} (scale {scale:.3e})"
     return check
+
+
+def _mostly_valid(draw, max_side=5, wide=False):
+    """(X, y): a valid Gaussian problem four times in five, else the odd inputs of matrices()
+    and vectors() (the entry points of this wave are costlier per call than their refusals)."""
+    if draw(pick([True] * 4 + [False])):
+        rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+        n = draw(pick(range(2, max_side + 1)))
+        d = draw(pick(range(n if wide else 1, max(n, max_side) + 2)))
+        X = rng.standard_normal((n, d))
+        return X, rng.standard_normal(n) if draw(pick(range(0, 3))) else X[:, 0] - X[:, -1]
+    X = _wide(draw) if wide else draw(matrices(min_side=1, max_side=max_side))
+    n = np.shape(X)[0] if np.ndim(X) >= 1 else 0
+    return X, draw(vectors(n))
 
 
 def _wide(draw):
@@ -920,12 +1025,292 @@ def test_fuzz_make_sparse_regression(kw):
     call("datasets.make_sparse_regression", names, lambda: datasets.make_sparse_regression(**kw), check)
 
 
+# ------------------------------------------------------------------------------------------
+# sharpness: against the spectrum of a finite-difference Hessian
+# ------------------------------------------------------------------------------------------
+SHARP_NAMES = ["X", "y", "factors", "parametrization", "depth", "weight_decay", "fit_intercept",
+               "sample_weight", "tol", "max_iter", "n_samples", "n_features"]
+_N_FACTORS = {"pm": 2, "uv": 2, "shape": 4, "positive": 1, "linear": 1}
+
+
+@st.composite
+def sharpness_cases(draw):
+    X, y = _mostly_valid(draw, max_side=4)
+    n = np.shape(X)[0] if np.ndim(X) >= 1 else 0
+    d = np.shape(X)[-1] if np.ndim(X) >= 1 else 1
+    kw = _bad_kwargs(draw, {"parametrization": pick(["pm", "uv", "shape", "positive", "linear", "product"]),
+                            "depth": pick([2, 2, 3]),
+                            "weight_decay": pick([0.0, 0.0, 0.1]),
+                            "fit_intercept": pick([False, True]),
+                            "tol": pick([1e-10, 1e-10, 1e-4]),
+                            "max_iter": pick([500, 500, 3, 1])})
+    name = kw["parametrization"] if isinstance(kw["parametrization"], str) else "pm"
+    K = _N_FACTORS.get(name, draw(pick([1, 2, 3])))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    theta = rng.standard_normal((K, d))
+    factors = draw(mix(*[st.just(list(theta))] * 6, st.just(theta),
+                       pick([list(theta[:, :-1]) if d > 1 else [], list(theta) + [theta[0]], "x", None, 1.0,
+                             [np.full(d, np.nan)] * K, [theta[0] + 1j] * K, [["a"] * d] * K])))
+    if draw(pick(range(0, 4))) == 0:
+        kw["sample_weight"] = draw(vectors(n, base=np.arange(n, dtype=float) + 0.5))
+    return X, y, factors, kw
+
+
+def _sharpness_case(case):
+    X, y, factors, kw = case
+
+    def check(value, warned):
+        assert np.ndim(value) == 0
+        _finite(value, "sharpness")
+        Xa, ya, w = _as_data(X, y, kw.get("sample_weight"))
+        theta = np.array(factors, dtype=float)
+        depth = kw["depth"] if kw["parametrization"] == "pm" else 2
+        exact = kw["tol"] <= 1e-8 and kw["max_iter"] >= theta.size
+        _check_sharpness(float(value), Xa, ya, w, kw["fit_intercept"] is True, kw["parametrization"], theta,
+                         depth, float(kw["weight_decay"]), exact)
+
+    call("sharpness", SHARP_NAMES, lambda: dlnfast.sharpness(X, y, factors, **kw), check)
+
+
+@_settings(60)
+@given(sharpness_cases())
+def test_fuzz_sharpness(case):
+    _sharpness_case(case)
+
+
+@SLOW
+@given(sharpness_cases())
+@pytest.mark.slow
+def test_fuzz_slow_sharpness(case):
+    _sharpness_case(case)
+
+
+# ------------------------------------------------------------------------------------------
+# fit_path: every row against its own single fit (bit-identical when exact)
+# ------------------------------------------------------------------------------------------
+PATH_NAMES = EST_NAMES + ["init_scales", "step_sizes", "init_shapes", "momenta", "random_states",
+                          "configs", "batched", "exact", "estimator_params"]
+_PATH_STATUS = {"tol", "target_loss", "max_iter", "time_limit", "diverged"}
+
+
+@st.composite
+def path_cases(draw):
+    X, y = _mostly_valid(draw)
+    n = np.shape(X)[0] if np.ndim(X) >= 1 else 0
+    axes = {}
+    bad_list = [[], "abc", 0.1, None, [np.nan], [-1.0], [0.1, "x"], {"a": 1}]
+    if draw(pick([True] * 5 + [False])):
+        axes["init_scales"] = draw(mix(*[pick([[1e-3, 0.1, 1.0], [0.5], [1e-2, 1e-2]])] * 5, pick(bad_list)))
+    if draw(pick([False] * 3 + [True])):
+        axes["step_sizes"] = draw(mix(*[pick([["auto", 1e-3], [0.05]])] * 5, pick(bad_list)))
+    if draw(pick([False] * 4 + [True])):
+        axes["init_shapes"] = draw(mix(*[pick([[None, (1.0, 0.5)], [(0.5, 2.0)]])] * 4, pick(bad_list)))
+    if draw(pick([False] * 4 + [True])):
+        axes["momenta"] = draw(mix(*[pick([[0.0, 0.5], [0.3]])] * 4, pick(bad_list + [[1.5]])))
+    if draw(pick([False] * 5 + [True])):
+        axes["random_states"] = draw(mix(*[pick([[0, 1], [2]])] * 4, pick(bad_list)))
+    if not axes and draw(pick([True, True, False])):
+        axes["configs"] = draw(mix(*[pick([[{"init_scale": 0.1}, {"init_scale": 1.0, "solver": "md"}],
+                                           [{"solver": "sgd", "random_state": 0}, {"init_scale": 0.5}],
+                                           [{"step_size": 1e-3, "momentum": 0.5}]])] * 4,
+                                   pick([[], [1], {"init_scale": 1.0}, [{"init_scale": -1.0}], [{"bogus": 1}],
+                                         "x"])))
+    shared = _bad_kwargs(draw, {"solver": pick(["gd", "gd", "md", "sgd", "adam"]),
+                                "parametrization": pick(["pm", "pm", "uv", "positive", "linear"]),
+                                "max_iter": pick([0, 1, 200, 3000]),
+                                "tol": pick([1e-4, 1e-2]),
+                                "fit_intercept": pick([False, True]),
+                                "weight_decay": pick([0.0, 0.0, 0.0, 0.05]),
+                                "sharpness_every": pick([None] * 5 + [50])}, p=0.15)
+    if shared.get("solver") == "md" and shared.get("parametrization") == "linear":
+        shared["parametrization"] = "pm"
+    if shared.get("solver") not in ("gd", "sgd") and "momenta" in axes and draw(pick([True] * 4 + [False])):
+        del axes["momenta"]
+    opts = _bad_kwargs(draw, {"batched": pick([True, True, False]), "exact": pick([True, True, False])}, p=0.1)
+    sw = None if draw(pick(range(0, 5))) else draw(vectors(n, base=np.arange(n, dtype=float) + 0.5))
+    return X, y, axes, shared, opts, sw, draw(st.integers(0, 2**32 - 1))
+
+
+def _path_case(case):
+    X, y, axes, shared, opts, sw, seed = case
+
+    def check(path, warned):
+        Xa = np.asarray(X, dtype=np.float64)
+        K, d = len(path.configs_), Xa.shape[1]
+        assert path.coefs_.shape == (K, d) and path.intercepts_.shape == (K,) and path.n_iter_.shape == (K,)
+        assert path.effective_init_scales_.shape == (K, d) and len(path.status_) == K
+        assert set(path.status_) <= _PATH_STATUS, path.status_
+        ok = np.array([s != "diverged" for s in path.status_])
+        _finite(path.coefs_[ok], "coefs_")
+        _finite(path.intercepts_[ok], "intercepts_")
+        # one configuration, picked at random, refitted alone by the estimator
+        k = int(np.random.default_rng(seed).integers(K))
+        est = DiagonalLinearRegressor(**{**shared, **path.configs_[k]})
+        if est.solver == "sgd" and est.random_state is None:
+            return  # a fresh seed per fit: nothing to compare against
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", (ConvergenceWarning, DataConversionWarning))
+                est.fit(X, y, sample_weight=sw)
+        except ValueError as exc:
+            assert path.status_[k] == "diverged", f"configuration {k} fitted in the path, alone: {exc}"
+            return
+        assert path.status_[k] != "diverged", f"configuration {k} diverged in the path but not alone"
+        assert path.n_iter_[k] == est.n_iter_
+        if opts.get("exact", True):
+            np.testing.assert_array_equal(path.coefs_[k], est.coef_)
+            assert path.intercepts_[k] == est.intercept_
+        else:
+            np.testing.assert_allclose(path.coefs_[k], est.coef_, rtol=1e-6,
+                                       atol=1e-9 * (1 + np.abs(est.coef_).max()))
+
+    call("fit_path", PATH_NAMES,
+         lambda: dlnfast.fit_path(X, y, sample_weight=sw, **axes, **opts, **shared), check)
+
+
+@_settings(40)
+@given(path_cases())
+def test_fuzz_fit_path(case):
+    _path_case(case)
+
+
+@SLOW
+@given(path_cases())
+@pytest.mark.slow
+def test_fuzz_slow_fit_path(case):
+    _path_case(case)
+
+
+# ------------------------------------------------------------------------------------------
+# implicit_bias_path: every row against implicit_bias_limit at that scale
+# ------------------------------------------------------------------------------------------
+@st.composite
+def ib_path_cases(draw):
+    X, y = _mostly_valid(draw, wide=True)
+    scales = draw(mix(*[pick([[1e-3, 0.1, 1.0], [10.0, 1e-6], [0.5], [1e-2, 1e-2, 1.0], np.logspace(-4, 0, 5)])] * 5,
+                      pick([[], [0.0], [-1.0], [np.nan], [np.inf], "x", None, [[0.1]], [0.1 + 1j], 0.5])))
+    kw = _pm_for_depth(draw, _bad_kwargs(draw, {"parametrization": pick(["pm", "uv", "shape", "positive"]),
+                                                "depth": pick([2, 2, 3]),
+                                                "tol": pick([1e-10, 1e-6]),
+                                                "max_iter": pick([500, 500, 5])}))
+    return X, y, scales, kw
+
+
+def _ib_path_case(case):
+    X, y, scales, kw = case
+
+    def check(coefs, warned):
+        Xa = np.asarray(X, dtype=np.float64)
+        s = np.asarray(scales, dtype=float).ravel()
+        assert coefs.shape == (s.size, Xa.shape[1])
+        _finite(coefs, "coefs")
+        if warned:
+            return
+        for k, alpha in enumerate(s):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                lim = implicit_bias_limit(X, y, init_scale=alpha, **kw)
+            if lim.converged:
+                scale = 1e-5 * (1 + np.abs(lim.coef).max())
+                np.testing.assert_allclose(coefs[k], lim.coef, rtol=1e-5, atol=scale,
+                                           err_msg=f"scale {alpha}: the path and implicit_bias_limit differ")
+
+    call("implicit_bias_path", LIMIT_NAMES + ["init_scales"],
+         lambda: dlnfast.implicit_bias_path(X, y, scales, **kw), check)
+
+
+@_settings(50)
+@given(ib_path_cases())
+def test_fuzz_implicit_bias_path(case):
+    _ib_path_case(case)
+
+
+@SLOW
+@given(ib_path_cases())
+@pytest.mark.slow
+def test_fuzz_slow_implicit_bias_path(case):
+    _ib_path_case(case)
+
+
+# ------------------------------------------------------------------------------------------
+# DiagonalLinearRegressorCV
+# ------------------------------------------------------------------------------------------
+CV_NAMES = EST_NAMES + ["init_scales", "cv"]
+
+
+@st.composite
+def cv_cases(draw):
+    X, y = _mostly_valid(draw, max_side=8)
+    n = np.shape(X)[0] if np.ndim(X) >= 1 else 0
+    params = _bad_kwargs(draw, {
+        "init_scales": pick([[1e-2, 0.1, 1.0], [0.5], [1e-3, 1e-3]]),
+        "cv": pick([2, 2, 3]),
+        "parametrization": pick(["pm", "pm", "uv", "positive"]),
+        "solver": pick(["gd", "gd", "md", "sgd"]),
+        "max_iter": pick([1, 200, 2000]),
+        "tol": pick([1e-4, 1e-2]),
+        "fit_intercept": pick([False, True]),
+        "random_state": pick([0, 0, None])}, p=0.2)
+    if draw(pick(range(0, 8))) == 0:
+        params["init_scales"] = draw(pick([[], [0.0], [np.nan], "x", [[0.1]], [-1.0]]))
+    sw = None if draw(pick(range(0, 5))) else draw(vectors(n, base=np.arange(n, dtype=float) + 0.5))
+    return X, y, sw, params
+
+
+def _cv_case(case):
+    X, y, sw, params = case
+    model = dlnfast.DiagonalLinearRegressorCV(**params)
+
+    def check(out, warned):
+        assert out is model
+        Xa = np.asarray(X, dtype=np.float64)
+        scales = model.init_scales_
+        assert model.init_scale_ in scales
+        assert model.mse_path_.shape[0] == scales.size
+        mse = model.mse_path_
+        # the chosen scale has the lowest mean held-out error (a diverged fit: never chosen)
+        mean = np.where(np.isnan(mse).any(axis=1), np.inf, mse.mean(axis=1))
+        if np.isfinite(mean).any():
+            best = [i for i, a in enumerate(scales) if a == model.init_scale_]
+            assert min(mean[i] for i in best) <= mean.min() * (1 + 1e-12)
+        if model.random_state is not None and model.solver == "sgd":
+            # seeded: a repeated scale gets the same held-out errors
+            for i, j in itertools.combinations(range(scales.size), 2):
+                if scales[i] == scales[j]:
+                    np.testing.assert_array_equal(mse[i], mse[j])
+        assert model.coef_.shape == (Xa.shape[1],)
+        _finite(model.coef_, "coef_")
+        _finite(model.intercept_, "intercept_")
+        np.testing.assert_array_equal(model.coef_, model.best_estimator_.coef_)
+        pred = call("DiagonalLinearRegressorCV.predict", ["X"], lambda: model.predict(X))
+        _finite(pred, "predict(X)")
+        np.testing.assert_allclose(pred, Xa @ model.coef_.astype(np.float64) + model.intercept_,
+                                   rtol=1e-5, atol=1e-6 * (1 + np.abs(pred).max()))
+
+    call("DiagonalLinearRegressorCV.fit", CV_NAMES, lambda: model.fit(X, y, sample_weight=sw), check)
+
+
+@_settings(30)
+@given(cv_cases())
+def test_fuzz_regressor_cv(case):
+    _cv_case(case)
+
+
+@SLOW
+@given(cv_cases())
+@pytest.mark.slow
+def test_fuzz_slow_regressor_cv(case):
+    _cv_case(case)
+
+
 def test_module_level_entries():
     """The two non-callable or argument-free entries of __all__."""
     assert isinstance(dlnfast.__version__, str)
     assert isinstance(dlnfast.has_openmp(), bool) if callable(dlnfast.has_openmp) \
         else isinstance(dlnfast.has_openmp, bool)
     fuzzed = {"DiagonalLinearRegressor", "potentials", "implicit_bias_limit", "gradient_flow",
-              "linprog", "read_mps", "transport", "basis_pursuit"}
-    # ImplicitBiasLimit is the result type of implicit_bias_limit (checked there)
-    assert set(dlnfast.__all__) == fuzzed | {"__version__", "has_openmp", "ImplicitBiasLimit"}
+              "linprog", "read_mps", "transport", "basis_pursuit", "sharpness", "fit_path",
+              "implicit_bias_path", "DiagonalLinearRegressorCV"}
+    # ImplicitBiasLimit and PathResult are the result types of implicit_bias_limit and fit_path
+    # (checked there)
+    assert set(dlnfast.__all__) == fuzzed | {"__version__", "has_openmp", "ImplicitBiasLimit", "PathResult"}

@@ -298,3 +298,134 @@ def test_lp_tolerance_at_or_above_one_refused(wide, tol):
         basis_pursuit(X, X[:, 0], tol=tol, method="eg")
     with pytest.raises(ValueError, match="tol must be a positive float below 1"):
         transport(np.ones(2) / 2, np.ones(2) / 2, np.eye(2), 0.1, tol=tol)
+
+
+# --- the entry points of issues 14 and §10 (sharpness, fit_path, implicit_bias_path, CV) ---
+
+@pytest.mark.parametrize("kwargs, name", [
+    ({"max_iter": "x"}, "max_iter"), ({"max_iter": 1 + 1j}, "max_iter"), ({"max_iter": np.inf}, "max_iter"),
+    ({"max_iter": np.float32(1e-8)}, "max_iter"), ({"tol": np.nan}, "tol"), ({"tol": "x"}, "tol"),
+    ({"fit_intercept": "yes"}, "fit_intercept"), ({"weight_decay": np.inf}, "weight_decay"),
+])
+def test_sharpness_options_are_checked(wide, kwargs, name):
+    # max_iter=1e-8 once became int 0: no Lanczos step, and 0.0 was returned silently
+    from dlnfast import sharpness
+    X, y = wide
+    with pytest.raises((ValueError, TypeError), match=name):
+        sharpness(X, y, (np.ones(6), np.ones(6)), **kwargs)
+
+
+def test_fit_path_bad_X_names_X():
+    from dlnfast import fit_path
+    with pytest.raises(ValueError, match="`X`"):
+        fit_path(np.ones((1, 3)), np.ones(1), init_scales=[0.1])
+    with pytest.raises(ValueError, match="`X`"):
+        fit_path(np.ones(3), np.ones(3), init_scales=[0.1])
+
+
+@pytest.mark.parametrize("params", [{"parametrization": "linear"}, {"parametrization": "product"},
+                                    {"weight_decay": 0.05}, {"sharpness_every": 10}])
+def test_fit_path_plain_and_penalised_gd_match_single_fits(wide, params):
+    # linear/product crashed in the batched gd driver (a two-branch state was assumed); weight
+    # decay and sharpness records were not passed to it
+    from dlnfast import fit_path
+    X, y = wide
+    params = {"solver": "gd", "max_iter": 300, "fit_intercept": False, **params}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        path = fit_path(X, y, init_scales=[0.1, 0.5], **params)
+        for k, a in enumerate([0.1, 0.5]):
+            est = DiagonalLinearRegressor(init_scale=a, **params).fit(X, y)
+            np.testing.assert_array_equal(path.coefs_[k], est.coef_)
+            assert path.n_iter_[k] == est.n_iter_
+            if "sharpness_every" in params:
+                np.testing.assert_array_equal(path.estimators_[k].sharpness_curve_, est.sharpness_curve_)
+    assert path.effective_init_scales_.shape == (2, X.shape[1])
+    if params.get("parametrization") in ("linear", "product"):
+        assert np.isnan(path.effective_init_scales_).all()  # the estimator's is None
+
+
+@pytest.mark.parametrize("scales", [[0.1 + 1j], "x", ["a", 0.1]])
+def test_implicit_bias_path_bad_scales_name_init_scales(wide, scales):
+    from dlnfast import implicit_bias_path
+    X, y = wide
+    with pytest.raises((ValueError, TypeError), match="init_scales"):
+        implicit_bias_path(X, y, scales)
+
+
+def test_cv_bad_cv_names_cv(wide):
+    from dlnfast import DiagonalLinearRegressorCV
+    X, y = wide
+    with pytest.raises((ValueError, TypeError), match="cv"):
+        DiagonalLinearRegressorCV(init_scales=[0.1], cv=np.array([1.0, 2.0])).fit(X, y)
+    with pytest.raises(ValueError, match="cv"):  # more folds than samples
+        DiagonalLinearRegressorCV(init_scales=[0.1], cv=10).fit(X, y)
+
+
+def test_cv_sgd_is_reproducible_with_random_state(wide):
+    # without random_state every fold and scale drew its own SGD stream: a repeated scale got
+    # different held-out errors and two fits chose differently
+    from dlnfast import DiagonalLinearRegressorCV
+    X, y = wide
+    kw = dict(init_scales=[0.01, 0.01, 0.5], cv=2, solver="sgd", max_iter=200, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = DiagonalLinearRegressorCV(**kw).fit(X, y)
+        b = DiagonalLinearRegressorCV(**kw).fit(X, y)
+    np.testing.assert_array_equal(a.mse_path_[0], a.mse_path_[1])
+    np.testing.assert_array_equal(a.mse_path_, b.mse_path_)
+    np.testing.assert_array_equal(a.coef_, b.coef_)
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    ({"sample_weight": ["a"] * 4}, "sample_weight"), ({"sample_weight": np.ones(4) + 1j}, "sample_weight"),
+    ({"factors": [np.ones(6) + 1j, np.ones(6)]}, "factors"),
+])
+def test_sharpness_odd_weights_and_factors_name_them(wide, kwargs, name):
+    # strings crashed naming nothing; complex values were cast with a ComplexWarning
+    from dlnfast import sharpness
+    X, y = wide
+    kwargs = {"factors": (np.ones(6), np.ones(6)), **kwargs}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises((ValueError, TypeError), match=name):
+            sharpness(X, y, **kwargs)
+
+
+@pytest.mark.parametrize("kwargs, name", [({"init_shapes": []}, "init_shapes"), ({"configs": []}, "configs"),
+                                          ({"init_scales": [0.1], "momenta": []}, "momenta")])
+def test_fit_path_empty_grid_names_the_axis(wide, kwargs, name):
+    from dlnfast import fit_path
+    X, y = wide
+    with pytest.raises(ValueError, match=f"`{name}`"):
+        fit_path(X, y, **kwargs)
+
+
+def test_array_parametrization_names_parametrization(wide):
+    # an ndarray is unhashable: the membership test raised a TypeError naming nothing
+    from dlnfast import implicit_bias_path
+    X, y = wide
+    for fn in (lambda: implicit_bias_path(X, y, [0.1], parametrization=np.array([1.0, 2.0])),
+               lambda: implicit_bias_limit(X, y, init_scale=0.1, parametrization=np.array([1.0, 2.0]))):
+        with pytest.raises(ValueError, match="parametrization"):
+            fn()
+
+
+def test_sharpness_overflow_names_the_inputs(wide):
+    # X of order 1e300 overflowed: a RuntimeWarning, then scipy's "array must not contain infs or NaNs"
+    from dlnfast import sharpness
+    X, y = wide
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="`X`"):
+            sharpness(X * 1e300, y, (np.ones(6), np.ones(6)))
+
+
+@pytest.mark.parametrize("kwargs, name", [({"batched": np.array([1.0, 2.0])}, "batched"), ({"exact": "yes"}, "exact"),
+                                          ({"weight_decay": np.array([1.0, 2.0])}, "weight_decay")])
+def test_fit_path_odd_options_name_them(wide, kwargs, name):
+    # an array `batched` (or estimator option) reached a comparison: "truth value ... ambiguous"
+    from dlnfast import fit_path
+    X, y = wide
+    with pytest.raises((ValueError, TypeError), match=name):
+        fit_path(X, y, init_scales=[0.1], **kwargs)

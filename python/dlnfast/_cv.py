@@ -5,12 +5,12 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from dlnfast._regressor import DiagonalLinearRegressor, _check_weights
 from dlnfast._sweep import fit_path
 from dlnfast._threads import MAX_N_JOBS
-from dlnfast._validation import MAX_COUNT
+from dlnfast._validation import MAX_COUNT, validate_estimator_data
 
 __all__ = ["DiagonalLinearRegressorCV"]
 
@@ -32,6 +32,9 @@ class DiagonalLinearRegressorCV(RegressorMixin, BaseEstimator):
         As in scikit-learn (None: 5-fold ``KFold``).
     parametrization, init_shape, depth, solver, step_size, max_iter, tol, fit_intercept, momentum, n_jobs
         As for :class:`~dlnfast.DiagonalLinearRegressor` (shared by every fit).
+    random_state : int, RandomState instance or None, default=None
+        Seeds ``solver="sgd"``: an int gives every fit (each scale, fold, and the refit) the same
+        sample stream, so the scales are compared under equal noise and the result is reproducible.
 
     Attributes
     ----------
@@ -69,10 +72,12 @@ class DiagonalLinearRegressorCV(RegressorMixin, BaseEstimator):
         "fit_intercept": ["boolean"],
         "momentum": [Interval(numbers.Real, 0, 1, closed="left")],
         "n_jobs": [None, Interval(numbers.Integral, None, MAX_N_JOBS, closed="right")],
+        "random_state": ["random_state"],
     }
 
     def __init__(self, *, init_scales=None, cv=None, parametrization="pm", init_shape=None, depth=2, solver="gd",
-                 step_size="auto", max_iter=100_000, tol=1e-4, fit_intercept=True, momentum=0.0, n_jobs=None):
+                 step_size="auto", max_iter=100_000, tol=1e-4, fit_intercept=True, momentum=0.0, n_jobs=None,
+                 random_state=None):
         self.init_scales = init_scales
         self.cv = cv
         self.parametrization = parametrization
@@ -85,11 +90,13 @@ class DiagonalLinearRegressorCV(RegressorMixin, BaseEstimator):
         self.fit_intercept = fit_intercept
         self.momentum = momentum
         self.n_jobs = n_jobs
+        self.random_state = random_state
 
     def _shared_params(self):
         return dict(parametrization=self.parametrization, init_shape=self.init_shape, depth=self.depth,
                     solver=self.solver, step_size=self.step_size, max_iter=self.max_iter, tol=self.tol,
-                    fit_intercept=self.fit_intercept, momentum=self.momentum, n_jobs=self.n_jobs)
+                    fit_intercept=self.fit_intercept, momentum=self.momentum, n_jobs=self.n_jobs,
+                    random_state=self.random_state)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -106,13 +113,16 @@ class DiagonalLinearRegressorCV(RegressorMixin, BaseEstimator):
         -------
         self
         """
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C", y_numeric=True,
+        X, y = validate_estimator_data(self, X, y, dtype=[np.float64, np.float32], order="C", y_numeric=True,
                              ensure_min_samples=2)
         sample_weight = _check_weights(sample_weight, X)
         scales = np.logspace(-4, 0, 9) if self.init_scales is None else np.asarray(self.init_scales, dtype=float)
         if scales.ndim != 1 or scales.size == 0 or not np.all(np.isfinite(scales)) or not np.all(scales > 0):
             raise ValueError(f"`init_scales` must be a non-empty 1-d array of finite floats > 0; got {self.init_scales!r}")
-        folds = list(check_cv(self.cv).split(X, y))
+        try:
+            folds = list(check_cv(self.cv).split(X, y))
+        except (TypeError, ValueError) as exc:  # an odd iterable, more splits than samples
+            raise type(exc)(f"`cv`: {exc}") from exc
         params = self._shared_params()
         mse = np.empty((scales.size, len(folds)))
         for f, (train, test) in enumerate(folds):
@@ -136,5 +146,5 @@ class DiagonalLinearRegressorCV(RegressorMixin, BaseEstimator):
     def predict(self, X):
         """Predict ``X @ coef_ + intercept_`` with the refitted network."""
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        X = validate_estimator_data(self, X, reset=False, dtype=[np.float64, np.float32])
         return X @ self.coef_ + self.intercept_

@@ -391,7 +391,7 @@ def make_parametrization(name, init_scale, init_shape, depth, n_features, *, log
     ValueError, TypeError
         Naming the parameter and what was expected.
     """
-    if name not in PARAMETRIZATIONS:
+    if not isinstance(name, str) or name not in PARAMETRIZATIONS:  # an array is unhashable
         raise ValueError(f"`parametrization` must be one of {', '.join(map(repr, PARAMETRIZATIONS))}; "
                          f"got {name!r}")
     if not isinstance(depth, numbers.Integral) or isinstance(depth, bool) or depth < 2:

@@ -12,10 +12,13 @@ plus O(K²d) for the per-coordinate second derivatives ∇²_θ β_j (K × K, e.
 u⊙v, diag(D(D−1)w₊^{D−2}, −D(D−1)w₋^{D−2}) for w₊^D − w₋^D). Edge of stability: GD with step η
 self-stabilises with sharpness ≈ 2/η (Cohen et al. 2021; Even et al. 2023).
 """
+from numbers import Integral, Real
+
 import numpy as np
 from scipy.linalg import eigh_tridiagonal
+from sklearn.utils._param_validation import Interval, validate_params
 
-from dlnfast._validation import check_dense_X_y
+from dlnfast._validation import MAX_COUNT, check_dense_X_y, check_real
 
 __all__ = ["sharpness"]
 
@@ -132,6 +135,12 @@ def sharpness_path(problem, name, depth, factor_rows, weight_decay=0.0, tol=1e-1
     return np.array([_sharpness(data, name, th, depth, weight_decay, tol, max_iter) for th in factor_rows])
 
 
+@validate_params(
+    {"X": ["array-like", "sparse matrix"], "y": ["array-like"],
+     "weight_decay": [Interval(Real, 0, None, closed="left")], "fit_intercept": ["boolean"],
+     "tol": [Interval(Real, 0, 1, closed="left")], "max_iter": [Interval(Integral, 1, MAX_COUNT, closed="both")]},
+    prefer_skip_nested_validation=True,
+)
 def sharpness(X, y, factors, *, parametrization="pm", depth=2, weight_decay=0.0, fit_intercept=False,
               sample_weight=None, tol=1e-10, max_iter=500):
     """Top eigenvalue of the Hessian of the training objective with respect to the factors.
@@ -175,6 +184,7 @@ def sharpness(X, y, factors, *, parametrization="pm", depth=2, weight_decay=0.0,
     """
     X, y = check_dense_X_y(X, y)
     expected = {"pm": 2, "uv": 2, "shape": 4, "positive": 1, "linear": 1}
+    check_real(factors, "factors")
     try:
         theta = np.array([np.asarray(f, dtype=np.float64) for f in factors])
     except (TypeError, ValueError):
@@ -188,13 +198,17 @@ def sharpness(X, y, factors, *, parametrization="pm", depth=2, weight_decay=0.0,
                          f"arrays of shape ({X.shape[1]},); got shape {theta.shape}")
     if not np.all(np.isfinite(theta)):
         raise ValueError("`factors` must be finite")
-    if not (isinstance(weight_decay, (int, float, np.floating, np.integer)) and weight_decay >= 0):
-        raise ValueError(f"`weight_decay` must be a real number >= 0; got {weight_decay!r}")
+    if not (isinstance(weight_decay, (int, float, np.floating, np.integer)) and 0 <= weight_decay < np.inf):
+        raise ValueError(f"`weight_decay` must be a finite real number >= 0; got {weight_decay!r}")
     if not isinstance(depth, (int, np.integer)) or depth < 2:
         raise ValueError(f"`depth` must be an integer >= 2; got {depth!r}")
     w = None
     if sample_weight is not None:
-        w = np.asarray(sample_weight, dtype=np.float64)
+        check_real(sample_weight, "sample_weight")
+        try:
+            w = np.asarray(sample_weight, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError("`sample_weight` must be an array of non-negative floats") from None
         if w.shape != (X.shape[0],) or np.any(w < 0) or not np.any(w > 0) or not np.all(np.isfinite(w)):
             raise ValueError("`sample_weight` must be non-negative, finite, of shape (n_samples,), not all 0")
         w = w / w.sum()
@@ -204,4 +218,13 @@ def sharpness(X, y, factors, *, parametrization="pm", depth=2, weight_decay=0.0,
         x_mean = ww @ X
         yc = y - ww @ y
     data = _Data(X, yc, w, x_mean)
-    return _sharpness(data, parametrization, theta, int(depth), float(weight_decay), float(tol), int(max_iter))
+    with np.errstate(over="ignore", invalid="ignore"):
+        try:
+            value = _sharpness(data, parametrization, theta, int(depth), float(weight_decay), float(tol),
+                               int(max_iter))
+        except ValueError:  # eigh_tridiagonal on an overflowed (inf/NaN) tridiagonal matrix
+            value = np.nan
+    if not np.isfinite(value):
+        raise ValueError("the Hessian overflows the float range at these `factors`, `X` and `y`: "
+                         "rescale X and y (or the factors)")
+    return value

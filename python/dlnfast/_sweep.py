@@ -21,7 +21,6 @@ import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils.validation import validate_data
 
 from dlnfast import _core, _dynamics, _engine
 from dlnfast import _implicit_bias as _ib
@@ -29,7 +28,7 @@ from dlnfast._newton import extrapolate
 from dlnfast._parametrizations import make_parametrization
 from dlnfast._regressor import _FAMILY, DiagonalLinearRegressor, _check_weights
 from dlnfast._threads import effective_n_threads
-from dlnfast._validation import check_dense_X_y, user_repr
+from dlnfast._validation import check_dense_X_y, check_real, user_repr, validate_estimator_data
 
 __all__ = ["PathResult", "fit_path", "implicit_bias_path"]
 
@@ -51,7 +50,8 @@ class PathResult:
     n_iter_ : ndarray of int of shape (n_configs,)
     loss_curves_ : list of ndarray
     effective_init_scales_ : ndarray of shape (n_configs, n_features)
-        α_∞ per configuration and coordinate (see ``DiagonalLinearRegressor.effective_init_scale_``).
+        α_∞ per configuration and coordinate (see ``DiagonalLinearRegressor.effective_init_scale_``);
+        NaN rows where that is None (adaptive solvers, ``linear``/``product``) or the run diverged.
     status_ : list of str
         How each run ended: "tol", "target_loss", "max_iter", "time_limit" or "diverged".
     batched_ : ndarray of bool of shape (n_configs,)
@@ -89,7 +89,8 @@ def _grid(axes, configs):
             values.append(list(v))
         out = [dict(zip((_AXES[n] for n in given), combo)) for combo in itertools.product(*values)]
     if not out:
-        raise ValueError("the grid is empty: give at least one configuration")
+        empty = [n for n, v in given.items() if len(v) == 0] or ["configs"]
+        raise ValueError(f"the grid is empty (`{empty[0]}` has no values): give at least one configuration")
     return out
 
 
@@ -103,6 +104,9 @@ def _n_features(X):
 def _batch_key(est):
     """Configurations with equal keys can share one engine call (None: fit alone)."""
     if est.solver not in ("gd", "md") or est.snapshot_iters is not None or est.verbose or est.warm_start:
+        return None
+    # the batched driver runs the two-branch networks without a penalty or sharpness records
+    if est.parametrization in ("linear", "product") or est.weight_decay != 0 or est.sharpness_every is not None:
         return None
     if est.solver == "md":
         return ("md", est.parametrization, est.depth, est.fit_intercept, est.n_jobs)
@@ -134,7 +138,7 @@ def _prepare(est, X, y, sample_weight, validated=None):
     estimator that already validated (X, y), whose input attributes are copied."""
     est._validate_params()
     if validated is None:
-        Xv, yv = validate_data(est, X, y, dtype=[np.float64, np.float32], order="C", y_numeric=True,
+        Xv, yv = validate_estimator_data(est, X, y, dtype=[np.float64, np.float32], order="C", y_numeric=True,
                                ensure_min_samples=2)
     else:
         Xv, yv = X, y
@@ -267,6 +271,11 @@ def fit_path(X, y, *, init_scales=None, step_sizes=None, init_shapes=None, momen
                   "momenta": momenta, "random_states": random_states}, configs)
     base = DiagonalLinearRegressor(**estimator_params)
     ests = [clone(base).set_params(**cfg) for cfg in grid]
+    for name, flag in (("batched", batched), ("exact", exact)):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise TypeError(f"`{name}` must be a bool; got {user_repr(flag)}")
+    for est in ests:
+        est._validate_params()  # before _batch_key compares them
     groups, alone = {}, []
     for i, est in enumerate(ests):
         key = _batch_key(est) if batched else None
@@ -311,7 +320,9 @@ def fit_path(X, y, *, init_scales=None, step_sizes=None, init_shapes=None, momen
         intercepts_=np.array([float(getattr(e, "intercept_", np.nan)) for e in fitted]),
         n_iter_=np.array([int(getattr(e, "n_iter_", 0)) for e in fitted]),
         loss_curves_=[getattr(e, "loss_curve_", np.empty(0)) for e in fitted],
-        effective_init_scales_=np.stack([getattr(e, "effective_init_scale_", nan) for e in fitted]),
+        # NaN rows where the estimator has none (unfitted, adaptive solvers, linear/product: None)
+        effective_init_scales_=np.stack([nan if getattr(e, "effective_init_scale_", None) is None
+                                         else e.effective_init_scale_ for e in fitted]).astype(np.float64),
         status_=status,
         batched_=batched_flags,
         estimators_=fitted,
@@ -351,7 +362,12 @@ def implicit_bias_path(X, y, init_scales, *, parametrization="pm", depth=2, init
     """
     X, y = check_dense_X_y(X, y)
     X = np.asarray(X, dtype=np.float64)
-    scales = np.asarray(init_scales, dtype=np.float64)
+    check_real(init_scales, "init_scales")
+    try:
+        scales = np.asarray(init_scales, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"`init_scales` must be a non-empty 1-d array of finite floats > 0; got "
+                        f"{user_repr(init_scales)}") from None
     if scales.ndim != 1 or scales.size == 0 or not np.all(np.isfinite(scales)) or not np.all(scales > 0):
         raise ValueError(f"`init_scales` must be a non-empty 1-d array of finite floats > 0; got {user_repr(init_scales)}")
     n, d = X.shape
