@@ -401,7 +401,7 @@ def implicit_bias_limit(
 
     For depth D ≥ 3 the mirror coordinate lives in ``|z| < 1``, ``z = D(D−2)α^{D−2}θ``; the
     continuation carries the scaled dual ν = D(D−2)α^{D−2}·μ (which tends to an ℓ1 dual
-    certificate as α → 0) from stage to stage. The distance 1 − |z| of the support coordinates,
+    certificate as α → 0) from stage to stage. The distance ``1 − |z|`` of the support coordinates,
     about α^{D−2}, is resolved to float64 rounding of z only, so the interpolation residual
     grows like 1e-16/α^{D−2}: measured on a 10×20 Gaussian problem, tol=1e-10 is met down to
     α = 1e-5 (D = 3) and 1e-3 (D = 4); below that the result is returned with

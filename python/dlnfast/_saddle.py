@@ -33,9 +33,9 @@ class SaddlePath:
     losses : ndarray of shape (n_jumps + 1,)
         L(β) = ‖Xβ − y‖²/(2n) on each plateau.
     active_sets : list of ndarray of int
-        ``active_sets[k]``: the coordinates i with |s_i| = 1 at t̃_k (empty for k = 0): those
+        ``active_sets[k]``: the coordinates i with ``|s_i| = 1`` at t̃_k (empty for k = 0): those
         allowed to be non-zero on plateau k. One whose face minimiser is 0 there, with the
-        gradient pointing inward, is leaving: |s_i| drops below 1 during plateau k (deactivation).
+        gradient pointing inward, is leaving: ``|s_i|`` drops below 1 during plateau k (deactivation).
     signs : list of ndarray
         ``signs[k]``: s_i (±1) on ``active_sets[k]``: the sign that coordinate may take there.
     duals : ndarray of shape (n_jumps + 1, n_features)
@@ -128,7 +128,7 @@ def saddle_path(X, y, *, tol=1e-10, max_jumps=10_000):
     y : ndarray of shape (n_samples,)
     tol : float, default=1e-10
         Stop when ‖∇L(β)‖∞ ≤ tol·‖∇L(0)‖∞; also the relative tolerance under which two
-        coordinates reach |s_i| = 1 at the same time and under which a gradient entry counts as 0.
+        coordinates reach ``|s_i| = 1`` at the same time and under which a gradient entry counts as 0.
     max_jumps : int, default=10000
         Safety cap on the number of jumps (a RuntimeError past it).
 
@@ -148,7 +148,7 @@ def saddle_path(X, y, *, tol=1e-10, max_jumps=10_000):
     With g = ∇L(β) = Xᵀ(Xβ − y)/n and s the dual variable (s = 0 at t̃ = 0), each step is
 
     * δ_i = (1 − s_i)/(−g_i) if g_i < 0, (1 + s_i)/g_i if g_i > 0, ∞ if g_i = 0; Δ = min δ;
-    * t̃ ← t̃ + Δ; s ← clip(s − Δ·g, −1, 1); S = {i : |s_i| = 1}, σ = s_S;
+    * t̃ ← t̃ + Δ; s ← clip(s − Δ·g, −1, 1); S = {i : s_i = ±1}, σ = s_S;
     * β ← argmin_{β_S σ ≥ 0, β_{S^c} = 0} L(β) (non-negative least squares).
 
     A coordinate whose sub-problem pushes it to 0 with the gradient pointing inward leaves S at the
