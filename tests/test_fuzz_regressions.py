@@ -10,8 +10,15 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from dlnfast import (DiagonalLinearRegressor, basis_pursuit, gradient_flow, implicit_bias_limit,
-                     linprog, potentials, transport)
+from dlnfast import (
+    DiagonalLinearRegressor,
+    basis_pursuit,
+    gradient_flow,
+    implicit_bias_limit,
+    linprog,
+    potentials,
+    transport,
+)
 from dlnfast.datasets import make_sparse_regression
 
 

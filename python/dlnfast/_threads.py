@@ -6,7 +6,6 @@ import joblib
 
 from dlnfast import _core
 
-
 #: Largest positive ``n_jobs`` taken: more threads than any machine has cores is no meaningful
 #: request (and the engine counts threads in a C ``int``). Values up to it are taken as is, above
 #: the cpu count too (the thread-invariance tests oversubscribe on purpose); negative values are
@@ -47,7 +46,7 @@ def effective_n_threads(n_jobs=None):
     return int(n_jobs)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _cpu_count():
     # cached for the life of the process, as in sklearn: joblib reads cgroup files (~60 µs)
     return joblib.cpu_count()
