@@ -627,12 +627,12 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
                 f"DiagonalLinearRegressor(solver={self.solver!r}) stopped at time_limit={self.time_limit:g} s "
                 f"after {self.n_iter_} {unit} before converging: {achieved}, loss = {res.loss:.6g}. "
                 "Increase time_limit, or use a larger init_scale (shorter plateaus).",
-                ConvergenceWarning, stacklevel=3)  # the caller of fit
+                ConvergenceWarning, stacklevel=4)  # the caller of fit (through _fit_context)
         elif res.status == _core.Status.max_iter:
             warnings.warn(
                 f"DiagonalLinearRegressor(solver={self.solver!r}) did not converge in max_iter={self.max_iter} "
                 f"{unit}: {achieved}. Increase max_iter, or use a larger init_scale (shorter plateaus).",
-                ConvergenceWarning, stacklevel=3)  # the caller of fit
+                ConvergenceWarning, stacklevel=4)  # the caller of fit (through _fit_context)
 
     def implicit_bias_limit(self, X, y, sample_weight=None, *, tol=1e-10):
         """Where gradient flow with this estimator's settings lands on (X, y), without training.
