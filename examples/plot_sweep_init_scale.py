@@ -27,7 +27,7 @@ rich regime: the plateau before it lengthens as α shrinks (:ref:`ug-plateaus`).
 batched sweep is bit-identical to its own ``DiagonalLinearRegressor`` fit (checked below). With
 noisy labels neither extreme is best: the held-out error is 0.89 at α = 10⁻⁴ and 1.24 in the
 kernel regime, lowest (0.84) at α ≈ 0.03, the scale the cross-validation picks. The page runs in
-about 10 s on 2 busy cores. Numbers are printed below.
+3 to 10 s on 2 cores, depending on their load. Numbers are printed below.
 """
 
 import warnings
@@ -49,7 +49,7 @@ beta[rng.choice(D, K, replace=False)] = rng.choice([-1.0, 1.0], K) / np.sqrt(K)
 y = X @ beta
 
 # %%
-# The sweep: 9 scales trained together, and the limit at every scale.
+# The sweep: 8 scales trained together, and the limit at every scale.
 fit = dict(tol=1e-6, max_iter=300_000, fit_intercept=False)
 path = fit_path(X, y, init_scales=list(ALPHAS), **fit)
 limits = implicit_bias_path(X, y, FINE)
