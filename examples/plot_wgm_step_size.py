@@ -1,6 +1,6 @@
 """
-The diagonal network against exponentiated gradient, small and large steps (Wang, Ghosal & Mazumder 2023)
-==========================================================================================================
+DLN against exponentiated gradient at a small and a large step (Wang, Ghosal & Mazumder 2023)
+=============================================================================================
 
 Wang, Ghosal & Mazumder (2023) train the non-negative network ``x = u ⊙ u`` by gradient descent
 on ``u`` (the DLN) and compare it with exponentiated gradient (EG, mirror descent with the entropy
@@ -35,7 +35,7 @@ EG converges up to η = 0.40, stalls between 0.45 and 0.65 and diverges at 0.70;
 converges up to η = 0.55, faster as η grows, and at η ≥ 0.60 its first update would flip the sign
 of a factor (``2η|g_i| ≥ 1``), which dlnfast refuses (status "diverged", shown as crosses):
 past that bound ``(1 − 2ηg)²`` is no longer monotone in g (:ref:`ug-identities`). Numbers are
-printed below; the page runs in about 3 s (2 cores).
+printed below; the page runs in 3 to 8 s on 2 cores, depending on their load.
 """
 
 import warnings
