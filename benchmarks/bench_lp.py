@@ -159,7 +159,8 @@ def bench_ot(repeats, threads, dln_time):
     t, P = timed(lambda: ot.sinkhorn(a, b, M, reg, numItermax=100000, stopThr=1e-9), repeats)
     res.append((f"reg={reg:g}", "POT sinkhorn", t, f"‖ΔP‖₁ {np.abs(P - P_ref).sum():.1e}", ""))
     t, r = timed(lambda: dlnfast.transport(a, b, M, reg, n_jobs=threads), repeats)
-    res.append((f"reg={reg:g}", "dlnfast newton", t, f"‖ΔP‖₁ {np.abs(r.plan - P_ref).sum():.1e}", f"{r.status} / {r.nit}"))
+    res.append((f"reg={reg:g}", "dlnfast newton", t, f"‖ΔP‖₁ {np.abs(r.plan - P_ref).sum():.1e}",
+                f"{r.status} / {r.nit}"))
     for method, rule in (("eg", "adaptive"), ("dln", "adaptive"), ("dln", "paper")):
         t, r = timed(lambda: dlnfast.transport(a, b, M, reg, method=method, step_rule=rule, tol=1e-9,
                                                time_limit=dln_time, n_jobs=threads), 1)

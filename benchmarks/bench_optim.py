@@ -22,9 +22,10 @@ import time
 
 import numpy as np
 
-from _common import calibrate, interleaved_rates, machine_info, paired_ratio
 from dlnfast import _engine, _factors
 from dlnfast._parametrizations import make_parametrization
+
+from _common import calibrate, interleaved_rates, machine_info, paired_ratio
 
 try:
     import torch

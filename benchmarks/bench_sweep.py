@@ -1,7 +1,8 @@
 """Sweeps: per-configuration GD iterations per second of the batched driver (fit_path's engine
 call, ``_core.gd_many``; "exact": bit-identical per-configuration kernel, "blocked": two matrix
-products per row chunk, ``fit_path(..., exact=False)``) against the same K configurations fitted one by one (``_core.gd``) and a
-numpy loop that batches the K configurations itself (two matrix products per iteration), plus
+products per row chunk, ``fit_path(..., exact=False)``) against the same K configurations fitted
+one by one (``_core.gd``) and a numpy loop that batches the K configurations itself (two matrix
+products per iteration), plus
 the machine's matrix-product flop rate (numpy ``X @ B`` at the same shape, same run): a batched
 iteration is 4·n·d·K flops, so ``4ndK·(batched it/s)/K`` over that rate is the fraction of the
 ceiling reached.

@@ -39,7 +39,6 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-import dlnfast
 from dlnfast import DiagonalLinearRegressor
 from dlnfast._sampling import sample_indices, seed_from_random_state
 
@@ -81,11 +80,11 @@ def lp_run(A, b, c):
     at a fixed λ with an unreachable tol: the kernel itself, timed by its own clock. (The front
     end's set-up — standard form, Ruiz scaling, ‖A‖₂ by SVD — is numpy/BLAS work, the same for
     both n_jobs, and seconds long at (1000, 10000): timed with it, the ratio measures BLAS noise.)"""
+    import scipy.sparse as sp
+
     from dlnfast import _core
     from dlnfast._threads import effective_n_threads
     from dlnfast.lp._kernel import LpOperator, run_dynamics
-
-    import scipy.sparse as sp
 
     op = LpOperator(sp.csr_matrix(A), dense=True)
     norm_a_sq = float(np.linalg.norm(A, 2)) ** 2
@@ -171,7 +170,8 @@ def bench_sgd_vs_numpy(contention, budget, repeats):
     rates = interleaved_rates(cases, repeats)
     return {"contention": contention, "n": n, "d": d, "rates": rates,
             "median": {label: statistics.median(r) for label, r in rates.items()},
-            "ratio": paired_ratio(rates, DLN_SGD, NUMPY_SGD), "ratio_n_jobs_1": paired_ratio(rates, DLN_SGD_ONE, NUMPY_SGD)}
+            "ratio": paired_ratio(rates, DLN_SGD, NUMPY_SGD),
+            "ratio_n_jobs_1": paired_ratio(rates, DLN_SGD_ONE, NUMPY_SGD)}
 
 
 def bench_large(budget, repeats):
@@ -229,7 +229,8 @@ def print_grid(rows):
             continue
         m = r["median"]
         setup = r["setup_s"]
-        print(head + f"| {r['k']} | {1e3 * setup[DEFAULT]:.1f} / {1e3 * setup[ONE]:.1f} | {fmt_rate(m[DEFAULT])} | {fmt_rate(m[ONE])} "
+        print(head + f"| {r['k']} | {1e3 * setup[DEFAULT]:.1f} / {1e3 * setup[ONE]:.1f} "
+              f"| {fmt_rate(m[DEFAULT])} | {fmt_rate(m[ONE])} "
               f"| {r['ratio']:.2f} | {'PASS' if r['ratio'] >= TARGET else 'MISS'} |")
 
 
@@ -240,11 +241,13 @@ def print_targets(sgd_rows, large):
         m = r["median"]
         print(f"| SGD batch 1, default n_jobs, ≥ 10× numpy loop (n = d = 1000) | {r['contention']} "
               f"| {r['ratio']:.2f}× ({fmt_rate(m[DLN_SGD])} vs {fmt_rate(m[NUMPY_SGD])} steps/s; "
-              f"n_jobs=1: {r['ratio_n_jobs_1']:.2f}×, {fmt_rate(m[DLN_SGD_ONE])}) | {'PASS' if r['ratio'] >= 10 else 'MISS'} |")
+              f"n_jobs=1: {r['ratio_n_jobs_1']:.2f}×, {fmt_rate(m[DLN_SGD_ONE])}) "
+              f"| {'PASS' if r['ratio'] >= 10 else 'MISS'} |")
     if large is not None:
         m = large["median"]
         print(f"| GD (4000, 25000), 2 threads ≥ 1.6× 1 thread | none | {large['ratio']:.2f}× "
-              f"({fmt_rate(m[TWO_THREADS])} vs {fmt_rate(m[ONE_THREAD])} it/s) | {'PASS' if large['ratio'] >= 1.6 else 'MISS'} |")
+              f"({fmt_rate(m[TWO_THREADS])} vs {fmt_rate(m[ONE_THREAD])} it/s) "
+              f"| {'PASS' if large['ratio'] >= 1.6 else 'MISS'} |")
 
 
 def parse_sizes(text):

@@ -28,7 +28,8 @@ NETWORKS = [("pm", 2), ("pm", 3), ("uv", 2), ("positive", 2), ("product", 3), ("
 
 @pytest.mark.parametrize("solver", ["adam", "adagrad", "rmsprop"])
 @pytest.mark.parametrize("parametrization,depth,batch,weight_decay", [
-    (p, D, batch, lam) for p, D in NETWORKS for batch, lam in ((None, 0.0), (None, 0.1), (5, 0.0)) if not (lam and D >= 3)
+    (p, D, batch, lam) for p, D in NETWORKS for batch, lam in ((None, 0.0), (None, 0.1), (5, 0.0))
+    if not (lam and D >= 3)
 ])
 def test_adaptive_iterates_match_numpy_reference(rng, solver, parametrization, depth, batch, weight_decay):
     X = rng.standard_normal((20, 12))

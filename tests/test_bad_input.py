@@ -6,7 +6,6 @@ was rejected though valid; every error must name the parameter.
 import numpy as np
 import pytest
 
-import dlnfast
 from dlnfast import DiagonalLinearRegressor, gradient_flow, implicit_bias_limit
 from dlnfast._parametrizations import MAX_DEPTH
 

@@ -36,9 +36,17 @@ from hypothesis import strategies as st
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 
 import dlnfast
-from dlnfast import (DiagonalLinearRegressor, basis_pursuit, gradient_flow, implicit_bias_limit,
-                     linprog, potentials, read_mps, transport)
-from dlnfast import datasets
+from dlnfast import (
+    DiagonalLinearRegressor,
+    basis_pursuit,
+    datasets,
+    gradient_flow,
+    implicit_bias_limit,
+    linprog,
+    potentials,
+    read_mps,
+    transport,
+)
 
 HANG_S = 30.0
 EXAMPLES = {"fast": int(os.environ.get("DLNFAST_FUZZ_EXAMPLES", "0")) or None}

@@ -3,6 +3,7 @@
 Each input here once crashed with an error naming no argument, was cast or accepted silently,
 blamed the wrong cause, or stalled; every refusal must name the parameter.
 """
+import os
 import sys
 import warnings
 
@@ -10,8 +11,15 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from dlnfast import (DiagonalLinearRegressor, basis_pursuit, gradient_flow, implicit_bias_limit,
-                     linprog, potentials, transport)
+from dlnfast import (
+    DiagonalLinearRegressor,
+    basis_pursuit,
+    gradient_flow,
+    implicit_bias_limit,
+    linprog,
+    potentials,
+    transport,
+)
 from dlnfast.datasets import make_sparse_regression
 
 
@@ -258,7 +266,7 @@ def test_flow_tol_below_flow_tol_converges(rng, parametrization):
     """Azulay's α = 0.25 with tol=1e-8 < flow_tol=1e-7 ran 2,598 steps without converging (the
     integrator's local error kept β noisy above the criterion); flow_tol is now capped at tol/2.
     Oracles: the criterion recomputed in numpy, and the implicit-bias limit (dual Newton)."""
-    sys.path.insert(0, __file__.rsplit("/", 1)[0])
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # not "/": Windows paths
     from conftest import sparse_problem
 
     X, y, _ = sparse_problem(rng, n=30, d=80)

@@ -3,10 +3,11 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import sparse_problem
 
 from dlnfast import DiagonalLinearRegressor
 from dlnfast._reference import gd_reference
+
+from conftest import sparse_problem
 
 
 def _fit_path(X, y, n_iter, **params):

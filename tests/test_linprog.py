@@ -288,7 +288,7 @@ def test_sparse_kernel_matches_dense_kernel_and_certificate(method, rng):
         out[dense] = run_dynamics(op, b, c, 0.2, update=update, step_rule=_core.LpStepRule.paper,
                                   tol=1e-9, max_iter=200_000, time_limit=60, n_threads=1,
                                   norm_a_sq=norm_a_sq)
-    (xd, nud, omd, rd), (xs, nus, oms, rs) = out[True], out[False]
+    (xd, _, _, rd), (xs, nus, oms, rs) = out[True], out[False]
     assert rd.status == _core.Status.converged and rs.status == _core.Status.converged
     np.testing.assert_allclose(xs, xd, rtol=1e-8, atol=1e-12)
     # the CSR run's own certificate: λ log x = Aᵀν − c − λω exactly

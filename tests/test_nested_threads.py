@@ -71,7 +71,7 @@ def test_explicit_n_jobs_is_taken_as_is_inside_thread_workers():
         return _threads.effective_n_threads(n_jobs)
 
     got = joblib.Parallel(n_jobs=2, backend="threading")(joblib.delayed(resolve)(nj) for nj in (None, 1, 2, 3))
-    assert got == ([1, 1, 2, 3] if _threads._core.has_openmp else [1, 1, 1, 1])
+    assert got == [1, 1, 2, 3]
 
 
 def test_sequential_grid_search_keeps_the_default(rng):
@@ -82,10 +82,14 @@ def test_sequential_grid_search_keeps_the_default(rng):
 def test_default_and_all_cores_follow_joblib_cpu_count():
     # joblib.cpu_count() subtracts cgroup quotas and the affinity mask (os.cpu_count() does not)
     assert 1 <= _threads.effective_n_threads(None) <= joblib.cpu_count()
-    if _threads._core.has_openmp:
-        assert _threads.effective_n_threads(-1) == joblib.cpu_count()
+    assert _threads.effective_n_threads(-1) == joblib.cpu_count()
 
 
+# threadpoolctl limits an OpenMP runtime; a build without OpenMP (macOS wheels) has none.
+needs_openmp = pytest.mark.skipif(not _threads._core.has_openmp, reason="built without OpenMP")
+
+
+@needs_openmp
 def test_threadpool_limits_openmp_limits_the_default():
     with threadpool_limits(limits=1, user_api="openmp"):
         assert _threads.effective_n_threads(None) == 1
@@ -93,6 +97,7 @@ def test_threadpool_limits_openmp_limits_the_default():
         assert _threads.effective_n_threads(None) <= 2
 
 
+@needs_openmp
 def test_threadpool_limits_applies_to_a_fit(rng):
     X = rng.standard_normal((40, 30))
     y = X[:, :3] @ np.ones(3)
@@ -107,3 +112,18 @@ def test_omp_num_threads_in_a_subprocess():
     code = "from dlnfast import _threads; print(_threads.effective_n_threads(None))"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "1"
+
+
+@pytest.mark.parametrize("omp_num_threads, expected", [(None, "cpus"), ("3", 3), ("2,1", 2), ("junk", "cpus")])
+def test_without_openmp_n_jobs_still_sizes_the_team(monkeypatch, omp_num_threads, expected):
+    # A build without OpenMP (Apple clang) still has the engine's std::thread team: n_jobs is
+    # resolved as with OpenMP, None from OMP_NUM_THREADS as the OpenMP runtime would read it.
+    monkeypatch.setattr(_threads._core, "has_openmp", False)
+    if omp_num_threads is None:
+        monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    else:
+        monkeypatch.setenv("OMP_NUM_THREADS", omp_num_threads)
+    cpus = joblib.cpu_count()
+    assert _threads.effective_n_threads(None) == (cpus if expected == "cpus" else min(cpus, expected))
+    assert _threads.effective_n_threads(2) == 2
+    assert _threads.effective_n_threads(-1) == cpus

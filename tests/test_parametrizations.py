@@ -118,7 +118,8 @@ def test_warm_start_key():
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
-    (dict(name="xy"), ValueError, "`parametrization` must be one of 'pm', 'uv', 'shape', 'positive', 'linear', 'product'; got 'xy'"),
+    (dict(name="xy"), ValueError,
+     "`parametrization` must be one of 'pm', 'uv', 'shape', 'positive', 'linear', 'product'; got 'xy'"),
     (dict(depth=1), ValueError, "`depth` must be an integer >= 2; got 1"),
     (dict(depth=2.0), ValueError, "`depth` must be an integer >= 2"),
     (dict(name="uv", depth=3), ValueError, "depth=3 is only available for parametrization='pm'"),

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 
-from dlnfast import DiagonalLinearRegressor, _engine, _dynamics
+from dlnfast import DiagonalLinearRegressor, _dynamics, _engine
 
 from conftest import sparse_problem
 

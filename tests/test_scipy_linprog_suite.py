@@ -6,11 +6,8 @@ The peer's tests are imported, not copied: each class below subclasses scipy's
 module by a wrapper that calls :func:`dlnfast.linprog` with the method under test. What is
 skipped as not applicable is listed in ``NOT_APPLICABLE`` with its reason.
 """
-import warnings
 
-import numpy as np
 import pytest
-from scipy.optimize import OptimizeWarning
 
 import dlnfast
 

@@ -4,13 +4,13 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import sparse_problem
 from sklearn.exceptions import ConvergenceWarning
 
-from dlnfast import DiagonalLinearRegressor
-from dlnfast import _engine
+from dlnfast import DiagonalLinearRegressor, _engine
 from dlnfast._parametrizations import make_parametrization
 from dlnfast._sampling import seed_from_random_state
+
+from conftest import sparse_problem
 
 
 def _fit_quiet(model, X, y):

@@ -4,11 +4,12 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import sparse_problem
 
 from dlnfast import DiagonalLinearRegressor
 from dlnfast._reference import sgd_reference
 from dlnfast._sampling import sample_indices, seed_from_random_state, splitmix64, standard_normal
+
+from conftest import sparse_problem
 
 N_ITER = 300
 

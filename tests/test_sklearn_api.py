@@ -56,7 +56,8 @@ def test_sample_weight_equals_repetition(rng):
     w = rng.integers(0, 3, size=30)
     w[0] = 1
     a = DiagonalLinearRegressor(init_scale=0.5, max_iter=50_000, tol=1e-10).fit(X, y, sample_weight=w)
-    b = DiagonalLinearRegressor(init_scale=0.5, max_iter=50_000, tol=1e-10).fit(np.repeat(X, w, axis=0), np.repeat(y, w))
+    b = DiagonalLinearRegressor(init_scale=0.5, max_iter=50_000, tol=1e-10).fit(np.repeat(X, w, axis=0),
+                                                                               np.repeat(y, w))
     np.testing.assert_allclose(a.coef_, b.coef_, rtol=0, atol=1e-8)
     np.testing.assert_allclose(a.intercept_, b.intercept_, rtol=0, atol=1e-8)
 

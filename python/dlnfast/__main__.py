@@ -75,7 +75,8 @@ def demo(n_samples=100, n_features=1000, n_informative=5, init_scale=1e-6, seed=
     print(f"GD on the network: {model.n_iter_} iterations in {t_fit:.3f} s ({stopped}, tol={model.tol:g})")
     print(f"  relative error vs basis pursuit (HiGHS, {t_bp:.3f} s): {err_bp:.2e}")
     print(f"  relative error vs the planted sparse vector:        {err_true:.2e}")
-    print(f"  support found (|β_i| > 1% of max): {np.flatnonzero(np.abs(model.coef_) > 1e-2 * np.abs(model.coef_).max()).tolist()} "
+    found = np.flatnonzero(np.abs(model.coef_) > 1e-2 * np.abs(model.coef_).max()).tolist()
+    print(f"  support found (|β_i| > 1% of max): {found} "
           f"(planted: {np.flatnonzero(coef).tolist()})")
     print(f"numpy loop, same {model.n_iter_} iterations: {t_np:.3f} s -> dlnfast is {t_np / t_fit:.1f}x faster "
           f"(iterates agree to {same:.1e})")

@@ -204,7 +204,7 @@ class DiagonalLinearClassifier(ClassifierMixin, BaseEstimator):
         if self.tol > 0 and any(r.status == _core.Status.max_iter for r in res_all):  # tol=0: a fixed budget
             warnings.warn(f"DiagonalLinearClassifier did not converge in max_iter={self.max_iter} iterations "
                           f"(criterion ‖∇L‖∞/‖∇L(0)‖∞ > tol={self.tol:g}). Increase max_iter or tol.",
-                          ConvergenceWarning)
+                          ConvergenceWarning, stacklevel=3)  # the caller of fit (through _fit_context)
         return self
 
     def _grad_scale(self, X, yk, weights, param):

@@ -118,7 +118,8 @@ class DiagonalLinearRegressorCV(RegressorMixin, BaseEstimator):
         sample_weight = _check_weights(sample_weight, X)
         scales = np.logspace(-4, 0, 9) if self.init_scales is None else np.asarray(self.init_scales, dtype=float)
         if scales.ndim != 1 or scales.size == 0 or not np.all(np.isfinite(scales)) or not np.all(scales > 0):
-            raise ValueError(f"`init_scales` must be a non-empty 1-d array of finite floats > 0; got {self.init_scales!r}")
+            raise ValueError("`init_scales` must be a non-empty 1-d array of finite floats > 0; "
+                             f"got {self.init_scales!r}")
         try:
             folds = list(check_cv(self.cv).split(X, y))
         except (TypeError, ValueError) as exc:  # an odd iterable, more splits than samples

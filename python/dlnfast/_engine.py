@@ -10,6 +10,7 @@ import numpy as np
 
 from dlnfast import _core, _threads
 
+
 def xt_dot(X, v, n_threads=1):
     """Xᵀv in float64 without copying X, by the engine's own kernel (not BLAS: a BLAS call
     leaves worker threads spinning on the cores the solve that follows needs)."""

@@ -1,8 +1,8 @@
 """Where gradient flow on a diagonal linear network lands: the implicit-bias limit.
 
 Gradient flow that interpolates converges to ``argmin {D_Φ(β, β₀) : Xβ = y}`` for the potential Φ
-of its parametrisation (:ref:`ug-parametrizations`, :ref:`ug-limits`). This module solves that problem through its dual in
-``n`` variables, ``min_μ F(μ) = Φ*(θ₀ + Xᵀμ) − yᵀμ`` with ``β = ∇Φ*(θ₀ + Xᵀμ)``, by Newton's
+of its parametrisation (:ref:`ug-parametrizations`, :ref:`ug-limits`). This module solves that
+problem through its dual in ``n`` variables, ``min_μ F(μ) = Φ*(θ₀ + Xᵀμ) − yᵀμ`` with ``β = ∇Φ*(θ₀ + Xᵀμ)``, by Newton's
 method with a backtracking line search, steps capped so the exponentials stay in range, and
 continuation in the scale for tiny initialisations.
 """

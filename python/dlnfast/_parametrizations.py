@@ -56,7 +56,8 @@ def _per_feature(value, name, n_features):
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
-        raise TypeError(f"`{name}` must be a float or an array of {n_features} floats; got {user_repr(value)}") from None
+        raise TypeError(f"`{name}` must be a float or an array of {n_features} floats; "
+                        f"got {user_repr(value)}") from None
     if arr.ndim > 1 or (arr.ndim == 1 and arr.shape[0] != n_features):
         raise ValueError(f"`{name}` must be a scalar or an array of shape ({n_features},) (one value per "
                          f"feature); got shape {arr.shape}")

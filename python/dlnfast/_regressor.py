@@ -8,17 +8,22 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
-from dlnfast import _core, _engine, _dynamics, _factors, _plain_parametrizations  # noqa: F401 (registers linear, product)
-from dlnfast._product_flow import layer_imbalance, run_product_flow
-from dlnfast._sharpness import sharpness_path
+from dlnfast import _core, _dynamics, _engine, _factors, _flow_path, _plain_parametrizations  # noqa: F401 (registers linear, product)
 from dlnfast._diagnosis import divergence_cause
-from dlnfast import _flow_path
 from dlnfast._implicit_bias import implicit_bias_limit as _implicit_bias_limit
 from dlnfast._parametrizations import MAX_DEPTH, make_parametrization
+from dlnfast._product_flow import layer_imbalance, run_product_flow
 from dlnfast._sampling import seed_from_random_state
+from dlnfast._sharpness import sharpness_path
 from dlnfast._threads import MAX_N_JOBS, effective_n_threads
-from dlnfast._validation import MAX_COUNT, check_dense_X_y, check_real, check_snapshot_iters, user_repr
-from dlnfast._validation import validate_estimator_data
+from dlnfast._validation import (
+    MAX_COUNT,
+    check_dense_X_y,
+    check_real,
+    check_snapshot_iters,
+    user_repr,
+    validate_estimator_data,
+)
 
 # Solvers that train the factors (state: a Network) and those that iterate the mirror coordinate
 # θ = ∇Φ(β) (state: θ). A warm start continues only within a family.
@@ -424,7 +429,6 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
 
     def _check_plain_options(self, param):
         """Checks of weight decay, the adaptive solvers, ``linear``/``product`` and sharpness."""
-        family = _family(self.solver, param.name)
         if param.name in _PLAIN_ONLY and (self.solver == "md" or (self.solver == "flow" and param.name == "linear")):
             param.mirror_spec()  # raises: no mirror geometry for linear/product (product's flow: _product_flow)
         if self.weight_decay > 0 and self.solver in ("md", "flow"):
@@ -623,12 +627,12 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
                 f"DiagonalLinearRegressor(solver={self.solver!r}) stopped at time_limit={self.time_limit:g} s "
                 f"after {self.n_iter_} {unit} before converging: {achieved}, loss = {res.loss:.6g}. "
                 "Increase time_limit, or use a larger init_scale (shorter plateaus).",
-                ConvergenceWarning)
+                ConvergenceWarning, stacklevel=4)  # the caller of fit (through _fit_context)
         elif res.status == _core.Status.max_iter:
             warnings.warn(
                 f"DiagonalLinearRegressor(solver={self.solver!r}) did not converge in max_iter={self.max_iter} "
                 f"{unit}: {achieved}. Increase max_iter, or use a larger init_scale (shorter plateaus).",
-                ConvergenceWarning)
+                ConvergenceWarning, stacklevel=4)  # the caller of fit (through _fit_context)
 
     def implicit_bias_limit(self, X, y, sample_weight=None, *, tol=1e-10):
         """Where gradient flow with this estimator's settings lands on (X, y), without training.

@@ -13,7 +13,6 @@ Batches and single fits are dispatched through joblib, so
 of scales by warm-started continuation.
 """
 import itertools
-import numbers
 import warnings
 from dataclasses import dataclass, field
 
@@ -167,7 +166,7 @@ def _fit_batch(ests, X, y, sample_weight, exact=True):
     solver = ests[0].solver
     blocked = not exact and Xv.dtype == np.float64
     opts = []
-    for est, (_, _, param, spec, _, state, _) in zip(ests, prepared):
+    for est, (_, _, _, _, _, state, _) in zip(ests, prepared):
         # the options _engine.run_gd / _dynamics.run_md build for this estimator (same fields)
         common = dict(step_size=est.step_size, max_iter=est.max_iter, tol=est.tol, n_threads=n_threads,
                       grad_scale=problem.grad_scale, target_loss=est.target_loss, time_limit=est.time_limit,
@@ -192,7 +191,7 @@ def _fit_batch(ests, X, y, sample_weight, exact=True):
                                 spec0.depth, opts, weights=problem.weights, x_mean=problem.x_mean,
                                 blocked=blocked)
     out = []
-    for c, (est, (_, _, param, spec, key, state, snaps), res) in enumerate(zip(ests, prepared, results)):
+    for c, (est, (_, _, param, _, key, state, snaps), res) in enumerate(zip(ests, prepared, results)):
         if solver == "gd":
             state.log_w_pos[:] = log_pos[c]
             state.log_w_neg[:] = log_neg[c]
@@ -369,7 +368,8 @@ def implicit_bias_path(X, y, init_scales, *, parametrization="pm", depth=2, init
         raise TypeError(f"`init_scales` must be a non-empty 1-d array of finite floats > 0; got "
                         f"{user_repr(init_scales)}") from None
     if scales.ndim != 1 or scales.size == 0 or not np.all(np.isfinite(scales)) or not np.all(scales > 0):
-        raise ValueError(f"`init_scales` must be a non-empty 1-d array of finite floats > 0; got {user_repr(init_scales)}")
+        raise ValueError("`init_scales` must be a non-empty 1-d array of finite floats > 0; "
+                         f"got {user_repr(init_scales)}")
     n, d = X.shape
     order = np.argsort(-scales, kind="stable")
     ynorm = float(np.linalg.norm(y)) or 1.0

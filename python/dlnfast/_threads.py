@@ -1,11 +1,11 @@
 """Thread-count resolution, following sklearn's ``_openmp_effective_n_threads``."""
 import functools
+import os
 import threading
 
 import joblib
 
 from dlnfast import _core
-
 
 #: Largest positive ``n_jobs`` taken: more threads than any machine has cores is no meaningful
 #: request (and the engine counts threads in a C ``int``). Values up to it are taken as is, above
@@ -15,11 +15,14 @@ MAX_N_JOBS = 2**15
 
 
 def effective_n_threads(n_jobs=None):
-    """Number of OpenMP threads a solve will use.
+    """Number of threads a solve will use (the engine's own thread team, sized here).
 
     ``n_jobs=None`` uses every core that OpenMP is allowed to use (``OMP_NUM_THREADS`` and
     threadpoolctl limits are honoured through ``omp_get_max_threads``); a positive value is
-    taken as is; ``-1`` means all cores and ``-k`` all but ``k - 1``. Without OpenMP it is 1.
+    taken as is; ``-1`` means all cores and ``-k`` all but ``k - 1``. The engine's threads are its
+    own (``std::thread``), so a build without OpenMP (macOS wheels: Apple clang has none) resolves
+    ``n_jobs`` the same way, except that ``None`` then reads ``OMP_NUM_THREADS`` itself and no
+    threadpoolctl limit applies (there is no OpenMP runtime for it to limit).
     "Cores" are joblib's ``cpu_count()``, as in sklearn: the CPUs this process may run on, less
     a cgroup CPU quota (a container limited to 2 CPUs of a 64-core node gets 2, where
     ``os.cpu_count()`` and OpenMP's default would both say 64).
@@ -35,19 +38,23 @@ def effective_n_threads(n_jobs=None):
         raise ValueError("n_jobs == 0 has no meaning; use None, a positive int or a negative int.")
     if n_jobs is not None and n_jobs > MAX_N_JOBS:
         raise ValueError(f"n_jobs must be <= {MAX_N_JOBS} (threads); got {int(n_jobs)}")
-    if not _core.has_openmp:
-        return 1
     cpus = _cpu_count()
     if n_jobs is None:
         if _in_joblib_thread_worker():
             return 1
-        return max(1, min(cpus, _core.omp_max_threads()))
+        return max(1, min(cpus, _core.omp_max_threads() if _core.has_openmp else _omp_num_threads(cpus)))
     if n_jobs < 0:
         return max(1, cpus + 1 + n_jobs)
     return int(n_jobs)
 
 
-@functools.lru_cache(maxsize=None)
+def _omp_num_threads(default):
+    """``OMP_NUM_THREADS`` as OpenMP reads it (its first entry, a positive int), else ``default``."""
+    first = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
+    return int(first) if first.isdigit() and int(first) > 0 else default
+
+
+@functools.cache
 def _cpu_count():
     # cached for the life of the process, as in sklearn: joblib reads cgroup files (~60 µs)
     return joblib.cpu_count()

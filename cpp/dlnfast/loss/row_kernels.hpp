@@ -14,8 +14,10 @@
 #include "dlnfast/core/types.hpp"
 
 // target_clones dispatches through an IFUNC resolver, which needs glibc's dynamic loader: musl
-// (musllinux wheels), macOS and Windows get the baseline build.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && defined(__GLIBC__)
+// (musllinux wheels), macOS and Windows get the baseline build. The ISA-level names
+// ("arch=x86-64-v3") are accepted by GCC 12 on (manylinux2014's GCC 10 would reject them).
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12 && defined(__x86_64__) && defined(__linux__) && \
+    defined(__GLIBC__)
 #define DLNFAST_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #define DLNFAST_ALWAYS_INLINE __attribute__((always_inline)) inline
 #else

@@ -205,7 +205,8 @@ def path_following(*args, blas_threads=1, **kwargs):
     """
     from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(limits=blas_threads, user_api="blas"), np.errstate(over="ignore", divide="ignore", under="ignore"):
+    with threadpool_limits(limits=blas_threads, user_api="blas"), \
+            np.errstate(over="ignore", divide="ignore", under="ignore"):
         return _path_following(*args, **kwargs)
 
 

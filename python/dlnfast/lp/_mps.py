@@ -7,7 +7,6 @@ import os
 import numpy as np
 import scipy.sparse as sp
 
-
 _SECTIONS = {"NAME", "ROWS", "COLUMNS", "RHS", "RANGES", "BOUNDS", "SOS", "ENDATA", "OBJSENSE",
              "OBJSENS", "OBJNAME", "QUADOBJ", "QSECTION", "QMATRIX", "QCMATRIX", "CSECTION",
              "INDICATORS", "LAZYCONS", "USERCUTS"}

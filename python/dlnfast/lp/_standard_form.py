@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from dlnfast._validation import as_real_array, check_real
+from dlnfast._validation import check_real
 
 
 @dataclass
@@ -205,7 +205,7 @@ def to_standard_form(c, A_ub, b_ub, A_eq, b_eq, lo, hi, c0=0.0, scale=True):
     Ebox = sp.csr_matrix((np.ones(nb), (np.arange(nb), [k for k, _ in box_rows])), shape=(nb, N))
     A = sp.bmat([[AeqT, sp.csr_matrix((AeqT.shape[0], n_slack))],
                  [AubT, sp.eye(p, n_slack, format="csr")],
-                 [Ebox, sp.csr_matrix((sp.eye(nb, n_slack, k=p)))]], format="csr")
+                 [Ebox, sp.csr_matrix(sp.eye(nb, n_slack, k=p))]], format="csr")
     A.sum_duplicates()
     A.eliminate_zeros()
     b = np.concatenate([beq, bub, np.array([w for _, w in box_rows])])
