@@ -141,10 +141,19 @@ def test_time_average_tends_to_lasso_path_when_monotone(seed):
 
 
 def test_time_average_near_lasso_when_not_monotone():
-    # the non-monotone instances among seeds 0..59 (13 of them: LARS finds s·x(s) non-monotone);
-    # at ε = 1e-30 the relative lasso sub-optimality (F(β̄) − F*)/F* was measured at
-    # 0.068, 0.066, 0.035, 0.026, 0.023 and < 0.02 for the other eight: below Berthier's 0.04 for
-    # 11 of 13, never above 0.07.
+    # the non-monotone instances among seeds 0..59 (13 of them: LARS finds s·x(s) non-monotone).
+    # Sub-optimality (F(β̄) − F*)/F* with F = ‖Xβ − y‖²/(2n) + (1/s)‖β‖₁, maximised over the 25
+    # values of s. Measured at ε = 1e-30: 0.068 (seed 42), 0.067 (seed 10), 0.035, 0.024, 0.022
+    # and < 0.013 for the other eight: below Berthier's reported 0.04 for 11 of 13.
+    # Why two stay above 0.04 (measured):
+    # * not finite ε: at ε = 1e-100 and 1e-300 they are 0.062/0.061 (seed 10) and 0.066/0.066
+    #   (seed 42) -- the ε → 0 limit, which is what Berthier bounds;
+    # * not the quadrature: 2e5 instead of 2e4 averaging points changes them by < 2e-6;
+    # * not the clock: s = 2t/log(1/ε) for u⊙v from u₀ = √ε (the monotone test converges on it);
+    # * the constant: Berthier's loss is ℓ(x) = ½xᵀMx − rᵀx, without ‖y‖²/(2n); relative to |ℓ*|
+    #   (= (F(β̄) − F*)/(F(0) − F*)) seed 42 drops to 0.003 but seed 10 stays at 0.053, and
+    #   seed 34 rises to 0.19 (at small s, where F(0) − F* is small). No normalisation puts all 13
+    #   below 0.04: the paper's figure belongs to its own instances.
     subs = []
     for seed in range(60):
         X, y, s = _instance(seed)
@@ -157,6 +166,16 @@ def test_time_average_near_lasso_when_not_monotone():
     assert subs.max() < 0.07
     assert np.sum(subs < 0.04) >= 11
     assert np.median(subs) < 0.02
+
+
+def test_non_monotone_excess_is_the_small_epsilon_limit():
+    # the two instances above 0.04 keep their sub-optimality as ε → 0 (it is the limit, not a
+    # finite-ε error): measured 0.0667 → 0.0621 (seed 10), 0.0673 → 0.0660 (seed 42)
+    for seed in (10, 42):
+        X, y, s = _instance(seed)
+        at_30, at_100 = (_averaged_vs_lasso(X, y, eps, s)[1] for eps in (1e-30, 1e-100))
+        assert 0.04 < at_100 < at_30 < 0.07
+        assert at_30 - at_100 < 0.1 * at_30
 
 
 @pytest.mark.parametrize("kwargs, match", [
