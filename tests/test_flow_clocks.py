@@ -71,6 +71,50 @@ def test_estimator_reports_accelerated_time():
         assert DiagonalLinearRegressor(solver="flow", depth=3, max_iter=5).fit(X, y).flow_time_accelerated_ is None
 
 
+def test_estimator_stops_at_accelerated_time():
+    # solver="flow" with max_time in accelerated units lands where gradient_flow does at that t̃
+    # (the same integrator, but a separate entry point: its own time conversion and stopping
+    # rule) and, at α = 1e-30, mid-plateau on the saddle of saddle_path
+    X, y = _data(5)
+    alpha = 1e-30
+    path = saddle_path(X, y)
+    mid = 0.5 * (path.jump_times[:-1] + path.jump_times[1:])[:3]
+    ref, _ = gradient_flow(X, y, mid, parametrization="uv", init_scale=alpha, time_scale="accelerated",
+                           tol=1e-10)
+    for k, t_acc in enumerate(mid):
+        est = DiagonalLinearRegressor(parametrization="uv", init_scale=alpha, solver="flow", tol=1e-12,
+                                      flow_tol=1e-10, fit_intercept=False, max_time=t_acc,
+                                      time_scale="accelerated").fit(X, y)  # no ConvergenceWarning
+        assert est.flow_time_accelerated_ == pytest.approx(t_acc, rel=1e-12)
+        assert est.flow_time_ == pytest.approx(t_acc * np.log(1 / alpha), rel=1e-12)
+        assert np.abs(est.coef_ - ref[k]).max() <= 1e-7 * (1 + np.abs(ref[k]).max())
+        # O(1/log(1/α)) from the limit (1/69 here); measured ≤ 0.015 (on plateau 3 the coordinate
+        # that enters at the next jump is already 0.015 in)
+        assert np.abs(est.coef_ - path.coef_at([t_acc])[0]).max() < 0.03
+    # the same stop in flow time
+    t = mid[1] * np.log(1 / alpha)
+    est = DiagonalLinearRegressor(parametrization="uv", init_scale=alpha, solver="flow", tol=1e-12,
+                                  flow_tol=1e-10, fit_intercept=False, max_time=t).fit(X, y)
+    assert est.flow_time_ == pytest.approx(t, rel=1e-12)
+    assert np.abs(est.coef_ - ref[1]).max() <= 1e-7 * (1 + np.abs(ref[1]).max())
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"solver": "gd", "max_time": 1.0}, "max_time and time_scale apply to solver='flow'"),
+    ({"solver": "md", "time_scale": "accelerated"}, "max_time and time_scale apply to solver='flow'"),
+    ({"solver": "flow", "depth": 3, "time_scale": "accelerated", "max_time": 1.0},
+     "time_scale='accelerated' needs a depth-2"),
+    ({"solver": "flow", "parametrization": "product", "max_time": 1.0}, "max_time is not available"),
+    ({"solver": "flow", "max_time": 0.0}, "max_time"),
+    ({"solver": "flow", "max_time": "1"}, "max_time"),
+    ({"solver": "flow", "time_scale": "seconds"}, "time_scale"),
+])
+def test_estimator_time_options_validated(kwargs, match):
+    X, y = _data(0)
+    with pytest.raises(ValueError, match=match):
+        DiagonalLinearRegressor(**kwargs).fit(X, y)
+
+
 def test_time_average_matches_trapezoid_of_the_path():
     X, y = _data(4, n=3, d=4)
     eps = 1e-10
