@@ -178,3 +178,18 @@ def test_scale_below_the_float_range_is_refused(problem):
         implicit_bias_limit(X, y, log_init_scale=-400.0, depth=4)
     out = implicit_bias_limit(X, y, log_init_scale=-340.0, depth=4)  # α^(D−2) = e^−680: inside
     assert out.converged and out.certificate < 1e-10
+
+
+@pytest.mark.parametrize("depth, alpha", [(3, 1e-12), (4, 1e-6), (5, 1e-8)])
+def test_support_smaller_than_n(depth, alpha):
+    # noiseless and 2-sparse: the support has 2 < n = 10 coordinates, so the dual Hessian's
+    # directions outside their span have curvature ~α^D only (before Jacobi scaling of the Newton
+    # system, D = 5 stalled at residual 1.1e-10 after 500 iterations; now 65)
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((10, 20))
+    b = np.zeros(20)
+    b[:2] = rng.standard_normal(2)
+    y = X @ b
+    out = implicit_bias_limit(X, y, init_scale=alpha, depth=depth)
+    assert out.converged and out.certificate <= 1e-10 and out.n_iter < 150
+    assert np.linalg.norm(out.coef - b) <= 1e-8 * np.linalg.norm(b)  # basis pursuit recovers b

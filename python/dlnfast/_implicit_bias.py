@@ -472,7 +472,15 @@ def _depth_newton(dual, state, tol, max_iter):
     for k in range(max_iter):
         if res <= tol:
             return (nu, z, w), beta, res, k, True
-        d = solve_spd(weighted_gram(X, dual.weights(z, w)), -r, max_jitter=_LimitDual.max_jitter)
+        # Jacobi-scaled: the weights span hundreds of orders (support ~α^{−(D−2)}, the rest
+        # ~α^D), so a jitter relative to max diag would swamp every direction the support does
+        # not reach (a support smaller than n: measured 500 → 65 iterations on a 10×20, 2-sparse
+        # noiseless problem at D = 5, α = 1e-8)
+        H = weighted_gram(X, dual.weights(z, w))
+        dg = np.sqrt(np.maximum(np.diag(H), _TINY))
+        d = solve_spd(H / np.outer(dg, dg), -r / dg, max_jitter=_LimitDual.max_jitter)
+        if d is not None:
+            d = d / dg
         if d is None:
             return (nu, z, w), beta, res, k + 1, False
         slope = float(r @ d)  # ∇Gᵀd < 0
