@@ -19,9 +19,8 @@ interpolator. As α shrinks, D = 2 barely moves (0.20 at α = 10⁻³; log–log
 α ≤ 10⁻²: it needs exponentially small α), while D = 3 and D = 4 fall as powers of α (slopes
 1.4 and 4.0; 1.1·10⁻⁴ and 3.8·10⁻⁹ at α = 10⁻³). The trained networks at α = 0.1 land within
 3·10⁻² (D = 3) and 6·10⁻³ (D = 4) of their flow limits (numbers printed below).
-:func:`~dlnfast.implicit_bias_limit` documents its accuracy limit for deep networks at tiny α
-(α^(D−2) ≲ 10⁻¹²); on this problem D = 6 stops converging already below α ≈ 0.02, so it is not
-plotted.
+How the gap closes far below these scales (linearly in α^D for D ≥ 3, down to α^D = 10⁻³⁰) is
+the subject of :ref:`sphx_glr_auto_examples_plot_depth_gap.py`.
 """
 
 import warnings

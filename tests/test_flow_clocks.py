@@ -71,6 +71,50 @@ def test_estimator_reports_accelerated_time():
         assert DiagonalLinearRegressor(solver="flow", depth=3, max_iter=5).fit(X, y).flow_time_accelerated_ is None
 
 
+def test_estimator_stops_at_accelerated_time():
+    # solver="flow" with max_time in accelerated units lands where gradient_flow does at that t̃
+    # (the same integrator, but a separate entry point: its own time conversion and stopping
+    # rule) and, at α = 1e-30, mid-plateau on the saddle of saddle_path
+    X, y = _data(5)
+    alpha = 1e-30
+    path = saddle_path(X, y)
+    mid = 0.5 * (path.jump_times[:-1] + path.jump_times[1:])[:3]
+    ref, _ = gradient_flow(X, y, mid, parametrization="uv", init_scale=alpha, time_scale="accelerated",
+                           tol=1e-10)
+    for k, t_acc in enumerate(mid):
+        est = DiagonalLinearRegressor(parametrization="uv", init_scale=alpha, solver="flow", tol=1e-12,
+                                      flow_tol=1e-10, fit_intercept=False, max_time=t_acc,
+                                      time_scale="accelerated").fit(X, y)  # no ConvergenceWarning
+        assert est.flow_time_accelerated_ == pytest.approx(t_acc, rel=1e-12)
+        assert est.flow_time_ == pytest.approx(t_acc * np.log(1 / alpha), rel=1e-12)
+        assert np.abs(est.coef_ - ref[k]).max() <= 1e-7 * (1 + np.abs(ref[k]).max())
+        # O(1/log(1/α)) from the limit (1/69 here); measured ≤ 0.015 (on plateau 3 the coordinate
+        # that enters at the next jump is already 0.015 in)
+        assert np.abs(est.coef_ - path.coef_at([t_acc])[0]).max() < 0.03
+    # the same stop in flow time
+    t = mid[1] * np.log(1 / alpha)
+    est = DiagonalLinearRegressor(parametrization="uv", init_scale=alpha, solver="flow", tol=1e-12,
+                                  flow_tol=1e-10, fit_intercept=False, max_time=t).fit(X, y)
+    assert est.flow_time_ == pytest.approx(t, rel=1e-12)
+    assert np.abs(est.coef_ - ref[1]).max() <= 1e-7 * (1 + np.abs(ref[1]).max())
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"solver": "gd", "max_time": 1.0}, "max_time and time_scale apply to solver='flow'"),
+    ({"solver": "md", "time_scale": "accelerated"}, "max_time and time_scale apply to solver='flow'"),
+    ({"solver": "flow", "depth": 3, "time_scale": "accelerated", "max_time": 1.0},
+     "time_scale='accelerated' needs a depth-2"),
+    ({"solver": "flow", "parametrization": "product", "max_time": 1.0}, "max_time is not available"),
+    ({"solver": "flow", "max_time": 0.0}, "max_time"),
+    ({"solver": "flow", "max_time": "1"}, "max_time"),
+    ({"solver": "flow", "time_scale": "seconds"}, "time_scale"),
+])
+def test_estimator_time_options_validated(kwargs, match):
+    X, y = _data(0)
+    with pytest.raises(ValueError, match=match):
+        DiagonalLinearRegressor(**kwargs).fit(X, y)
+
+
 def test_time_average_matches_trapezoid_of_the_path():
     X, y = _data(4, n=3, d=4)
     eps = 1e-10
@@ -141,10 +185,19 @@ def test_time_average_tends_to_lasso_path_when_monotone(seed):
 
 
 def test_time_average_near_lasso_when_not_monotone():
-    # the non-monotone instances among seeds 0..59 (13 of them: LARS finds s·x(s) non-monotone);
-    # at ε = 1e-30 the relative lasso sub-optimality (F(β̄) − F*)/F* was measured at
-    # 0.068, 0.066, 0.035, 0.026, 0.023 and < 0.02 for the other eight: below Berthier's 0.04 for
-    # 11 of 13, never above 0.07.
+    # the non-monotone instances among seeds 0..59 (13 of them: LARS finds s·x(s) non-monotone).
+    # Sub-optimality (F(β̄) − F*)/F* with F = ‖Xβ − y‖²/(2n) + (1/s)‖β‖₁, maximised over the 25
+    # values of s. Measured at ε = 1e-30: 0.068 (seed 42), 0.067 (seed 10), 0.035, 0.024, 0.022
+    # and < 0.013 for the other eight: below Berthier's reported 0.04 for 11 of 13.
+    # Why two stay above 0.04 (measured):
+    # * not finite ε: at ε = 1e-100 and 1e-300 they are 0.062/0.061 (seed 10) and 0.066/0.066
+    #   (seed 42) -- the ε → 0 limit, which is what Berthier bounds;
+    # * not the quadrature: 2e5 instead of 2e4 averaging points changes them by < 2e-6;
+    # * not the clock: s = 2t/log(1/ε) for u⊙v from u₀ = √ε (the monotone test converges on it);
+    # * the constant: Berthier's loss is ℓ(x) = ½xᵀMx − rᵀx, without ‖y‖²/(2n); relative to |ℓ*|
+    #   (= (F(β̄) − F*)/(F(0) − F*)) seed 42 drops to 0.003 but seed 10 stays at 0.053, and
+    #   seed 34 rises to 0.19 (at small s, where F(0) − F* is small). No normalisation puts all 13
+    #   below 0.04: the paper's figure belongs to its own instances.
     subs = []
     for seed in range(60):
         X, y, s = _instance(seed)
@@ -157,6 +210,16 @@ def test_time_average_near_lasso_when_not_monotone():
     assert subs.max() < 0.07
     assert np.sum(subs < 0.04) >= 11
     assert np.median(subs) < 0.02
+
+
+def test_non_monotone_excess_is_the_small_epsilon_limit():
+    # the two instances above 0.04 keep their sub-optimality as ε → 0 (it is the limit, not a
+    # finite-ε error): measured 0.0667 → 0.0621 (seed 10), 0.0673 → 0.0660 (seed 42)
+    for seed in (10, 42):
+        X, y, s = _instance(seed)
+        at_30, at_100 = (_averaged_vs_lasso(X, y, eps, s)[1] for eps in (1e-30, 1e-100))
+        assert 0.04 < at_100 < at_30 < 0.07
+        assert at_30 - at_100 < 0.1 * at_30
 
 
 @pytest.mark.parametrize("kwargs, match", [

@@ -265,6 +265,8 @@ def _bad_kwargs(draw, valid, p=0.3):
 def _as_data(X, y, sw=None):
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y.ravel()  # a column y, ravelled by the estimator (with a DataConversionWarning)
     w = np.full(len(y), 1.0 / len(y)) if sw is None else np.asarray(sw, dtype=np.float64) / np.sum(sw)
     return X, y, w
 
@@ -336,7 +338,7 @@ EST_NAMES = ["X", "y", "sample_weight", "parametrization", "init_scale", "init_s
              "n_jobs", "verbose", "loss_every", "snapshot_iters", "batch_size", "shuffle",
              "random_state", "momentum", "nesterov", "label_noise", "step_decay", "target_loss",
              "time_limit", "n_samples", "n_features", "weight_decay", "beta_1", "beta_2", "epsilon",
-             "sharpness_every"]
+             "sharpness_every", "max_time", "time_scale"]
 
 _EST_VALID = {
     "parametrization": pick(["pm", "uv", "shape", "positive"] * 2 + ["linear", "product"]),
@@ -361,6 +363,8 @@ _EST_VALID = {
     "beta_2": pick([0.999, 0.999, 0.9, 0.0]),
     "epsilon": pick([1e-8, 1e-8, 1e-3]),
     "sharpness_every": pick([None] * 4 + [1, 25]),
+    "max_time": pick([None] * 6 + [0.5, 20.0]),
+    "time_scale": pick(["flow"] * 6 + ["accelerated"]),
 }
 
 
@@ -376,6 +380,8 @@ def _estimator_params(draw):
             params["momentum"] = params["step_decay"] = 0.0
         if params.get("solver") in ("md", "flow"):
             params["weight_decay"], params["sharpness_every"] = 0.0, None
+        if params.get("solver") != "flow":
+            params["max_time"], params["time_scale"] = None, "flow"
         if params.get("solver") in ("adam", "adagrad", "rmsprop") and params.get("parametrization") == "shape":
             params["parametrization"] = "pm"
         if params.get("depth") != 2 and params.get("parametrization") in ("pm", "product"):
@@ -411,7 +417,7 @@ def _check_fit(est, X, y, sw):
                 _check_sharpness(curve[-1], Xa, ya, w, est.fit_intercept, est.parametrization,
                                  np.array(est.weights_, dtype=float), depth, est.weight_decay, exact=True)
         converged = not warned and est.n_iter_ < est.max_iter and est.target_loss is None \
-            and est.time_limit is None
+            and est.time_limit is None and est.max_time is None  # max_time: stopped at a time, not tol
         if converged and est.n_iter_ > 0:
             # the stopping rule, recomputed in numpy: ‖∇L(β)‖∞ ≤ tol·‖∇L(0)‖∞ (+ rounding noise)
             beta = est.coef_.astype(np.float64)

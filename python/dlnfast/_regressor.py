@@ -185,6 +185,18 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         ``solver="flow"`` only: local error tolerance of the integrator, in relative-β units
         (the error of log|β| per step). Capped at ``tol``/2: a larger local error leaves β
         noisy above the gradient criterion, which is then never reached.
+    max_time : float or None, default=None
+        ``solver="flow"`` only: stop the flow at this time (> 0; in the units of ``time_scale``)
+        if ``tol`` has not stopped it before. The run then ends converged, without a warning:
+        the state at that time is what was asked for (e.g. one plateau of the saddle-to-saddle
+        process, :func:`dlnfast.saddle_path`). ``flow_time_`` and ``flow_time_accelerated_``
+        report the time reached. With ``warm_start`` it counts from the start of this fit.
+        None: run to ``tol``.
+    time_scale : {"flow", "accelerated"}, default="flow"
+        How ``max_time`` is read: flow time t, or the accelerated time t̃ = rate·t/log(1/a) of
+        the small-initialisation limit (``uv``: t̃ = t/log(1/α); as in
+        :func:`dlnfast.gradient_flow`). "accelerated" needs ``solver="flow"`` on a depth-2
+        network (``pm``, ``uv``, ``shape``) with one small scale for every coordinate.
     warm_start : bool, default=False
         Continue from the state of the previous fit instead of re-initialising: the factors for
         "gd"/"sgd", the mirror coordinate for "md"/"flow". The previous state is used only when it
@@ -335,6 +347,8 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         "verbose": ["verbose"],
         "loss_every": [Interval(numbers.Integral, 1, MAX_COUNT, closed="both")],
         "snapshot_iters": [None, "array-like"],
+        "max_time": [None, Interval(numbers.Real, 0, None, closed="neither")],
+        "time_scale": [StrOptions({"flow", "accelerated"})],
     }
 
     def __init__(self, *, parametrization="pm", init_scale=1e-3, init_shape=None, depth=2,
@@ -342,7 +356,8 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
                  flow_tol=1e-7, warm_start=False, n_jobs=None, verbose=0, loss_every=1,
                  snapshot_iters=None, batch_size=None, shuffle=True, random_state=None, momentum=0.0,
                  nesterov=False, label_noise=0.0, step_decay=0.0, target_loss=None, time_limit=None,
-                 weight_decay=0.0, beta_1=0.9, beta_2=0.999, epsilon=1e-8, sharpness_every=None):
+                 weight_decay=0.0, beta_1=0.9, beta_2=0.999, epsilon=1e-8, sharpness_every=None,
+                 max_time=None, time_scale="flow"):
         self.parametrization = parametrization
         self.init_scale = init_scale
         self.init_shape = init_shape
@@ -372,6 +387,8 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.sharpness_every = sharpness_every
+        self.max_time = max_time
+        self.time_scale = time_scale
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -422,6 +439,14 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         self._check_plain_options(param)
         if self.solver == "sgd" and param.depth >= 3 and param.init_shape is not None:
             raise ValueError("init_shape with depth >= 3 is only available for solver='gd'.")
+        if (self.max_time is not None or self.time_scale != "flow") and self.solver != "flow":
+            raise ValueError(f"max_time and time_scale apply to solver='flow' (a time of the gradient flow), "
+                             f"not solver={self.solver!r}.")
+        if self.max_time is not None and _family(self.solver, param.name) == "plain":
+            raise ValueError(f"max_time is not available for solver='flow' with parametrization="
+                             f"{param.name!r} (its factor flow stops on tol, max_iter or time_limit only).")
+        if self.time_scale == "accelerated":
+            _flow_path.check_clock(param.mirror_spec(), "time_scale='accelerated'")
         if self.solver == "flow" and self.snapshot_iters is not None:
             raise ValueError("snapshot_iters does not apply to solver='flow' (it has no iterations); "
                              "use dlnfast.gradient_flow(X, y, times, ...) for the trajectory.")
@@ -537,8 +562,13 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
             # criterion is then never met (measured: tol=1e-8 with flow_tol=1e-7 ran 2,598 steps
             # without converging; flow_tol ≤ tol converged in 177): cap it at tol/2
             rk_tol = min(self.flow_tol, 0.5 * self.tol) if self.tol > 0 else self.flow_tol
+            t_end = np.inf
+            if self.max_time is not None:
+                t_end = float(self.max_time)
+                if self.time_scale == "accelerated":  # t = t̃ / (rate/log(1/a))
+                    t_end /= _flow_path.check_clock(spec, "time_scale='accelerated'")[0]
             return _dynamics.run_flow(problem, spec, state, tol=rk_tol, grad_tol=self.tol,
-                                    max_steps=max_iter, **common)
+                                    max_steps=max_iter, t_end=t_end, **common)
         common.update(step_size=self.step_size, max_iter=max_iter, tol=self.tol, snapshot_iters=snapshot_iters)
         if self.solver == "md":
             return _dynamics.run_md(problem, spec, state, **common)

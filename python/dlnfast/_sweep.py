@@ -384,6 +384,13 @@ def implicit_bias_path(X, y, init_scales, *, parametrization="pm", depth=2, init
             history.append((np.log(alpha), mu))
             continue
         spec = make_parametrization(parametrization, alpha, init_shape, depth, d).mirror_spec()
+        if spec.kind == "depth":
+            # the depth-D solver carries its boundary distances through its own continuation
+            # (a float64 warm start would lose them)
+            coefs[k] = _ib.implicit_bias_limit(X, y, init_scale=alpha, parametrization=parametrization,
+                                               depth=depth, init_shape=init_shape, tol=tol,
+                                               max_iter=max_iter).coef
+            continue
         mirror = _ib._FAMILIES[spec.kind](spec)
         mu = history[-1][1]
         pred = extrapolate(history, np.log(alpha))
