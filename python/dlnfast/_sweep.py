@@ -165,7 +165,7 @@ def _fit_batch(ests, X, y, sample_weight, exact=True):
         return [pair for est in ests for pair in _fit_alone(est, X, y, sample_weight)]
     d = Xv.shape[1]
     solver = ests[0].solver
-    blocked = not exact and Xv.dtype == np.float64
+    blocked = not exact
     opts = []
     for est, (_, _, param, spec, _, state, _) in zip(ests, prepared):
         # the options _engine.run_gd / _dynamics.run_md build for this estimator (same fields)

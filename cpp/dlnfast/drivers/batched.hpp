@@ -127,7 +127,6 @@ void run_full_batch_many(BatchedLeastSquares<T>& loss, std::vector<Net>& nets, s
           else {
             res.step = eta;
             prev_rate[c] = ev_rate;
-            stats[c] = optims[c].step(nets[c], eta, g.data() + c * d, betas[c], team);
             ++iter[c];
             still.push_back(c);
             continue;
@@ -137,6 +136,17 @@ void run_full_batch_many(BatchedLeastSquares<T>& loss, std::vector<Net>& nets, s
         res.status = status[c];
         res.n_iter = iter[c];
         res.elapsed = monitor.elapsed();
+      }
+      // the updates of the configurations that go on, in parallel over configurations (one
+      // configuration: over its coordinate blocks); an update's bits do not depend on the team
+      if (still.size() == 1) {
+        const Index c = still[0];
+        stats[c] = optims[c].step(nets[c], results[c].step, g.data() + c * d, betas[c], team);
+      } else {
+        team.parallel_for(static_cast<Index>(still.size()), [&](Index i) {
+          const Index c = still[i];
+          stats[c] = optims[c].step(nets[c], results[c].step, g.data() + c * d, betas[c], Team::serial());
+        });
       }
       if (interrupted) {  // Ctrl-C stops every configuration at its current iterate
         for (Index c : still) {
