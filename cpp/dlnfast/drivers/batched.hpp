@@ -50,7 +50,8 @@ void run_full_batch_many(BatchedLeastSquares<T>& loss, std::vector<Net>& nets, s
   results.assign(K, RunResult{});
   if (K == 0) return;
   const Index nb = (d + RowChunks::kBlock - 1) / RowChunks::kBlock;
-  Team::run(work_threads(opts[0].n_threads, loss.work(), opts[0].min_parallel_work), [&](Team& team) {
+  // a pass costs n·d multiply-adds per configuration: the team's threshold applies to the batch
+  Team::run(work_threads(opts[0].n_threads, loss.work() * K, opts[0].min_parallel_work), [&](Team& team) {
     double shared_lambda = 0.0;  // λ_max by power iteration, computed once if some config needs it
     std::vector<double> g(static_cast<std::size_t>(K * d)), crit(static_cast<std::size_t>(K * nb)),
         rate(static_cast<std::size_t>(K * nb)), weight_max(K), prev_rate(K, 0.0), losses(K);
