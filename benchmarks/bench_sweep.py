@@ -1,23 +1,28 @@
 """Sweeps: per-configuration GD iterations per second of the batched driver (fit_path's engine
-call, ``_core.gd_many``; "exact": bit-identical per-configuration kernel, "blocked": two matrix
-products per row chunk, ``fit_path(..., exact=False)``) against the same K configurations fitted
-one by one (``_core.gd``) and a numpy loop that batches the K configurations itself (two matrix
-products per iteration), plus
+call, ``_core.gd_many``; "exact": bit-identical per-configuration kernel, "fused": the fused
+multi-configuration kernel per block of rows, ``fit_path(..., exact=False)``) against the same K
+configurations fitted one by one (``_core.gd``) and a numpy loop that batches the K configurations
+itself (two matrix products per iteration), plus
 the machine's matrix-product flop rate (numpy ``X @ B`` at the same shape, same run): a batched
 iteration is 4·n·d·K flops, so ``4ndK·(batched it/s)/K`` over that rate is the fraction of the
 ceiling reached.
 
 All runs: pm, fixed step η = 1e-3, tol = 0, α spread over [1e-3, 1] across configurations,
-float64, no intercept. Medians of ``--repeats`` runs, each about ``--budget`` seconds.
+float64, no intercept. Medians of ``--repeats`` runs, each about ``--budget`` seconds; the
+repeats of the five measurements of a row are interleaved (run 1 of each, then run 2 of each...)
+so that a change of the machine's load hits them alike. ``load`` is the 1-minute load average at
+the end of the row. ``--busy N`` runs N single-threaded busy processes beside the measurements.
 
 ``--limits`` instead times ``implicit_bias_path`` over 100 scales in [1e-6, 10] at (100, 1000)
 against ``implicit_bias_limit`` from scratch at every 10th of them (same run).
 
 Usage:  python benchmarks/bench_sweep.py [--sizes 100x1000,200x2000,1000x10000]
-                                        [--ks 8,32,128] [--threads 1,2] [--repeats 3]
+                                        [--ks 8,32,128] [--threads 1,2] [--repeats 3] [--busy 1]
         python benchmarks/bench_sweep.py --limits
 """
 import argparse
+import contextlib
+import os
 import statistics
 import time
 
@@ -26,7 +31,7 @@ from threadpoolctl import threadpool_limits
 
 from dlnfast import _core
 
-from _common import machine_info, quiesce
+from _common import busy_neighbours, machine_info, quiesce
 
 STEP = 1e-3
 
@@ -123,14 +128,22 @@ def main():
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--budget", type=float, default=0.3)
     ap.add_argument("--limits", action="store_true")
+    ap.add_argument("--busy", type=int, default=0, help="busy single-threaded processes beside the runs")
     args = ap.parse_args()
     print(machine_info())
     if args.limits:
         bench_limits()
         return
-    print("| n x d | K | threads | exact it/s per config | blocked | one-by-one | numpy batched | "
-          "exact vs one-by-one | blocked vs one-by-one | blocked vs numpy | X@B GFLOP/s | blocked fraction of X@B |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    with busy_neighbours(args.busy) if args.busy else contextlib.nullcontext():
+        if args.busy:
+            print(f"with {args.busy} busy process(es) beside the measurements")
+        table(args)
+
+
+def table(args):
+    print("| n x d | K | threads | exact it/s per config | fused | one-by-one | numpy batched | "
+          "exact vs one-by-one | fused vs one-by-one | fused vs numpy | X@B GFLOP/s | fused fraction of X@B | load |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     rng = np.random.default_rng(0)
     for size in args.sizes.split(","):
         n, d = map(int, size.split("x"))
@@ -140,20 +153,20 @@ def main():
             # iterations so that one batched run takes about `budget` s at ~2 GFLOP/s
             n_iter = int(max(3, min(20_000, args.budget * 2e9 / (4 * n * d * K))))
             for threads in map(int, args.threads.split(",")):
-                rates = {}
-                for name, fn in (("batched", time_batched), ("blocked", time_blocked), ("alone", time_one_by_one),
-                                 ("numpy", time_numpy)):
-                    ts = []
-                    for _ in range(args.repeats):
+                methods = (("batched", time_batched), ("blocked", time_blocked), ("alone", time_one_by_one),
+                           ("numpy", time_numpy))
+                ts = {name: [] for name, _ in methods}
+                for _ in range(args.repeats):
+                    for name, fn in methods:
                         quiesce(0.05)
-                        ts.append(fn(X, y, K, n_iter, threads))
-                    rates[name] = K * n_iter / statistics.median(ts)
+                        ts[name].append(fn(X, y, K, n_iter, threads))
+                rates = {name: K * n_iter / statistics.median(t) for name, t in ts.items()}
                 fr = flop_rate(X, K, threads, args.repeats)
                 frac = 4 * n * d * rates["blocked"] / fr
                 print(f"| {n}x{d} | {K} | {threads} | {rates['batched']:.0f} | {rates['blocked']:.0f} | "
                       f"{rates['alone']:.0f} | {rates['numpy']:.0f} | {rates['batched'] / rates['alone']:.2f} | "
                       f"{rates['blocked'] / rates['alone']:.2f} | {rates['blocked'] / rates['numpy']:.2f} | "
-                      f"{fr / 1e9:.1f} | {frac:.2f} |", flush=True)
+                      f"{fr / 1e9:.1f} | {frac:.2f} | {os.getloadavg()[0]:.1f} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -188,22 +188,47 @@ def test_demo_sweep_moves_from_basis_pursuit_to_min_l2(rng, capsys):
 
 @pytest.mark.parametrize("solver", ["gd", "md"])
 @pytest.mark.parametrize("fit_intercept", [False, True])
-def test_blocked_products_equal_separate_fits_up_to_rounding(rng, solver, fit_intercept):
-    # exact=False sums X_blkᵀ(W R) in Eigen's order instead of the single kernel's: the stated
-    # bound is rounding-level agreement after a fixed number of iterations, 1e-9 relative
-    # (each gradient differs by O(n·eps·|X||r|); the dynamics at these scales are contracting)
-    X, y, _ = sparse_problem(rng, n=40, d=90)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_blocked_products_equal_separate_fits_up_to_rounding(rng, solver, fit_intercept, dtype):
+    # exact=False (the fused kernel) sums each x_iᵀβ_c in vector lanes over strips of columns and
+    # each gradient over row quads, instead of the single kernel's order. Both are sums of the
+    # same n·d products (float32 X is widened exactly to float64), so one gradient differs by at
+    # most 2γ_{n+d}·(|X|ᵀ|W|(|X||β| + |ỹ|)), about (n+d)·u ≈ 3e-14 relative here. The 300
+    # iterations of these contracting dynamics (step below 1/λ_max) add such differences at most
+    # linearly and do not amplify them: 300·3e-14 ≈ 1e-11, asserted as rtol 1e-9 (a factor 100
+    # for the loss landscape's conditioning). n = 42 gives two row partitions, the last ending in
+    # a padded row quad; 3 configurations leave one padded column of the 4-wide tile; d = 90 a
+    # partial strip.
+    X, y, _ = sparse_problem(rng, n=42, d=90, dtype=dtype)
     sw = rng.uniform(0.5, 2.0, X.shape[0])
     common = dict(solver=solver, fit_intercept=fit_intercept, tol=0.0, max_iter=300)
     path = _path(X, y, init_scales=[0.05, 0.5, 1.0], sample_weight=sw, exact=False, **common)
+    assert path.batched_.all()
     for i, a in enumerate([0.05, 0.5, 1.0]):
         est = _alone(X, y, sample_weight=sw, init_scale=a, **common)
         assert path.n_iter_[i] == est.n_iter_ == 300
+        assert path.coefs_[i].dtype == est.coef_.dtype
         np.testing.assert_allclose(path.coefs_[i], est.coef_, rtol=1e-9, atol=1e-12 * np.abs(est.coef_).max())
         np.testing.assert_allclose(path.loss_curves_[i], est.loss_curve_, rtol=1e-9)
+    # and not bit-identical in float64 (float32 coefficients round the difference away): the
+    # fused kernel did run
+    assert dtype == np.float32 or not all(np.array_equal(path.coefs_[i], _alone(X, y, sample_weight=sw, init_scale=a, **common).coef_)
+                   for i, a in enumerate([0.05, 0.5, 1.0]))
 
 
 def test_blocked_products_thread_invariant(rng, real_team):
+    # d = 2100: several strips and a 4-row block smaller than n/4; n = 64: four row partitions
     X, y, _ = sparse_problem(rng, n=64, d=2100)
-    kw = dict(init_scales=[1e-2, 0.1, 1.0], max_iter=40, tol=0.0, exact=False)
+    kw = dict(init_scales=[1e-2, 0.1, 1.0, 0.3, 3e-2], max_iter=40, tol=0.0, exact=False)
     np.testing.assert_array_equal(_path(X, y, n_jobs=1, **kw).coefs_, _path(X, y, n_jobs=2, **kw).coefs_)
+
+
+def test_blocked_products_independent_of_batch(rng):
+    # a configuration's fused-kernel result does not depend on which others share its batch
+    # (each x_iᵀβ_c and each G_c sums only its own column's products)
+    X, y, _ = sparse_problem(rng, n=50, d=300)
+    kw = dict(max_iter=60, tol=0.0, exact=False)
+    many = _path(X, y, init_scales=[1e-2, 0.1, 1.0, 0.3, 3e-2, 0.05], **kw)
+    for i, a in enumerate([1e-2, 0.1, 1.0, 0.3, 3e-2, 0.05]):
+        one = _path(X, y, init_scales=[a], **kw)
+        np.testing.assert_array_equal(many.coefs_[i], one.coefs_[0])

@@ -178,8 +178,8 @@ void bind_batched(py::module_& m) {
   def_dtypes(m, "gd_many", &gd_many<double>, &gd_many<float>,
              "K gd configurations sharing X in one call (dlnfast/drivers/batched.hpp): log_w_pos/log_w_neg "
              "(K, d), in: initial, out: final log-factors; options: one SolveOptions per row. Returns a list "
-             "of K Results, each bit-identical to _core.gd on that row alone (blocked=True, float64 only: matrix "
-             "products per row chunk instead, equal up to rounding).",
+             "of K Results, each bit-identical to _core.gd on that row alone (blocked=True: the fused multi-configuration "
+             "kernel per block of rows instead, equal up to rounding).",
              py::arg("X").noconvert(), py::arg("y").noconvert(), py::arg("log_w_pos").noconvert(),
              py::arg("log_w_neg").noconvert(), py::arg("options"), py::kw_only(),
              py::arg("weights").noconvert() = py::none(), py::arg("x_mean").noconvert() = py::none(), py::arg("blocked") = false);

@@ -50,7 +50,8 @@ void run_full_batch_many(BatchedLeastSquares<T>& loss, std::vector<Net>& nets, s
   results.assign(K, RunResult{});
   if (K == 0) return;
   const Index nb = (d + RowChunks::kBlock - 1) / RowChunks::kBlock;
-  Team::run(work_threads(opts[0].n_threads, loss.work(), opts[0].min_parallel_work), [&](Team& team) {
+  // a pass costs n·d multiply-adds per configuration: the team's threshold applies to the batch
+  Team::run(work_threads(opts[0].n_threads, loss.work() * K, opts[0].min_parallel_work), [&](Team& team) {
     double shared_lambda = 0.0;  // λ_max by power iteration, computed once if some config needs it
     std::vector<double> g(static_cast<std::size_t>(K * d)), crit(static_cast<std::size_t>(K * nb)),
         rate(static_cast<std::size_t>(K * nb)), weight_max(K), prev_rate(K, 0.0), losses(K);
@@ -127,7 +128,6 @@ void run_full_batch_many(BatchedLeastSquares<T>& loss, std::vector<Net>& nets, s
           else {
             res.step = eta;
             prev_rate[c] = ev_rate;
-            stats[c] = optims[c].step(nets[c], eta, g.data() + c * d, betas[c], team);
             ++iter[c];
             still.push_back(c);
             continue;
@@ -137,6 +137,17 @@ void run_full_batch_many(BatchedLeastSquares<T>& loss, std::vector<Net>& nets, s
         res.status = status[c];
         res.n_iter = iter[c];
         res.elapsed = monitor.elapsed();
+      }
+      // the updates of the configurations that go on, in parallel over configurations (one
+      // configuration: over its coordinate blocks); an update's bits do not depend on the team
+      if (still.size() == 1) {
+        const Index c = still[0];
+        stats[c] = optims[c].step(nets[c], results[c].step, g.data() + c * d, betas[c], team);
+      } else {
+        team.parallel_for(static_cast<Index>(still.size()), [&](Index i) {
+          const Index c = still[i];
+          stats[c] = optims[c].step(nets[c], results[c].step, g.data() + c * d, betas[c], Team::serial());
+        });
       }
       if (interrupted) {  // Ctrl-C stops every configuration at its current iterate
         for (Index c : still) {

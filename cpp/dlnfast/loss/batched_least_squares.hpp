@@ -13,23 +13,31 @@
 // and then served from cache to the K kernels. A blocked matrix product X_k·[β_1 … β_K] would
 // reach a higher flop rate but sums in another order; bit-identity to single fits was chosen.
 //
-// With `blocked = true` (float64 X only) each chunk instead forms R_k = X_k·B − Ỹ_k (B = [β_1 … β_K])
-// and G_k = X_kᵀ·(W_k R_k) by two Eigen matrix products (single-threaded inside a chunk; chunks in
-// parallel): the flop-rate regime of a GEMM, deterministic for any thread count (the chunks and
-// Eigen's blocking depend on the sizes only), but summed in Eigen's order, so it differs from a
-// single fit by rounding (bounded in tests/test_sweep.py).
+// With `blocked = true` (the fused mode, fit_path(..., exact=False)) the rows are instead split
+// into kParts partitions (a number that depends on n only), each processed block by block: per
+// block of rows (its size depends on d only, so that the block stays in L2),
+//   R = X_blk·B − Ỹ_blk − shift,  C = W R,  G_p += X_blkᵀ·C
+// by the register-blocked kernels of loss/batched_kernels.hpp (4 rows × 4 configurations per
+// tile), so a block is read from memory once for both products and every configuration. The
+// partials G_p are summed in partition order. No step depends on the thread count or on which
+// configurations share the batch (a configuration's bits are those it gets alone in blocked
+// mode), but the summation order differs from the single kernel's, so results equal single fits
+// up to rounding (bounded in tests/test_sweep.py).
 //
-// Memory: the partial gradients take K_g × n_chunks × d doubles, for groups of K_g configurations
+// Memory: the partial gradients take K_g × n_parts × d doubles, for groups of K_g configurations
 // bounded by kMaxPartialBytes; a larger sweep makes one pass over X per group.
 #pragma once
 #include <Eigen/Core>
 #include <algorithm>
+#include <limits>
 #include <stdexcept>
 #include <type_traits>
 #include <vector>
 
 #include "dlnfast/core/team.hpp"
 #include "dlnfast/core/types.hpp"
+#include "dlnfast/core/interrupt.hpp"
+#include "dlnfast/loss/batched_kernels.hpp"
 #include "dlnfast/loss/least_squares.hpp"
 #include "dlnfast/loss/row_chunks.hpp"
 #include "dlnfast/loss/row_kernels.hpp"
@@ -42,16 +50,25 @@ class BatchedLeastSquares {
   using Scalar = T;
   /// Bound on the partial gradients kept at once (configurations beyond it go to a later group).
   static constexpr Index kMaxPartialBytes = Index(64) << 20;
+  /// Row partitions of the blocked mode (at most; fewer for small n): the units of work shared
+  /// between threads, each with its own partial gradients.
+  static constexpr Index kParts = 4;
 
   /// Arguments as for LeastSquares (X used in place, never copied).
   BatchedLeastSquares(const T* X, Index n, Index d, const double* y_centred, const double* weights,
                       const double* x_mean, bool blocked = false)
       : single_(X, n, d, y_centred, weights, x_mean), X_(X), n_(n), d_(d), y_(y_centred), w_(weights),
         x_mean_(x_mean), chunks_(n, d), blocked_(blocked) {
-    if (blocked && !std::is_same<T, double>::value)
-      throw std::invalid_argument("the blocked (matrix-product) evaluation needs float64 X");
-    const Index per = chunks_.n_chunks() * d * Index(sizeof(double));
+    n_slots_ = blocked ? std::min<Index>(kParts, RowChunks::chunk_count(n)) : chunks_.n_chunks();
+    const Index per = n_slots_ * d * Index(sizeof(double));
     group_ = std::max<Index>(1, kMaxPartialBytes / std::max<Index>(per, 1));
+    if (blocked) {
+      group_ = std::max<Index>(4, group_ / 4 * 4);  // whole tiles of configurations
+      // rows per block: a multiple of 4 with the block (rows × d) about 1 MiB, within [4, 64]
+      rows_ = std::max<Index>(4, std::min<Index>(64, 4 * ((Index(1) << 20) / (Index(sizeof(T)) * 4 * std::max<Index>(d, 1)))));
+      zero_row_.assign(static_cast<std::size_t>(d), T(0));
+      zero_beta_.assign(static_cast<std::size_t>(d), 0.0);
+    }
   }
 
   /// The single-configuration loss (curvature estimates, the network's auto-step preparation).
@@ -67,11 +84,11 @@ class BatchedLeastSquares {
   template <class OnBlock>
   void evaluate(Index m, const double* const* betas, double* const* gs, double* losses, Team& team,
                 OnBlock&& on_block) {
-    const Index nc = chunks_.n_chunks();
-    team_ = &team;
+    const Index nc = n_slots_;
     for (Index c0 = 0; c0 < m; c0 += group_) {
       const Index mg = std::min(group_, m - c0);
-      partial_g_.resize(static_cast<std::size_t>(mg * nc * d_));
+      const Index kp = blocked_ ? (mg + 3) / 4 * 4 : mg;  // configurations padded to whole tiles
+      partial_g_.resize(static_cast<std::size_t>(kp * nc * d_));
       partial_loss_.assign(static_cast<std::size_t>(mg * nc), 0.0);
       partial_sum_c_.assign(static_cast<std::size_t>(mg * nc), 0.0);
       shift_.assign(static_cast<std::size_t>(mg), 0.0);
@@ -82,10 +99,10 @@ class BatchedLeastSquares {
               Eigen::Map<const Eigen::VectorXd>(betas[c0 + c], d_));
       // partial of configuration c (of the group) and chunk k
       auto part = [&](Index c, Index k) {
-        return partial_g_.data() + (blocked_ ? (k * mg + c) : (c * nc + k)) * d_;
+        return partial_g_.data() + (blocked_ ? (k * kp + c) : (c * nc + k)) * d_;
       };
       if (blocked_) {
-        evaluate_blocked(mg, betas + c0, part);
+        evaluate_blocked(team, mg, kp, betas + c0, part);
       } else {
         // pass 1: chunk k's rows for every configuration of the group while they are in cache
         team.parallel_for(nc, [&](Index k) {
@@ -112,57 +129,79 @@ class BatchedLeastSquares {
         sum_c_[c] = s;
         losses[c0 + c] = l;
       }
-      // pass 2: g_c = Σ_k G_{c,k} − x̄·Σc, block by block, then the caller's hook
-      team.parallel_blocks(d_, RowChunks::kBlock, [&](Index b, Index j0, Index j1) {
-        for (Index c = 0; c < mg; ++c) {
-          double* g = gs[c0 + c];
-          const double* G0 = part(c, 0);
-          for (Index j = j0; j < j1; ++j) g[j] = G0[j];
-          for (Index k = 1; k < nc; ++k) {
-            const double* Gk = part(c, k);
+      // pass 2: g_c = Σ_k G_{c,k} − x̄·Σc, per (configuration, block of coordinates), then the
+      // caller's hook (configurations in parallel too: with d ≤ kBlock one block per configuration)
+      const Index nb = chunks_.n_blocks();
+      team.parallel_for(mg * nb, [&](Index t) {
+        const Index c = t / nb, b = t % nb, j0 = b * RowChunks::kBlock, j1 = std::min(d_, j0 + RowChunks::kBlock);
+        double* g = gs[c0 + c];
+        const double* G0 = part(c, 0);
+        for (Index j = j0; j < j1; ++j) g[j] = G0[j];
+        for (Index k = 1; k < nc; ++k) {
+          const double* Gk = part(c, k);
 #pragma omp simd
-            for (Index j = j0; j < j1; ++j) g[j] += Gk[j];
-          }
-          if (x_mean_) {
-            const double sc = sum_c_[c];
-            for (Index j = j0; j < j1; ++j) g[j] -= x_mean_[j] * sc;
-          }
-          on_block(c0 + c, b, j0, j1);
+          for (Index j = j0; j < j1; ++j) g[j] += Gk[j];
         }
+        if (x_mean_) {
+          const double sc = sum_c_[c];
+          for (Index j = j0; j < j1; ++j) g[j] -= x_mean_[j] * sc;
+        }
+        on_block(c0 + c, b, j0, j1);
       });
     }
   }
 
  private:
-  // Pass 1 by matrix products: per chunk k, R = X_k·B − ỹ_k − shift, C = W R, G_k = X_kᵀC
-  // (d × mg, column c at part(c, k)), loss_c = ½Σ c∘r and Σc in row order.
+  // Pass 1, fused (see the file comment): partition k's rows block by block into its partials
+  // G_{c,k} (part(c, k), c < kp; the padding configurations' β is zero and their G ignored),
+  // loss_c = ½Σ c∘r and Σc in row order.
   template <class Part>
-  void evaluate_blocked(Index mg, const double* const* betas, Part&& part) {
-    using Mat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic>;
-    using RowMat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-    const Index nc = chunks_.n_chunks();
-    B_.resize(d_, mg);
-    for (Index c = 0; c < mg; ++c) B_.col(c) = Eigen::Map<const Eigen::VectorXd>(betas[c], d_);
-    team_->parallel_for(nc, [&](Index k) {
-      Index r0, r1;
-      chunks_.rows_of(k, &r0, &r1);
-      const Index rows = r1 - r0;
-      Eigen::Map<const RowMat> Xk(reinterpret_cast<const double*>(X_) + r0 * d_, rows, d_);
-      Mat R = Xk * B_;  // R = X_k·B
-      for (Index c = 0; c < mg; ++c) {
-        double loss = 0.0, csum = 0.0;
-        for (Index i = 0; i < rows; ++i) {
-          const double r = R(i, c) - y_[r0 + i] - shift_[c];
-          const double cc = (w_ ? w_[r0 + i] : 1.0 / double(n_)) * r;
-          loss += cc * r;
-          csum += cc;
-          R(i, c) = cc;
-        }
-        partial_loss_[c * nc + k] = 0.5 * loss;
-        partial_sum_c_[c * nc + k] = csum;
+  void evaluate_blocked(Team& team, Index mg, Index kp, const double* const* betas, Part&& part) {
+    const Index nc = n_slots_, rb = rows_;
+    bptr_.resize(static_cast<std::size_t>(kp));
+    for (Index c = 0; c < kp; ++c) bptr_[c] = c < mg ? betas[c] : zero_beta_.data();
+    shift_.resize(static_cast<std::size_t>(kp), 0.0);
+    R_.resize(static_cast<std::size_t>(nc * rb * kp));
+    xrows_.resize(static_cast<std::size_t>(nc * rb));
+    gptr_.resize(static_cast<std::size_t>(nc * kp));
+    team.parallel_for(nc, [&](Index k) {
+      double* loss = &partial_loss_[0];
+      double* csum = &partial_sum_c_[0];
+      if (interrupt_pending()) {  // Ctrl-C inside a long pass (see interrupt.hpp)
+        for (Index c = 0; c < mg; ++c) loss[c * nc + k] = std::numeric_limits<double>::quiet_NaN();
+        return;
       }
-      Eigen::Map<Mat> Gk(part(0, k), d_, mg);
-      Gk.noalias() = Xk.transpose() * R;  // G_k = X_kᵀ·C
+      const Index groups = (n_ + 3) / 4;
+      const Index r0 = std::min(n_, 4 * (k * groups / nc)), r1 = std::min(n_, 4 * ((k + 1) * groups / nc));
+      double** gp = gptr_.data() + k * kp;
+      for (Index c = 0; c < kp; ++c) {
+        gp[c] = part(c, k);
+        std::fill(gp[c], gp[c] + d_, 0.0);
+      }
+      double* R = R_.data() + k * rb * kp;
+      const T** xr = xrows_.data() + k * rb;
+      const double uniform_w = 1.0 / double(n_);
+      for (Index i0 = r0; i0 < r1; i0 += rb) {
+        const Index rows = std::min(rb, r1 - i0), rows4 = (rows + 3) / 4 * 4;
+        for (Index i = 0; i < rows4; ++i) xr[i] = i < rows ? X_ + (i0 + i) * d_ : zero_row_.data();
+        std::fill(R, R + rows4 * kp, 0.0);
+        detail::batch_forward(xr, rows4, d_, bptr_.data(), kp, R);  // R = X_blk·B
+        for (Index i = 0; i < rows; ++i) {
+          const double yi = y_[i0 + i], wi = w_ ? w_[i0 + i] : uniform_w;
+          double* Ri = R + i * kp;
+          for (Index c = 0; c < mg; ++c) {
+            const double r = Ri[c] - yi - shift_[c];
+            const double cc = wi * r;
+            loss[c * nc + k] += cc * r;
+            csum[c * nc + k] += cc;
+            Ri[c] = cc;
+          }
+          for (Index c = mg; c < kp; ++c) Ri[c] = 0.0;
+        }
+        for (Index i = rows; i < rows4; ++i) std::fill(R + i * kp, R + (i + 1) * kp, 0.0);  // padding rows
+        detail::batch_backward(xr, rows4, d_, R, kp, gp);  // G_k += X_blkᵀ·C
+      }
+      for (Index c = 0; c < mg; ++c) loss[c * nc + k] *= 0.5;
     });
   }
 
@@ -175,8 +214,13 @@ class BatchedLeastSquares {
   RowChunks chunks_;
   Index group_ = 1;
   bool blocked_ = false;
-  Team* team_ = nullptr;
-  Eigen::MatrixXd B_;
+  Index n_slots_ = 1;  // partial-sum slots per configuration: row chunks, or partitions (blocked)
+  Index rows_ = 4;     // rows per block (blocked)
+  std::vector<T> zero_row_;
+  std::vector<double> zero_beta_, R_;
+  std::vector<const double*> bptr_;
+  std::vector<double*> gptr_;
+  std::vector<const T*> xrows_;
   std::vector<double> partial_g_, partial_loss_, partial_sum_c_, shift_, sum_c_;
 };
 
