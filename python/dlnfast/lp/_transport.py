@@ -50,8 +50,9 @@ def transport(a, b, M, reg, *, method="newton", tol=1e-9, maxiter=None, time_lim
         ``U ← U⊙(1 − 2η(g_i + h_j))`` (log-domain, C++). ``"eg"``: exponentiated gradient
         ``P ← P⊙exp(−4η(g_i + h_j))``. ``"newton"``: Newton on the entropic dual
         ``min λ Σ exp((f_i + g_j − M_ij)/λ) − aᵀf − bᵀg`` with continuation in λ, exact at λ.
-        Unlike "dln"/"eg" it builds the sparse marginal operator (2·n1·n2 nonzeros) to form
-        the (n1+n2−1)² Newton matrix [[diag(P1), P], [Pᵀ, diag(Pᵀ1)]].
+        Unlike "dln"/"eg" it builds the sparse marginal operator (2·n1·n2 nonzeros); its
+        Newton matrix [[diag(P1), P], [Pᵀ, diag(Pᵀ1)]] is solved through the dense
+        (n2−1)² Schur complement diag(Pᵀ1) − Pᵀ diag(P1)⁻¹ P (in C++).
     tol : float, default 1e-9
         "dln"/"eg": stop when ``‖(P1 − a, Pᵀ1 − b)‖₂ ≤ tol·(1 + ‖(a, b)‖₂)`` for the
         marginals rescaled to mass one. "newton": relative
@@ -138,10 +139,10 @@ def transport(a, b, M, reg, *, method="newton", tol=1e-9, maxiter=None, time_lim
         left = opts.time_limit - (time.perf_counter() - t0)
         if opts.reg is None:
             r, _, _ = elastic_path_following(A, rhs, c, tol=opts.tol, time_limit=left,
-                                             max_newton=opts.max_iter)
+                                             max_newton=opts.max_iter, n_diag=n1)
         else:
             r = path_following(A, rhs, c, reg_final=opts.reg, time_limit=left,
-                               max_newton=opts.max_iter)
+                               max_newton=opts.max_iter, n_diag=n1)
         # PathResult statuses are already ours (0 optimal, 1 limit, 4 numerical)
         msg = "Optimization terminated successfully." if r.status == 0 else r.message
         return out(mass * r.x.reshape(n1, n2), r.status, msg, r.nit, reg_reached=r.reg)
