@@ -57,7 +57,7 @@ py::tuple stage(EntropicNewton& self, const DArray& b, const DArray& c, double r
 }
 
 // The least-norm least-squares solution of A x = r (A: m×k, C order), by Eigen's complete
-// orthogonal decomposition (rank decided at eps·max(m, k)·|R₁₁|, as LAPACK's gelsd default):
+// orthogonal decomposition (a pivot counts above eps × the largest, as gelsd's default rcond):
 // the polish's projection, without LAPACK's threads.
 DArray min_norm_lstsq(const DArray& a, const DArray& r) {
   require(a.ndim() == 2, "A must be 2-D");
@@ -75,7 +75,7 @@ DArray min_norm_lstsq(const DArray& a, const DArray& r) {
   {
     py::gil_scoped_release release;
     Eigen::CompleteOrthogonalDecomposition<Eigen::MatrixXd> cod;
-    cod.setThreshold(std::numeric_limits<double>::epsilon() * double(std::max(m, k)));
+    cod.setThreshold(std::numeric_limits<double>::epsilon());
     cod.compute(A);
     xv = cod.solve(rv);
   }
