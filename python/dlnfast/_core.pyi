@@ -8,7 +8,20 @@ from __future__ import annotations
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['LpOptions', 'LpStepRule', 'LpUpdate', 'MirrorSpec', 'Result', 'SolveOptions', 'Status', 'flow', 'gd', 'has_openmp', 'lp_dense', 'lp_sparse', 'lp_transport', 'md', 'omp_max_threads', 'sgd', 'stream_sum', 'xt_dot']
+__all__: list[str] = ['EntropicNewton', 'LpOptions', 'LpStepRule', 'LpUpdate', 'MirrorSpec', 'Result', 'SolveOptions', 'Status', 'flow', 'gd', 'has_openmp', 'lp_dense', 'lp_sparse', 'lp_transport', 'md', 'min_norm_lstsq', 'omp_max_threads', 'sgd', 'stream_sum', 'xt_dot']
+class EntropicNewton:
+    """
+    Damped Newton on the entropic LP's dual, A kept in CSR (internal).
+    """
+    def __init__(self, indptr: numpy.typing.NDArray[numpy.int64], indices: numpy.typing.NDArray[numpy.int64], data: numpy.typing.NDArray[numpy.float64], m: typing.SupportsInt | typing.SupportsIndex, n: typing.SupportsInt | typing.SupportsIndex, n_diag: typing.SupportsInt | typing.SupportsIndex = 0, mode: str = 'auto') -> None:
+        ...
+    def stage(self, b: numpy.typing.NDArray[numpy.float64], c: numpy.typing.NDArray[numpy.float64], reg: typing.SupportsFloat | typing.SupportsIndex, nu: numpy.typing.NDArray[numpy.float64], tol: typing.SupportsFloat | typing.SupportsIndex, stall_tol: typing.SupportsFloat | typing.SupportsIndex, max_steps: typing.SupportsInt | typing.SupportsIndex, time_left: typing.SupportsFloat | typing.SupportsIndex, max_jitter: typing.SupportsFloat | typing.SupportsIndex) -> tuple:
+        """
+        One Newton stage at fixed reg from nu (updated in place); returns (x or None on overflow, steps, converged, reason, residual).
+        """
+    @property
+    def mode(self) -> str:
+        ...
 class Status:
     """
     Members:
@@ -469,6 +482,10 @@ def md(X: numpy.typing.NDArray[numpy.float64], y: numpy.typing.NDArray[numpy.flo
 def md(X: numpy.typing.NDArray[numpy.float32], y: numpy.typing.NDArray[numpy.float64], theta: numpy.typing.NDArray[numpy.float64], log_scale: numpy.typing.NDArray[numpy.float64], spec: MirrorSpec, options: SolveOptions, *, weights: numpy.typing.NDArray[numpy.float64] | None = None, x_mean: numpy.typing.NDArray[numpy.float64] | None = None, snapshot_iters: numpy.typing.NDArray[numpy.int64] | None = None, progress: typing.Any = None) -> Result:
     """
     Mirror descent theta <- theta - eta*g on a MirrorNet (dlnfast/nets/mirror_net.hpp) through the full-batch driver; theta (in/out) is written; returns a Result.
+    """
+def min_norm_lstsq(A: numpy.typing.NDArray[numpy.float64], r: numpy.typing.NDArray[numpy.float64]) -> numpy.typing.NDArray[numpy.float64]:
+    """
+    Least-norm least-squares solution of A x = r (complete orthogonal decomposition).
     """
 def omp_max_threads() -> int:
     """
