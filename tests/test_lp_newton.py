@@ -110,3 +110,27 @@ def test_engine_rejects_bad_input():
     eng = newton_engine(A)
     with pytest.raises(ValueError, match="b must"):
         eng.stage(np.zeros(4), c, 1.0, np.zeros(5), 1e-9, 1e-8, 10, 1.0, 1.0)
+
+
+def test_concurrent_calls_are_bit_identical():
+    # no process-wide thread limit on the C++ path: calls running at the same time (one of
+    # them the Python reference, which sets threadpoolctl's process-wide BLAS limit) give
+    # exactly the sequential answers
+    from concurrent.futures import ThreadPoolExecutor
+
+    problems = [random_lp(10 + k, 40, 120, 0.1) for k in range(3)]
+
+    def solve(k):
+        A, b, c = problems[k]
+        return dlnfast.linprog(c, A_eq=A, b_eq=b).x
+
+    def reference(k):
+        A, b, c = problems[k]
+        return path_following(A, b, c, tol=1e-9, newton="python").x
+
+    seq = [solve(k) for k in range(3)]
+    with ThreadPoolExecutor(4) as pool:
+        futs = [pool.submit(solve, k % 3) for k in range(6)] + [pool.submit(reference, 0)]
+        par = [f.result() for f in futs[:6]]
+    for k, x in enumerate(par):
+        assert np.array_equal(x, seq[k % 3])
