@@ -134,3 +134,21 @@ def test_concurrent_calls_are_bit_identical():
         par = [f.result() for f in futs[:6]]
     for k, x in enumerate(par):
         assert np.array_equal(x, seq[k % 3])
+
+
+def test_sinkhorn_start_lands_on_the_lambda_path_answer():
+    # transport at a fixed reg starts Newton from a few Sinkhorn sweeps; the plan must be the
+    # same entropic optimum the λ path (no start) reaches, and zero marginal entries or an
+    # underflowing kernel fall back to the path
+    from dlnfast.lp._transport import _sinkhorn_start
+
+    A, rhs, c = ot_lp(11, 9, 8)
+    a, b = rhs[:9], np.append(rhs[9:], 1.0 - rhs[9:].sum())
+    M = c.reshape(9, 8)
+    res = dlnfast.transport(a, b, M, 0.02)
+    ref = path_following(A, rhs, c, reg_final=0.02, n_diag=9)
+    assert res.status == 0 and ref.status == 0
+    np.testing.assert_allclose(res.plan.ravel(), ref.x, rtol=0, atol=1e-8 * ref.x.max())
+    assert _sinkhorn_start(a, b, M, 0.02) is not None
+    assert _sinkhorn_start(np.append(a[:-1], 0.0), b, M, 0.02) is None
+    assert _sinkhorn_start(a, b, M + 10.0, 1e-3) is None  # exp(−M/λ) underflows
