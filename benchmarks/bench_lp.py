@@ -9,6 +9,9 @@ Parts:
   ot      optimal transport n = 200 (uniform marginals, uniform random cost in [0, 1]),
           exact and entropic (reg = 0.01), plus reg = 1e-4 with the cost shifted by +0.1
   netlib  every instance in ../shared/netlib (else tests/data/netlib) against ANSWERS.csv
+  targets issue 15's targets: netlib (default method vs HiGHS, medians of --repeats, right
+          status and objective within 1e-6), exact OT 100×100 vs ot.emd, entropic OT at
+          reg 0.1 and 0.01 vs ot.sinkhorn
 
 Times are medians over --repeats runs (netlib: one run per solver; say so in the table).
 Accuracy: relative objective gap |f − f*| / max(1, |f*|) against HiGHS (random LP), ANSWERS.csv
@@ -191,6 +194,63 @@ def bench_ot(repeats, threads, dln_time):
         row([p, name, f"{t:.3f}", acc, s, f"{t / t_pdlp:.2f}"])
 
 
+def bench_ot_targets(repeats, threads):
+    """Issue 15's OT targets: exact OT 100×100 against ot.emd, entropic OT against ot.sinkhorn."""
+    rng = np.random.default_rng(0)
+    n = 100
+    a = np.full(n, 1.0 / n)
+    b = np.full(n, 1.0 / n)
+    M = rng.uniform(0.0, 1.0, (n, n))
+    print(f"\n### OT targets, n={n}, uniform marginals, cost U[0, 1]; threads={threads}; "
+          f"medians of {repeats}; load average {os.getloadavg()[0]:.2f}\n")
+    row(["problem", "method", "time [s]", "accuracy", "status / iterations", "time / POT"])
+    row(["---"] * 6)
+    t_emd, P_emd = timed(lambda: ot.emd(a, b, M), repeats)
+    f_emd = float((M * P_emd).sum())
+    t, r = timed(lambda: dlnfast.transport(a, b, M, None, n_jobs=threads), repeats)
+    row(["exact", "POT ot.emd", f"{t_emd:.4f}", "reference", "", "1.00"])
+    row(["exact", "dlnfast newton (reg=None)", f"{t:.4f}", f"gap {rel(r.cost, f_emd):.1e}",
+         f"{r.status} / {r.nit}", f"{t / t_emd:.1f}"])
+    for reg in (1e-1, 1e-2):
+        t_s, P = timed(lambda: ot.sinkhorn(a, b, M, reg, numItermax=100000, stopThr=1e-9), repeats)
+        t, r = timed(lambda: dlnfast.transport(a, b, M, reg, n_jobs=threads), repeats)
+        err_s = np.abs(P.sum(1) - a).sum() + np.abs(P.sum(0) - b).sum()
+        row([f"reg={reg:g}", "POT sinkhorn (stopThr 1e-9)", f"{t_s:.4f}", f"marginal err {err_s:.1e}",
+             "", "1.00"])
+        row([f"reg={reg:g}", "dlnfast newton", f"{t:.4f}",
+             f"marginal err {r.marginal_error:.1e}, ‖ΔP‖₁ {np.abs(r.plan - P).sum():.1e}",
+             f"{r.status} / {r.nit}", f"{t / t_s:.1f}"])
+
+
+def bench_netlib_newton(repeats):
+    """The default method against HiGHS on every netlib instance, medians of `repeats`."""
+    with open(NETLIB / "ANSWERS.csv") as fh:
+        answers = list(csv.DictReader(fh))
+    print(f"\n### netlib ({NETLIB}), default method vs HiGHS, medians of {repeats}; "
+          f"load average {os.getloadavg()[0]:.2f} at the start\n")
+    row(["instance", "expected", "HiGHS [s]", "newton status", "gap", "newton [s]", "ratio", "nit"])
+    row(["---"] * 8)
+    STATUS = {"Optimal": 0, "Infeasible": 2, "Unbounded": 3}
+    right, ratios, times = 0, [], []
+    for ans in answers:
+        name = ans["name"]
+        prob = dlnfast.read_mps(NETLIB / f"{name}.mps")
+        kw = {k: v for k, v in prob.items() if k != "c0"}
+        ref = float(ans["objective"]) if ans["objective"] else None
+        t_h, _ = timed(lambda: scipy_linprog(method="highs", **kw), repeats)
+        t, r = timed(lambda: dlnfast.linprog(**prob), repeats)
+        ok = r.status == STATUS[ans["status"]] and (ref is None or rel(r.fun, ref) <= 1e-6)
+        right += ok
+        ratios.append(t / t_h)
+        times.append(t)
+        g = f"{rel(r.fun, ref):.1e}" if (ref is not None and r.status == 0) else "-"
+        row([name, f"{ans['status']} ({STATUS[ans['status']]})", f"{t_h:.3f}",
+             f"{r.status}{'' if ok else ' WRONG'}", g, f"{t:.2f}", f"{t / t_h:.0f}", r.nit])
+    print(f"\nright: {right}/{len(answers)}; median time ratio to HiGHS: "
+          f"{statistics.median(ratios):.1f}; max time {max(times):.2f} s; over 5 s: "
+          f"{sum(t > 5 for t in times)}; load average {os.getloadavg()[0]:.2f} at the end")
+
+
 def bench_netlib(threads, dln_time, pdlp_time):
     with open(NETLIB / "ANSWERS.csv") as fh:
         answers = list(csv.DictReader(fh))
@@ -230,7 +290,9 @@ def bench_netlib(threads, dln_time, pdlp_time):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--part", choices=["random", "ot", "netlib", "all"], default="all")
+    ap.add_argument("--part", choices=["random", "ot", "netlib", "all", "targets"], default="all",
+                    help="targets: issue 15's table (netlib default method vs HiGHS, medians of "
+                         "--repeats, and the OT 100×100 rows against POT)")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--dln-time", type=float, default=20.0)
@@ -238,7 +300,13 @@ def main():
     args = ap.parse_args()
     print(f"machine: {machine()}; dlnfast {dlnfast.__version__}, OpenMP {dlnfast.has_openmp}, "
           f"threads {args.threads}; numpy {np.__version__}; POT {ot.__version__}")
-    # one BLAS thread for every solver that uses BLAS (HiGHS does not); see _entropic_newton
+    print(f"load average (1, 5, 15 min): {os.getloadavg()}")
+    if args.part == "targets":
+        # no thread limit: dlnfast's default method calls no BLAS in its hot loop
+        bench_netlib_newton(args.repeats)
+        bench_ot_targets(args.repeats, args.threads)
+        return
+    # one BLAS thread for every solver that uses BLAS (HiGHS does not)
     with threadpool_limits(limits=1, user_api="blas"):
         if args.part in ("random", "all"):
             bench_random(args.repeats, args.threads, args.dln_time)

@@ -8,6 +8,7 @@ void bind_info(py::module_& m);
 void bind_results(py::module_& m);
 void bind_solvers(py::module_& m);
 void bind_lp(py::module_& m);
+void bind_newton(py::module_& m);
 void bind_factor_solvers(py::module_& m);
 void bind_batched(py::module_& m);
 }  // namespace dlnfast::bindings

@@ -11,5 +11,6 @@ PYBIND11_MODULE(_core, m) {
   dlnfast::bindings::bind_solvers(m);
   dlnfast::bindings::bind_factor_solvers(m);
   dlnfast::bindings::bind_lp(m);
+  dlnfast::bindings::bind_newton(m);
   dlnfast::bindings::bind_batched(m);
 }

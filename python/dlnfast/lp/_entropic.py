@@ -30,7 +30,6 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.linalg as sla
 import scipy.sparse as sp
 
 from dlnfast._newton import Stage, damped_newton, follow_path
@@ -57,12 +56,27 @@ class PathResult:
     message: str = ""
 
 
+def _dot(u, v):
+    """uᵀv without BLAS: OpenBLAS threads its ddot above 10⁴ entries, and its spinning threads
+    on a busy machine made one dot product of a 100×100 transport's c and x cost 30 ms."""
+    return float(np.multiply(u, v).sum())
+
+
+def _lstsq(M, r):
+    """Least-norm least-squares solution of M d = r, in C++ (no LAPACK threads: a 488-row
+    gelsd took 0.7 s with two spinning OpenBLAS threads on a loaded machine)."""
+    from dlnfast import _core
+
+    return _core.min_norm_lstsq(np.ascontiguousarray(M, dtype=np.float64),
+                                np.ascontiguousarray(r, dtype=np.float64))
+
+
 def lp_measures(A, b, c, x, nu):
     """Relative primal infeasibility, dual infeasibility and duality gap of (x, ν)."""
     pfeas = float(np.abs(A @ x - b).max(initial=0.0)) / (1.0 + float(np.abs(b).max(initial=0.0)))
     s = c - A.T @ nu
     dfeas = float(np.maximum(-s, 0.0).max(initial=0.0)) / (1.0 + float(np.abs(c).max(initial=0.0)))
-    pobj, dobj = float(c @ x), float(b @ nu)
+    pobj, dobj = _dot(c, x), _dot(b, nu)
     # relative to the objective itself (floored at 1e-6): after scaling, objectives of order
     # 1e-5 are common (forplan), and "1 + |cᵀx|" would hide a 1e-4 relative error there
     gap = abs(pobj - dobj) / max(abs(pobj), abs(dobj), 1e-6)
@@ -116,15 +130,41 @@ class _EntropicDual:
         return float(np.abs(r).max(initial=0.0))
 
 
-def newton_stage(A, b, c, reg, nu, tol, max_steps, deadline, A_normal=None):
+def newton_engine(A, n_diag=0, mode="auto"):
+    """The C++ Newton (``dlnfast._core.EntropicNewton``) for a CSR matrix A, set up once per
+    path: A's pattern, the Hessian's pattern and its fill-reducing symbolic factorisation (or,
+    with ``n_diag`` rows of disjoint column supports as in transport, the Schur complement on
+    those rows) are reused by every Newton step of every stage."""
+    from dlnfast import _core
+
+    A = sp.csr_matrix(A)
+    A.sum_duplicates()  # canonical: sorted, no duplicate entries
+    return _core.EntropicNewton(A.indptr.astype(np.int64), A.indices.astype(np.int64),
+                                np.ascontiguousarray(A.data, dtype=np.float64), A.shape[0],
+                                A.shape[1], int(n_diag), mode)
+
+
+def newton_stage(A, b, c, reg, nu, tol, max_steps, deadline, A_normal=None, engine=None):
     """Newton on φ at fixed λ from ν; returns (ν, x, steps, converged); x is None when the warm
     start overflows.
 
-    Converged: ``‖Ax − b‖∞ ≤ tol·(1 + ‖b‖∞)``. ``A_normal``: the same A, dense, used to form
-    A diag(x) Aᵀ when A is dense enough that a sparse product is slower (a 200×1000 dense A:
-    80 ms sparse vs 5 ms dense per step).
+    Converged: ``‖Ax − b‖∞ ≤ tol·(1 + ‖b‖∞)``. ``engine``: a :func:`newton_engine` for this A
+    (the C++ Newton, same steps, stall rules and line search); None runs the Python reference
+    :func:`dlnfast._newton.damped_newton`. ``A_normal`` (Python only): the same A, dense, used
+    to form A diag(x) Aᵀ when A is dense enough that a sparse product is slower (a 200×1000
+    dense A: 80 ms sparse vs 5 ms dense per step).
     """
     bnorm = 1.0 + float(np.abs(b).max(initial=0.0))
+    if engine is not None:
+        nu_c = np.array(nu, dtype=np.float64, copy=True)
+        x, steps, conv, reason, res = engine.stage(
+            np.ascontiguousarray(b, dtype=np.float64), np.ascontiguousarray(c, dtype=np.float64),
+            float(reg), nu_c, tol * bnorm, _STALL_TOL * bnorm, int(max_steps),
+            max(deadline - time.perf_counter(), 0.0), _EntropicDual.max_jitter)
+        if x is None:
+            return nu, None, 0, False
+        ok = conv or (reason == "not_descent" and res <= 10 * tol * bnorm)
+        return nu_c, x, steps, ok
     history = []
 
     def monitor(k, rmax):
@@ -155,10 +195,12 @@ def polish(A, b, c, x, nu, threshold=1e-9):
     S = np.flatnonzero(x > threshold * max(1.0, float(x.max(initial=0.0))))
     if S.size == 0:
         return None
-    AS = A[:, S].toarray() if sp.issparse(A) else A[:, S]
+    # the products go through the sparse A (no threaded BLAS), the dense copy only to _lstsq
+    A = sp.csr_matrix(A)
+    AS = A[:, S]
     xs = x[S].copy()
     # x_S ← x_S + A_S⁺ (b − A_S x_S): the least-norm correction onto A_S x_S = b
-    dx = sla.lstsq(AS, b - AS @ xs, lapack_driver="gelsd", check_finite=False)[0]
+    dx = _lstsq(AS.toarray(), b - AS @ xs)
     xs = np.maximum(xs + dx, 0.0)
     xp = np.zeros_like(x)
     xp[S] = xs
@@ -168,8 +210,8 @@ def polish(A, b, c, x, nu, threshold=1e-9):
     D = S
     cscale = 1.0 + float(np.abs(c).max(initial=0.0))
     for _ in range(5):
-        AD = A[:, D].toarray() if sp.issparse(A) else A[:, D]
-        dn = sla.lstsq(AD.T, c[D] - AD.T @ nu, lapack_driver="gelsd", check_finite=False)[0]
+        AD = A[:, D]
+        dn = _lstsq(AD.T.toarray(), c[D] - AD.T @ nu)
         nu_p = nu + dn
         neg = np.flatnonzero(c - A.T @ nu_p < -1e-12 * cscale)
         if neg.size == 0:
@@ -178,12 +220,12 @@ def polish(A, b, c, x, nu, threshold=1e-9):
     return xp, nu_p
 
 
-def best_polish(A, b, c, x, nu):
+def best_polish(A, b, c, x, nu, good_enough=0.0):
     """The best of `polish` over three support thresholds, with the polished or the entropic ν.
 
     A too low threshold puts columns with s_j > 0 into S (forcing s_j = 0 distorts ν); a too
     high one drops support columns (A_S x_S = b then fails): trying a few is cheap next to a
-    Newton step.
+    Newton step. Stops at the first candidate whose worst LP measure is ≤ ``good_enough``.
     """
     best, best_val = None, np.inf
     for thr in (1e-9, 1e-6, 1e-3):
@@ -194,20 +236,29 @@ def best_polish(A, b, c, x, nu):
             val = max(lp_measures(A, b, c, *cand))
             if val < best_val:
                 best, best_val = cand, val
+        if best_val <= good_enough:
+            break
     return best
 
 
-def path_following(*args, blas_threads=1, **kwargs):
-    """Continuation in λ (see `_path_following`), with BLAS limited to `blas_threads`.
+def path_following(*args, newton="cpp", blas_threads=1, **kwargs):
+    """Continuation in λ (see `_path_following`).
 
-    One BLAS thread by default: the normal matrices are small (m ≲ 2000), and a multi-threaded
-    OpenBLAS spinning on a busy machine made a 488×488 Cholesky 100× slower (1 s vs 8 ms).
+    ``newton="cpp"`` (default): the Newton steps run in C++ (:func:`newton_engine`), which
+    calls no BLAS and sets no process-wide thread limit. ``newton="python"``: the reference
+    :func:`dlnfast._newton.damped_newton`, with BLAS limited to ``blas_threads`` (one by
+    default: a multi-threaded OpenBLAS spinning on a busy machine made a 488×488 Cholesky 100×
+    slower, 1 s vs 8 ms); that limit is process-wide.
     """
-    from threadpoolctl import threadpool_limits
+    if newton not in ("cpp", "python"):
+        raise ValueError(f"newton must be 'cpp' or 'python', got {newton!r}")
+    with np.errstate(over="ignore", divide="ignore", under="ignore"):
+        if newton == "cpp":
+            return _path_following(*args, newton=newton, **kwargs)
+        from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(limits=blas_threads, user_api="blas"), \
-            np.errstate(over="ignore", divide="ignore", under="ignore"):
-        return _path_following(*args, **kwargs)
+        with threadpool_limits(limits=blas_threads, user_api="blas"):
+            return _path_following(*args, newton=newton, **kwargs)
 
 
 def elastic_path_following(A, b, c, big_m=1e3, max_big_m=1e9, **kwargs):
@@ -254,14 +305,18 @@ class _LambdaPath:
     """
 
     def __init__(self, A, b, c, nu0, *, tol, reg_min, max_newton, deadline, reg_final,
-                 use_polish, blowup):
+                 use_polish, blowup, newton="cpp", n_diag=0):
         m, n = A.shape
         self.A, self.b, self.c = A, b, c
-        self.A_normal = A.toarray() if A.nnz > 0.05 * m * n and m * n <= 20_000_000 else None
+        self.engine = newton_engine(A, n_diag) if newton == "cpp" else None
+        self.A_normal = (A.toarray() if self.engine is None and A.nnz > 0.05 * m * n
+                         and m * n <= 20_000_000 else None)
         self.tol, self.reg_min, self.max_newton, self.deadline = tol, reg_min, max_newton, deadline
         self.reg_final, self.use_polish, self.blowup = reg_final, use_polish, blowup
         self.zeta, self.nit, self.stages = 5.0, 0, 0
         self.x, self.nu, self.best, self.reg = None, nu0, None, None
+        self.failed_polish_at = np.inf  # max(df, gap) of the last polish that failed
+        self.polished_x = None           # the x the last polish started from
 
     def out_of_budget(self):
         return time.perf_counter() > self.deadline or self.nit >= self.max_newton
@@ -271,7 +326,7 @@ class _LambdaPath:
         # a stage may not take more steps than the budget has left: nit never exceeds maxiter
         nu_s, x_s, steps, ok = newton_stage(self.A, self.b, self.c, reg, nu, 1e-10,
                                             min(100, max(1, self.max_newton - self.nit)),
-                                            self.deadline, self.A_normal)
+                                            self.deadline, self.A_normal, self.engine)
         self.nit += steps
         self.stages += 1
         if x_s is None or not ok:  # keep the last solved stage's ν
@@ -293,15 +348,30 @@ class _LambdaPath:
         pf, df, gp = lp_measures(A, b, c, x, nu)
         if self.reg_final is None and max(pf, df, gp) <= self.tol:
             return PathResult(x, nu, reg, 0, self.nit, self.stages, False, pf, df, gp, "optimal")
-        if self.reg_final is None and self.use_polish and max(df, gp) <= 1e-3:
-            pol = best_polish(A, b, c, x, nu)
-            if pol is not None:
-                ppf, pdf, pgp = lp_measures(A, b, c, *pol)
-                if max(ppf, pdf, pgp) <= self.tol:
-                    return PathResult(pol[0], pol[1], reg, 0, self.nit, self.stages, True,
-                                      ppf, pdf, pgp, "optimal (polished)")
-                if self.best is None or max(ppf, pdf, pgp) < self.best[0]:
-                    self.best = (max(ppf, pdf, pgp), pol)
+        # polish when (df, gap) is small, and after a failed polish only once they have
+        # dropped tenfold: a polish costs several dense least-squares solves (26 ms each at
+        # m = 466, 0.5 s per attempt on etamacro against 13 ms per Newton stage there)
+        if (self.reg_final is None and self.use_polish and max(df, gp) <= 1e-3
+                and max(df, gp) <= 0.1 * self.failed_polish_at):
+            done = self._polish(reg)
+            if done is not None:
+                return done
+            self.failed_polish_at = max(df, gp)
+        return None
+
+    def _polish(self, reg):
+        """The polished result if it passes the LP tolerance; else None (remembering the best)."""
+        A, b, c = self.A, self.b, self.c
+        self.polished_x = self.x
+        pol = best_polish(A, b, c, self.x, self.nu, good_enough=0.1 * self.tol)
+        if pol is None:
+            return None
+        ppf, pdf, pgp = lp_measures(A, b, c, *pol)
+        if max(ppf, pdf, pgp) <= self.tol:
+            return PathResult(pol[0], pol[1], reg, 0, self.nit, self.stages, True,
+                              ppf, pdf, pgp, "optimal (polished)")
+        if self.best is None or max(ppf, pdf, pgp) < self.best[0]:
+            self.best = (max(ppf, pdf, pgp), pol)
         return None
 
     def advance(self, reg, stage):
@@ -337,6 +407,11 @@ class _LambdaPath:
             return PathResult(np.zeros(A.shape[1]), nu, self.reg, 4, self.nit, self.stages,
                               False, np.inf, np.inf, np.inf, "Newton failed at the first λ")
         pf, df, gp = lp_measures(A, b, c, x, nu)
+        if (self.reg_final is None and self.use_polish and max(df, gp) <= 1e-3
+                and self.polished_x is not x):  # the last stage's polish was skipped
+            done = self._polish(self.reg)
+            if done is not None:
+                return done
         xo, nuo, polished = x, nu, False
         if self.best is not None and self.best[0] < max(pf, df, gp):
             xo, nuo = self.best[1]
@@ -350,10 +425,12 @@ class _LambdaPath:
 
 def _path_following(A, b, c, tol=1e-9, reg0=None, reg_min=1e-13, max_newton=2000,
                     time_limit=np.inf, nu0=None, reg_final=None, use_polish=True,
-                    blowup=1e9):
+                    blowup=1e9, newton="cpp", n_diag=0):
     """Continuation in λ for the entropic LP; stops at the LP tolerance (or at reg_final).
 
     With ``reg_final`` set, returns the exact entropic solution at that λ (no polish).
+    ``n_diag``: the first n_diag rows of A touch disjoint sets of columns (transport's source
+    rows), so the C++ Newton solves its systems through the Schur complement on the others.
     """
     deadline = time.perf_counter() + time_limit
     m, n = A.shape
@@ -364,6 +441,6 @@ def _path_following(A, b, c, tol=1e-9, reg0=None, reg_min=1e-13, max_newton=2000
         reg = max(reg, reg_final)
     path = _LambdaPath(A, b, c, nu, tol=tol, reg_min=reg_min, max_newton=max_newton,
                        deadline=deadline, reg_final=reg_final, use_polish=use_polish,
-                       blowup=blowup)
+                       blowup=blowup, newton=newton, n_diag=n_diag)
     _, last = follow_path(path.solve, reg, path.advance, nu)
     return last.info if last.stop else path.result()

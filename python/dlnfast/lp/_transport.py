@@ -15,12 +15,13 @@ from dlnfast.lp._options import check_solver_options
 
 def _incidence(n1, n2):
     """The OT constraint matrix without its last (redundant) column-sum row: (n1+n2−1)×(n1·n2)."""
-    i = np.repeat(np.arange(n1), n2)
-    j = np.tile(np.arange(n2), n1)
-    rows = np.concatenate([i, n1 + j])
-    cols = np.concatenate([np.arange(n1 * n2)] * 2)
-    A = sp.csr_matrix((np.ones(2 * n1 * n2), (rows, cols)), shape=(n1 + n2, n1 * n2))
-    return A[: n1 + n2 - 1]
+    # built directly in canonical CSR (a COO build and a row slice cost 1.2 ms at 100×100,
+    # more than a Newton solve of the entropic problem from a Sinkhorn start)
+    src = np.arange(n1 * n2)                                    # row i: columns i·n2 … i·n2 + n2 − 1
+    dst = np.arange(n1 * n2).reshape(n1, n2).T[: n2 - 1].ravel()  # row n1 + j: columns j, n2 + j, …
+    indices = np.concatenate([src, dst])
+    indptr = np.concatenate([np.arange(n1 + 1) * n2, n1 * n2 + np.arange(1, n2) * n1])
+    return sp.csr_matrix((np.ones(indices.size), indices, indptr), shape=(n1 + n2 - 1, n1 * n2))
 
 
 def transport(a, b, M, reg, *, method="newton", tol=1e-9, maxiter=None, time_limit=None,
@@ -50,8 +51,9 @@ def transport(a, b, M, reg, *, method="newton", tol=1e-9, maxiter=None, time_lim
         ``U ← U⊙(1 − 2η(g_i + h_j))`` (log-domain, C++). ``"eg"``: exponentiated gradient
         ``P ← P⊙exp(−4η(g_i + h_j))``. ``"newton"``: Newton on the entropic dual
         ``min λ Σ exp((f_i + g_j − M_ij)/λ) − aᵀf − bᵀg`` with continuation in λ, exact at λ.
-        Unlike "dln"/"eg" it builds the sparse marginal operator (2·n1·n2 nonzeros) to form
-        the (n1+n2−1)² Newton matrix [[diag(P1), P], [Pᵀ, diag(Pᵀ1)]].
+        Unlike "dln"/"eg" it builds the sparse marginal operator (2·n1·n2 nonzeros); its
+        Newton matrix [[diag(P1), P], [Pᵀ, diag(Pᵀ1)]] is solved through the dense
+        (n2−1)² Schur complement diag(Pᵀ1) − Pᵀ diag(P1)⁻¹ P (in C++).
     tol : float, default 1e-9
         "dln"/"eg": stop when ``‖(P1 − a, Pᵀ1 − b)‖₂ ≤ tol·(1 + ‖(a, b)‖₂)`` for the
         marginals rescaled to mass one. "newton": relative
@@ -137,11 +139,18 @@ def transport(a, b, M, reg, *, method="newton", tol=1e-9, maxiter=None, time_lim
         c = M_u.ravel()
         left = opts.time_limit - (time.perf_counter() - t0)
         if opts.reg is None:
+            # skip the path's first stages: start at λ₀ = 0.01·max M (M − min M, so the cost
+            # range) from Sinkhorn sweeps there (100×100: 221 → 118 Newton steps, 0.25 → 0.08 s)
+            reg0 = 0.01 * float(M_u.max())
+            start = _sinkhorn_start(a_u, b_u, M_u, reg0) if reg0 > 0 else None
+            kw = {} if start is None else {"reg0": reg0, "nu0": start}
             r, _, _ = elastic_path_following(A, rhs, c, tol=opts.tol, time_limit=left,
-                                             max_newton=opts.max_iter)
+                                             max_newton=opts.max_iter, n_diag=n1, **kw)
         else:
+            start = _sinkhorn_start(a_u, b_u, M_u, opts.reg)
+            kw = {} if start is None else {"reg0": opts.reg, "nu0": start}
             r = path_following(A, rhs, c, reg_final=opts.reg, time_limit=left,
-                               max_newton=opts.max_iter)
+                               max_newton=opts.max_iter, n_diag=n1, **kw)
         # PathResult statuses are already ours (0 optimal, 1 limit, 4 numerical)
         msg = "Optimization terminated successfully." if r.status == 0 else r.message
         return out(mass * r.x.reshape(n1, n2), r.status, msg, r.nit, reg_reached=r.reg)
@@ -165,6 +174,31 @@ def transport(a, b, M, reg, *, method="newton", tol=1e-9, maxiter=None, time_lim
     # nit: accepted steps (maxiter bounds the attempts, rejected adaptive steps included)
     return out(plan, status, msg or "Optimization terminated successfully.",
                r.n_iter - r.n_rejected, omega=omega, dual=(f, -4.0 * reg * eta_r[n1:]))
+
+
+def _sinkhorn_start(a, b, M, reg, sweeps=30):
+    """A start for Newton directly at λ = reg (instead of the λ path from 1): a few Sinkhorn
+    sweeps, the alternating exact minimisation of the same dual, as ν = (f + g_last, g − g_last
+    without its last entry) for the incidence without its last row. None where the plain kernel
+    exp(−M/λ) underflows or a marginal has a zero (then the λ path starts from λ = 1).
+
+    At reg = 0.01 on a 100×100 problem the λ path took 105 Newton steps (0.2 s); from here
+    Newton needs a handful.
+    """
+    if np.any(a <= 0) or np.any(b <= 0):
+        return None
+    with np.errstate(under="ignore", over="ignore"):
+        K = np.exp(-M / reg)  # M ≥ 0 here (shifted), so K ≤ 1
+    if not K.min(initial=1.0) > 1e-250:
+        return None
+    v = np.ones(b.size)
+    with np.errstate(all="ignore"):
+        for _ in range(sweeps):
+            u = a / np.einsum("ij,j->i", K, v)
+            v = b / np.einsum("ij,i->j", K, u)
+        f, g = reg * np.log(u), reg * np.log(v)
+    nu = np.concatenate([f + g[-1], (g - g[-1])[:-1]])
+    return nu if np.all(np.isfinite(nu)) else None
 
 
 def _sparse_exact(a, b, M, opts, t0):
