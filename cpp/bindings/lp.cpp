@@ -114,6 +114,8 @@ void bind_lp(py::module_& m) {
       .def_readwrite("max_iter", &LpOptions::max_iter)
       .def_readwrite("time_limit", &LpOptions::time_limit)
       .def_readwrite("n_threads", &LpOptions::n_threads)
+      .def_readwrite("initial_step", &LpOptions::initial_step)
+      .def_readwrite("loss_cap", &LpOptions::loss_cap)
       .def_readwrite("min_parallel_work", &LpOptions::min_parallel_work);
   def_keyword_init(opts);
   m.def("lp_dense", &lp_dense, py::arg("A").noconvert(), py::arg("b").noconvert(),

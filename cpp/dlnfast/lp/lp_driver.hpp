@@ -66,8 +66,10 @@ class LpRun {
     // A loss above kGrowth·f₀ is divergence for every rule: the paper's and the adaptive rule
     // keep f decreasing, and a fixed step that lets f grow this far is unstable (EG at a too
     // large η oscillates with ‖r‖ growing long before anything overflows).
-    const double f_cap = kGrowth * f;
-    double s = 0.0;  // the adaptive rule's smoothness step, set on the first iteration
+    // A run resumed in chunks (Python's callback and history) carries the cap and the adaptive
+    // rule's trial step over, so that the chunked run is the unchunked one, bit for bit.
+    const double f_cap = opt_.loss_cap > 0.0 ? opt_.loss_cap : kGrowth * f;
+    double s = opt_.initial_step;  // the adaptive rule's trial step (0: set on the first iteration)
     Status status = Status::Running;
     Index k = 0;
     for (;; ++k) {
@@ -121,6 +123,8 @@ class LpRun {
       op_.adjoint(r_.data(), g_.data(), team_);
     }
     res.status = status;
+    res.suggested_step = s;  // the adaptive rule's next trial step: resume with initial_step = it
+    res.lambda_max = f_cap;  // the divergence cap in force: resume with loss_cap = it
     res.n_iter = k;
     res.loss = f;
     res.criterion = std::sqrt(2.0 * f);
