@@ -23,14 +23,16 @@ def lp(seed=0, m=6, n=15):
     return c, A, b
 
 
+@pytest.mark.parametrize("momentum", [False, True])
 @pytest.mark.parametrize("method", ["dln", "eg"])
 @pytest.mark.parametrize("rule", ["adaptive", "paper", "fixed"])
-def test_a_chunked_run_is_the_unchunked_run_bit_for_bit(method, rule):
+def test_a_chunked_run_is_the_unchunked_run_bit_for_bit(method, rule, momentum):
     c, A, b = lp(1)
     op = _kernel.LpOperator(sp.csr_matrix(A))
     kw = dict(update=_kernel.update_rule(method), step_rule=_kernel.step_rule(rule, 1e-3 if rule == "fixed" else None),
               tol=1e-30, max_iter=3000, time_limit=1e9, n_threads=1,
-              norm_a_sq=cheap_norm_sq_bound(sp.csr_matrix(A)), step_size=1e-3 if rule == "fixed" else 0.0)
+              norm_a_sq=cheap_norm_sq_bound(sp.csr_matrix(A)), step_size=1e-3 if rule == "fixed" else 0.0,
+              momentum=momentum)
     x1, nu1, om1, r1 = _kernel.run_dynamics(op, b, c, 0.3, **kw)
     seen = []
     x2, nu2, om2, r2 = _kernel.run_dynamics(op, b, c, 0.3, chunk=37,
@@ -121,3 +123,24 @@ def test_callback_errors_propagate_and_are_checked():
         dlnfast.linprog(c, A_eq=A, b_eq=b, method="dln", callback=boom)
     with pytest.raises(TypeError, match="callback"):
         dlnfast.linprog(c, A_eq=A, b_eq=b, callback=3)
+
+
+@pytest.mark.parametrize("method", ["dln", "eg"])
+def test_momentum_keeps_the_certificate_identity(method):
+    # log x = (Aᵀν − c − λω)/λ exactly (ω = 0 for EG), with momentum as without: the momentum
+    # term is an affine combination of states that satisfy it. Checked with numpy on the
+    # returned arrays; the run must differ from the plain one (momentum was on).
+    c, A, b = lp(6)
+    op = _kernel.LpOperator(sp.csr_matrix(A))
+    lam = 0.05
+    kw = dict(update=_kernel.update_rule(method), step_rule=_kernel.step_rule("adaptive"),
+              tol=1e-30, max_iter=5000, time_limit=1e9, n_threads=1,
+              norm_a_sq=cheap_norm_sq_bound(sp.csr_matrix(A)))
+    x, nu, om, r = _kernel.run_dynamics(op, b, c, lam, momentum=True, **kw)
+    x0, _, _, r0 = _kernel.run_dynamics(op, b, c, lam, momentum=False, **kw)
+    np.testing.assert_allclose(np.log(x), (A.T @ nu - c - lam * om) / lam, rtol=1e-10, atol=1e-10)
+    if method == "eg":
+        assert np.all(om == 0)
+    assert not np.array_equal(x, x0)
+    loss = 0.5 * np.sum((A @ x - b) ** 2)
+    assert loss == pytest.approx(r.loss, rel=1e-12)

@@ -116,25 +116,30 @@ class LpOperator:
         indptr, indices, data = self.csr_t
         return sp.csr_matrix((data, indices, indptr), shape=(self.shape[1], self.shape[0])) @ v
 
-    def run(self, b, log_u, omega, eta_r_sum, options):
+    def run(self, b, log_u, omega, eta_r_sum, options, momentum=None):
         if self.dense:
-            return _core.lp_dense(self.A, b, log_u, omega, eta_r_sum, options)
-        return _core.lp_sparse(*self.csr, *self.csr_t, b, log_u, omega, eta_r_sum, options)
+            return _core.lp_dense(self.A, b, log_u, omega, eta_r_sum, options, momentum)
+        return _core.lp_sparse(*self.csr, *self.csr_t, b, log_u, omega, eta_r_sum, options,
+                               momentum)
 
 
 def run_dynamics(op, b, c, reg, *, update, step_rule, tol, max_iter, time_limit, n_threads,
-                 norm_a_sq, nu0=None, step_size=0.0, chunk=None, on_chunk=None):
+                 norm_a_sq, nu0=None, step_size=0.0, chunk=None, on_chunk=None,
+                 momentum=False):
     """One run of DLN GD / EG at λ = reg from log x₀ = (Aᵀν₀ − c)/λ (ν₀ = 0: u₀ = exp(−c/(2λ))).
 
     Returns (x, ν, ω, result) with log x = (Aᵀν − c − λω)/λ exactly (:ref:`ug-identities`).
     ``on_chunk(x_fn, summary)`` is called every ``chunk`` iterations (`run_chunked`) with a
-    function returning the current (x, ν) — only computed when asked for.
+    function returning the current (x, ν) — only computed when asked for. ``momentum``:
+    heavy-ball momentum on (log u, ω, Σηr) with restarts (lp_driver.hpp); its state lives
+    in one buffer carried across the pieces, so chunking still changes nothing.
     """
     m, n = op.shape
     nu0 = np.zeros(m) if nu0 is None else nu0
     log_u = np.ascontiguousarray((op.rmatvec(nu0) - c) / (2.0 * reg))
     omega = np.zeros(n)
     eta_r = np.zeros(m)
+    mom = np.zeros(2 * n + m + 1) if momentum else None
 
     def options(k, t, s0, cap):
         return kernel_options(update=update, step_rule=step_rule, norm_a_sq=norm_a_sq,
@@ -146,7 +151,7 @@ def run_dynamics(op, b, c, reg, *, update, step_rule, tol, max_iter, time_limit,
             return np.exp(2.0 * log_u), nu0 - 4.0 * reg * eta_r
 
     hook = None if on_chunk is None else (lambda summary: on_chunk(state, summary))
-    res = run_chunked(lambda o: op.run(b, log_u, omega, eta_r, o), max_iter, time_limit,
+    res = run_chunked(lambda o: op.run(b, log_u, omega, eta_r, o, mom), max_iter, time_limit,
                       options, chunk, hook)
     x, nu = state()  # a diverged run is reported as status 4 (overflow warnings silenced)
     return x, nu, omega, res
