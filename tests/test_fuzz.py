@@ -652,7 +652,8 @@ def test_fuzz_slow_gradient_flow(case):
 # linprog and basis_pursuit, against HiGHS
 # ------------------------------------------------------------------------------------------
 LP_NAMES = ["c", "A_ub", "b_ub", "A_eq", "b_eq", "bounds", "method", "reg", "tol", "maxiter",
-            "time_limit", "c0", "step_rule", "step_size", "scale", "n_jobs", "X", "y"]
+            "time_limit", "c0", "step_rule", "step_size", "scale", "n_jobs", "X", "y", "callback",
+            "init_scale"]
 _LP_OPTS = {"method": pick(["newton", "newton", "dln", "eg"]),
             "tol": pick([1e-8, 1e-6]),
             "maxiter": pick([None, None, 5, 100]),
@@ -810,7 +811,7 @@ def test_fuzz_slow_basis_pursuit(case):
 # transport
 # ------------------------------------------------------------------------------------------
 OT_NAMES = ["a", "b", "M", "reg", "method", "tol", "maxiter", "time_limit", "step_rule",
-            "step_size", "n_jobs"]
+            "step_size", "n_jobs", "warn"]
 
 
 @st.composite
