@@ -784,8 +784,11 @@ def _bp_case(case):
         r = np.abs(Xa @ res.x - ya)
         rtol = max(1e-6, 1e3 * opts.get("tol", 1e-8))  # linprog's own check of a status-0 point
         assert np.all(r <= 2 * rtol * (np.abs(ya) + np.abs(Xa) @ np.abs(res.x)) + 1e-12), f"Xβ ≠ y: {r}"
-        ref = _highs({"c": np.ones(2 * Xa.shape[1]), "A_eq": np.hstack([Xa, -Xa]), "b_eq": ya,
-                      "bounds": (0, None)})
+        # the LP is invariant under (X, y) → (X, y)/s: HiGHS sees it at unit scale (it reads
+        # entries beyond ~1e20 as infinite: "Model error" at X ~ 1e299)
+        s = max(float(np.abs(Xa).max(initial=0.0)), float(np.abs(ya).max(initial=0.0))) or 1.0
+        ref = _highs({"c": np.ones(2 * Xa.shape[1]), "A_eq": np.hstack([Xa, -Xa]) / s,
+                      "b_eq": ya / s, "bounds": (0, None)})
         assert ref is not None and ref.status == 0, "basis_pursuit optimal where HiGHS is not"
         if not warned:
             assert abs(np.abs(res.x).sum() - ref.fun) <= 1e-4 * (1 + ref.fun), \
