@@ -11,8 +11,8 @@ from scipy.optimize import OptimizeResult
 
 from dlnfast.lp import _kernel
 from dlnfast.lp._duals import marginals, row_duals
-from dlnfast.lp._history import Recorder
 from dlnfast.lp._entropic import elastic_path_following, lp_measures, path_following, polish
+from dlnfast.lp._history import Recorder
 from dlnfast.lp._options import check_solver_options
 from dlnfast.lp._presolve import Presolved, presolve
 from dlnfast.lp._standard_form import StandardForm, to_standard_form, validate
