@@ -277,8 +277,9 @@ def test_linprog_iteration_limit_is_status_1(method):
 def test_transport_time_limit_is_status_1(time_limit, method, reg):
     rng = np.random.default_rng(0)
     a = np.full(60, 1 / 60)
-    res = dlnfast.transport(a, a, rng.random((60, 60)), reg, method=method,
-                            time_limit=time_limit)
+    with pytest.warns(UserWarning, match="time_limit"):  # POT warns on a limit too
+        res = dlnfast.transport(a, a, rng.random((60, 60)), reg, method=method,
+                                time_limit=time_limit)
     assert res.status == 1, res.message
 
 
@@ -347,7 +348,8 @@ def test_transport_status_0_needs_marginals_checked_against_the_mass(method, mas
     good = dlnfast.transport(mass * a, mass * b, M, 0.1, method=method)
     assert good.status == 0
     monkeypatch.setattr(_transport._kernel, "run_transport", doubled)
-    res = dlnfast.transport(mass * a, mass * b, M, 0.1, method=method)
+    with pytest.warns(UserWarning, match="numerical errors"):
+        res = dlnfast.transport(mass * a, mass * b, M, 0.1, method=method)
     assert res.status == 4 and not res.success
     assert "marginal check" in res.message
     np.testing.assert_allclose(res.marginal_error, 2 * mass, rtol=1e-6)

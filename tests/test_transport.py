@@ -104,8 +104,8 @@ def test_thread_count_does_not_change_the_plan(problem, real_team):
     big = np.tile(M, (3, 40))  # 90 × 1000 > 2^16 entries (threads used), two column blocks
     bb = np.tile(b, 40) / 40
     a = np.tile(a, 3) / 3
-    r1 = dlnfast.transport(a, bb, big, 0.1, method="dln", maxiter=50, n_jobs=1)
-    r2 = dlnfast.transport(a, bb, big, 0.1, method="dln", maxiter=50, n_jobs=2)
+    r1 = dlnfast.transport(a, bb, big, 0.1, method="dln", maxiter=50, n_jobs=1, warn=False)
+    r2 = dlnfast.transport(a, bb, big, 0.1, method="dln", maxiter=50, n_jobs=2, warn=False)
     assert np.array_equal(r1.plan, r2.plan)
 
 

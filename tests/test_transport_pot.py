@@ -79,3 +79,78 @@ def test_sparse_cost_needs_exact_ot():
     Ms, _, _ = sparse_cost(5, 5)
     with pytest.raises(ValueError, match="sparse M .* needs reg=None"):
         dlnfast.transport(ot.unif(5), ot.unif(5), Ms, reg=0.1)
+
+
+def _problem(n1=6, n2=8, k=3, seed=2):
+    rng = np.random.RandomState(seed)
+    M = ot.dist(rng.randn(n1, 2), rng.randn(n2, 2))
+    M /= M.max()
+    a = rng.rand(n1) + 0.2
+    a /= a.sum()
+    B = rng.rand(n2, k) + 0.2
+    B /= B.sum(axis=0)
+    return a, B, M
+
+
+@pytest.mark.parametrize("method", ["newton", "dln", "eg"])
+def test_several_target_marginals_as_in_ot_sinkhorn(method):
+    # POT: b of shape (n2, k) gives the k costs <M, P_k> of the k entropic plans
+    a, B, M = _problem()
+    reg = 0.1
+    want = ot.sinkhorn(a, B, M, reg, stopThr=1e-13, numItermax=100_000)
+    res = dlnfast.transport(a, B, M, reg, method=method, tol=1e-11)
+    assert res.success and np.all(res.status == 0), res.message
+    assert res.cost.shape == (3,) and res.plan.shape == (3, 6, 8) and res.nit.shape == (3,)
+    if method != "dln":
+        np.testing.assert_allclose(res.cost, want, rtol=1e-7)
+    for k in range(3):  # each plan is POT's plan for that column
+        # DLN GD's plan is exactly the entropic plan of the cost M + λω (its certificate)
+        Mk = M + reg * res.results[k].omega if method == "dln" else M
+        pk = ot.sinkhorn(a, B[:, k], Mk, reg, stopThr=1e-13, numItermax=100_000)
+        np.testing.assert_allclose(res.plan[k], pk, atol=1e-9)
+        np.testing.assert_allclose(res.cost[k], (M * pk).sum(), rtol=1e-7)
+
+
+def test_several_target_marginals_checked_per_column():
+    a, B, M = _problem()
+    B[:, 1] *= 2.0
+    with pytest.raises(ValueError, match="same total mass"):
+        dlnfast.transport(a, B, M, 0.1)
+    with pytest.raises(ValueError, match="b must have at least one column"):
+        dlnfast.transport(a, np.zeros((8, 0)), M, 0.1)
+
+
+@pytest.mark.parametrize("method", ["newton", "dln", "eg"])
+def test_warns_where_ot_sinkhorn_warns(method):
+    a, B, M = _problem()
+    b = B[:, 0]
+    reg = 0.01
+    with pytest.warns(UserWarning, match="did not converge"):
+        ot.sinkhorn(a, b, M, reg, numItermax=3)
+    with pytest.warns(UserWarning, match="did not converge.*maxiter"):
+        res = dlnfast.transport(a, b, M, reg, method=method, maxiter=3)
+    assert res.status == 1
+    with pytest.warns(UserWarning, match="did not converge"):  # once for k histograms, as POT
+        ot.sinkhorn(a, B, M, reg, numItermax=3)
+    with pytest.warns(UserWarning, match="did not converge") as rec:
+        res = dlnfast.transport(a, B, M, reg, method=method, maxiter=3)
+    assert len(rec) == 1 and np.all(res.status == 1)
+    # converged: neither warns (pytest turns a stray warning into an error)
+    ot.sinkhorn(a, b, M, 0.5, stopThr=1e-12, numItermax=100_000)
+    assert dlnfast.transport(a, b, M, 0.5, method=method).status == 0
+    res = dlnfast.transport(a, b, M, reg, method=method, maxiter=3, warn=False)  # silenced
+    assert res.status == 1
+    with pytest.raises(ValueError, match="warn must be a bool"):
+        dlnfast.transport(a, b, M, reg, warn="no")
+
+
+def test_warns_where_ot_emd_warns():
+    a, B, M = _problem(20, 20)
+    b = B[:, 0]
+    with pytest.warns(UserWarning, match="numItermax reached before optimality"):
+        ot.emd(a, b, M, numItermax=3)
+    with pytest.warns(UserWarning, match="maxiter .*reached before optimality"):
+        res = dlnfast.transport(a, b, M, None, maxiter=3)
+    assert res.status == 1
+    ot.emd(a, b, M)  # converged: no warning from either
+    assert dlnfast.transport(a, b, M, None).status == 0

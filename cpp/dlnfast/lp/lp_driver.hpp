@@ -49,9 +49,10 @@ inline double half_sq_norm(const double* r, Index m) {
 template <class Update, class Op>
 class LpRun {
  public:
-  LpRun(const Op& op, double* log_u, double* omega, double* eta_r_sum, const LpOptions& opt, Team& team)
-      : op_(op), lu_(log_u), om_(omega), er_(eta_r_sum), opt_(opt), team_(team), n_(op.n_vars()),
-        m_(op.n_rows()), x_(n_), g_(n_), r_(m_), r_new_(m_) {}
+  LpRun(const Op& op, double* log_u, double* omega, double* eta_r_sum, double* momentum,
+        const LpOptions& opt, Team& team)
+      : op_(op), lu_(log_u), om_(omega), er_(eta_r_sum), mom_(momentum), opt_(opt), team_(team),
+        n_(op.n_vars()), m_(op.n_rows()), x_(n_), g_(n_), r_(m_), r_new_(m_) {}
 
   void run(Monitor& monitor, RunResult& res) {
     StopRules rules;
@@ -59,6 +60,8 @@ class LpRun {
     rules.tol = opt_.tol;
     rules.time_limit = opt_.time_limit;
     const bool adaptive = opt_.step_rule == LpStepRule::adaptive;
+    const bool heavy = mom_ != nullptr;  // momentum on the state (log u, ω, Σηr)
+    double km = heavy ? mom_[2 * n_ + m_] : 0.0;  // accepted steps since the last restart
     exp2_into(lu_, x_.data(), n_, team_);
     op_.residual(x_.data(), r_.data(), team_);
     double f = half_sq_norm(r_.data(), m_);
@@ -66,8 +69,10 @@ class LpRun {
     // A loss above kGrowth·f₀ is divergence for every rule: the paper's and the adaptive rule
     // keep f decreasing, and a fixed step that lets f grow this far is unstable (EG at a too
     // large η oscillates with ‖r‖ growing long before anything overflows).
-    const double f_cap = kGrowth * f;
-    double s = 0.0;  // the adaptive rule's smoothness step, set on the first iteration
+    // A run resumed in chunks (Python's callback and history) carries the cap and the adaptive
+    // rule's trial step over, so that the chunked run is the unchunked one, bit for bit.
+    const double f_cap = opt_.loss_cap > 0.0 ? opt_.loss_cap : kGrowth * f;
+    double s = opt_.initial_step;  // the adaptive rule's trial step (0: set on the first iteration)
     Status status = Status::Running;
     Index k = 0;
     for (;; ++k) {
@@ -93,9 +98,17 @@ class LpRun {
       } else if (adaptive) {
         if (s == 0.0) s = smooth;
         eta = std::min(cap, s);
-        save();
       }
-      const double f_new = advance(eta);
+      if (adaptive || heavy) save();
+      const double beta = km > 0.0 ? km / (km + 3.0) : 0.0;
+      const double f_new = advance(eta, beta);
+      if (beta > 0.0 && !(f_new <= f)) {
+        // Momentum made f grow: restart it (O'Donoghue & Candès) and retry the plain step.
+        restore();
+        km = 0.0;
+        ++res.n_rejected;
+        continue;
+      }
       if (adaptive && !(f_new <= f)) {
         // Undo the step: f must not increase (and must stay finite). Halve the trial step.
         restore();
@@ -115,22 +128,46 @@ class LpRun {
         break;
       }
       if (adaptive) s = 1.25 * std::max(s, eta);
+      if (heavy) {  // the state before this step becomes the previous one
+        std::copy(lu_prev_.begin(), lu_prev_.end(), mom_);
+        std::copy(om_prev_.begin(), om_prev_.end(), mom_ + n_);
+        std::copy(er_prev_.begin(), er_prev_.end(), mom_ + 2 * n_);
+        km += 1.0;
+      }
       res.step = eta;
       f = f_new;
       std::swap(r_, r_new_);
       op_.adjoint(r_.data(), g_.data(), team_);
     }
+    if (heavy) mom_[2 * n_ + m_] = km;
     res.status = status;
+    res.suggested_step = s;  // the adaptive rule's next trial step: resume with initial_step = it
+    res.lambda_max = f_cap;  // the divergence cap in force: resume with loss_cap = it
     res.n_iter = k;
     res.loss = f;
     res.criterion = std::sqrt(2.0 * f);
   }
 
  private:
-  // One update with step η; returns f at the new state (its residual in r_new_).
-  double advance(double eta) {
+  // One update with step η, plus β·(state_k − state_{k−1}) with momentum (the saved state is
+  // state_k, mom_ holds state_{k−1}); returns f at the new state (its residual in r_new_).
+  // The momentum term is an affine combination of states that all satisfy
+  // log u = log u₀ − 2Aᵀ(Σηr) − ω/2, so the new state does too: the certificate stays exact.
+  double advance(double eta, double beta) {
     Update::apply(eta, g_.data(), lu_, om_, n_, team_);
     for (Index i = 0; i < m_; ++i) er_[i] += eta * r_[i];
+    if (beta > 0.0) {
+      const double* plu = mom_;
+      const double* pom = mom_ + n_;
+      const double* per = mom_ + 2 * n_;
+      team_.parallel_blocks(n_, kBlock, [&](Index, Index j0, Index j1) {
+        for (Index j = j0; j < j1; ++j) {
+          lu_[j] += beta * (lu_prev_[j] - plu[j]);
+          om_[j] += beta * (om_prev_[j] - pom[j]);
+        }
+      });
+      for (Index i = 0; i < m_; ++i) er_[i] += beta * (er_prev_[i] - per[i]);
+    }
     exp2_into(lu_, x_.data(), n_, team_);
     op_.residual(x_.data(), r_new_.data(), team_);
     return half_sq_norm(r_new_.data(), m_);
@@ -148,7 +185,7 @@ class LpRun {
   }
 
   const Op& op_;
-  double *lu_, *om_, *er_;
+  double *lu_, *om_, *er_, *mom_;
   const LpOptions& opt_;
   Team& team_;
   Index n_, m_;
@@ -170,9 +207,14 @@ class LpRun {
 /// @param log_u     in/out, n_vars: the log-factors
 /// @param omega     in/out, n_vars: the certificate ω (accumulated; untouched by EG)
 /// @param eta_r_sum in/out, n_rows: Σ η_t r_t (the dual estimate is ν = −4λ·Σ η_t r_t)
+///
+/// @param momentum  null, or in/out, 2·n_vars + n_rows + 1: heavy-ball momentum on the state
+///                  (previous log u, ω, Σηr, then the count of steps since the last restart;
+///                  a count of 0 starts without momentum), β_k = k/(k + 3), restarted when a
+///                  step with momentum would increase f (the step is redone without it).
 template <class Update, class Op>
 RunResult run_lp_dynamics(const Op& op, double* log_u, double* omega, double* eta_r_sum, const LpOptions& opt,
-                          Monitor& monitor) {
+                          Monitor& monitor, double* momentum = nullptr) {
   if (opt.n_threads < 1) throw std::invalid_argument("n_threads must be >= 1");
   if (opt.max_iter < 0) throw std::invalid_argument("max_iter must be >= 0");
   if (!(opt.norm_a_sq > 0.0)) throw std::invalid_argument("norm_a_sq must be > 0");
@@ -180,7 +222,7 @@ RunResult run_lp_dynamics(const Op& op, double* log_u, double* omega, double* et
     throw std::invalid_argument("step_size must be > 0 with the fixed step rule");
   RunResult res;
   Team::run(work_threads(opt.n_threads, std::max(op.work(), op.n_vars()), opt.min_parallel_work), [&](Team& team) {
-    detail::LpRun<Update, Op>(op, log_u, omega, eta_r_sum, opt, team).run(monitor, res);
+    detail::LpRun<Update, Op>(op, log_u, omega, eta_r_sum, momentum, opt, team).run(monitor, res);
   });
   res.elapsed = monitor.elapsed();
   return res;

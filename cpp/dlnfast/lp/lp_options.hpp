@@ -1,7 +1,8 @@
 // Options and result of one run of the LP dynamics (DLN gradient descent or exponentiated
 // gradient) on  f(u) = ½‖A(u⊙u) − b‖²,  shared by every LP operator (dense, sparse, transport).
 // The outcome is the engine's RunResult (core/control.hpp): n_iter, loss = f, criterion = ‖Ax − b‖₂,
-// step = the last accepted η, n_rejected (adaptive rule), elapsed.
+// step = the last accepted η, n_rejected (adaptive rule), elapsed; suggested_step = the adaptive
+// rule's next trial step and lambda_max = the divergence cap on f (to resume a run, see LpOptions).
 #pragma once
 #include <cstdint>
 
@@ -30,6 +31,12 @@ struct LpOptions {
   std::int64_t max_iter = 100000;
   double time_limit = 1e300;  ///< seconds
   int n_threads = 1;
+  /// Resuming a run (chunks for a callback): the adaptive rule's trial step s to start from
+  /// (0: min(1/(4‖g‖∞), 1/(5 norm_a_sq ‖u‖∞²)) as a fresh run) and the divergence cap on f
+  /// (0: 4× the f the run starts at). A run returns both (RunResult::suggested_step and
+  /// RunResult::lambda_max), so run(k₁) then run(k₂) from them is run(k₁ + k₂) exactly.
+  double initial_step = 0.0;
+  double loss_cap = 0.0;
   Index min_parallel_work = kMinParallelWork;  ///< passes smaller than this run on one thread
 };
 

@@ -163,7 +163,12 @@ def _unit_scale(v):
 
 
 def to_standard_form(c, A_ub, b_ub, A_eq, b_eq, lo, hi, c0=0.0, scale=True):
-    """Build the standard form; detects the infeasibility/unboundedness visible without solving."""
+    """Build the standard form; detects the infeasibility/unboundedness visible without solving.
+
+    ``scale``: True (Ruiz equilibration of rows and columns, then β, γ), "rows" (rows
+    equilibrated, columns left alone, then β, γ: the entropy keeps the user's units, see
+    :func:`dlnfast.linprog`'s ``init_scale``) or False (nothing).
+    """
     # (Over 80 lines on purpose: one pass of textbook transformations — bounds, fixed, free and
     # boxed columns, slacks, scaling — whose index bookkeeping is shared; split, each piece would
     # take and return the same half-dozen arrays.)
@@ -235,7 +240,16 @@ def to_standard_form(c, A_ub, b_ub, A_eq, b_eq, lo, hi, c0=0.0, scale=True):
     c_std_k = c_std[keep_cols]
     T_k = T_full[:, keep_cols]
 
-    if scale and A.shape[0] and A.nnz:
+    if scale == "rows" and A.shape[0] and A.nnz:
+        # rows only (D_c = 1): y keeps the user's units up to the scalar β, so the entropy
+        # Σ y log y of the user's standard form is the scaled one's plus a linear term
+        # (linprog's init_scale shifts ĉ by λ̂·log β to cancel it)
+        rmax = abs(A).max(axis=1).toarray().ravel()
+        dr = 1.0 / np.where(rmax > 0, rmax, 1.0)
+        dc = np.ones(A.shape[1])
+        A = (sp.diags(dr) @ A).tocsr()
+        b = dr * b
+    elif scale and A.shape[0] and A.nnz:
         A, dr, dc = _ruiz(A)
         b = dr * b
         c_std_k = dc * c_std_k

@@ -25,7 +25,7 @@ def _incidence(n1, n2):
 
 
 def transport(a, b, M, reg, *, method="newton", tol=1e-9, maxiter=None, time_limit=None,
-              step_rule="adaptive", step_size=None, n_jobs=None):
+              step_rule="adaptive", step_size=None, n_jobs=None, warn=True):
     r"""Entropic (or exact) optimal transport through diagonal-linear-network dynamics.
 
     Solves ``min_P <M, P> + λ Σ_ij (P_ij log P_ij − P_ij)  s.t.  P1 = a, Pᵀ1 = b, P ≥ 0``
@@ -37,9 +37,12 @@ def transport(a, b, M, reg, *, method="newton", tol=1e-9, maxiter=None, time_lim
     ----------
     a : array_like, shape (n1,)
         Source marginal, non-negative; empty (``[]``): uniform, as in POT.
-    b : array_like, shape (n2,)
+    b : array_like, shape (n2,) or (n2, k)
         Target marginal, non-negative, same total mass as ``a`` (relative 1e-8); empty:
-        uniform.
+        uniform. Two-dimensional (POT's ``ot.sinkhorn`` with several histograms): k target
+        marginals, one per column, each solved against ``a`` with the same M; then ``cost``,
+        ``status``, ``nit`` and ``marginal_error`` are arrays of length k and ``plan`` has
+        shape (k, n1, n2) (see Returns).
     M : array_like or scipy.sparse matrix, shape (n1, n2)
         Cost matrix (finite, any sign). Sparse (POT's ``ot.emd`` convention): only the stored
         entries are allowed edges; needs ``reg=None``, and ``plan`` is then a
@@ -60,6 +63,11 @@ def transport(a, b, M, reg, *, method="newton", tol=1e-9, maxiter=None, time_lim
         marginal error of each Newton stage (and LP tolerance with ``reg=None``).
     maxiter, time_limit, step_rule, step_size, n_jobs
         As in :func:`dlnfast.linprog` ("dln": the plan's O(η) bias ω shrinks with step_size).
+    warn : bool, default True
+        Warn (sklearn's ``ConvergenceWarning``, a ``UserWarning`` as POT's) where POT warns: a solve that stops at ``maxiter`` or
+        ``time_limit`` (status 1; POT: "Sinkhorn did not converge…" for ``ot.sinkhorn``,
+        "numItermax reached before optimality…" for ``ot.emd``) and numerical trouble
+        (status 4; POT: "numerical errors at iteration …"). The status says the same.
 
     Returns
     -------
@@ -68,6 +76,10 @@ def transport(a, b, M, reg, *, method="newton", tol=1e-9, maxiter=None, time_lim
         4 numerical difficulties), ``success``, ``message``, ``nit``, ``reg``,
         ``marginal_error`` = ‖P1 − a‖₁ + ‖Pᵀ1 − b‖₁; for "dln"/"eg" also ``omega`` (n1×n2):
         the plan is exactly the entropic plan for cost ``M + λω`` and its own marginals.
+        With a 2-D ``b``: ``cost`` (k,) — what ``ot.sinkhorn(a, b, M, reg)`` returns for
+        such a b — ``plan`` (k, n1, n2), ``status``, ``nit``, ``marginal_error`` (k,),
+        ``success`` (all succeeded), ``message`` (the first failure's, if any), and
+        ``results``: the k single results.
 
     Notes
     -----
@@ -95,6 +107,58 @@ def transport(a, b, M, reg, *, method="newton", tol=1e-9, maxiter=None, time_lim
     >>> bool(np.allclose(res.plan.sum(axis=1), a))
     True
     """
+    if not isinstance(warn, (bool, np.bool_)):
+        raise ValueError(f"warn must be a bool, got {warn!r}")
+    kwargs = dict(method=method, tol=tol, maxiter=maxiter, time_limit=time_limit,
+                  step_rule=step_rule, step_size=step_size, n_jobs=n_jobs)
+    if not sp.issparse(b) and np.ndim(b) == 2:
+        return _several_targets(a, b, M, reg, warn, kwargs)
+    res = _transport(a, b, M, reg, **kwargs)
+    if warn:
+        _warn_like_pot(res, reg)
+    return res
+
+
+def _warn_like_pot(res, reg):
+    """POT's warnings (ot.sinkhorn, ot.emd) for the same outcomes, as sklearn's
+    ConvergenceWarning (a UserWarning, POT's category), like the rest of dlnfast."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    if res.status == 1:
+        what = ("transport did not converge. You might want to increase the number of "
+                "iterations `maxiter` (or `time_limit`) or the regularization parameter `reg`"
+                if reg is not None else
+                "maxiter (or time_limit) reached before optimality. Try to increase maxiter")
+        warnings.warn(f"{what} ({res.message})", ConvergenceWarning, stacklevel=3)
+    elif res.status == 4:
+        warnings.warn(f"numerical errors after {res.nit} iterations: {res.message}",
+                      ConvergenceWarning, stacklevel=3)
+
+
+def _several_targets(a, b, M, reg, warn, kwargs):
+    """k target marginals (the columns of b) against one a and one M: k solves."""
+    B = as_real_array(b, "b")
+    if B.shape[1] == 0:
+        raise ValueError(f"b must have at least one column (target marginal), got shape {B.shape}")
+    results = [_transport(a, B[:, k], M, reg, **kwargs) for k in range(B.shape[1])]
+    status = np.array([r.status for r in results])
+    bad = [r for r in results if r.status != 0]
+    res = OptimizeResult(
+        plan=np.stack([r.plan for r in results]), cost=np.array([r.cost for r in results]),
+        status=status, success=bool(np.all(status == 0)),
+        message=bad[0].message if bad else "Optimization terminated successfully.",
+        nit=np.array([r.nit for r in results]), reg=results[0].reg, method=results[0].method,
+        marginal_error=np.array([r.marginal_error for r in results]), results=results)
+    if warn:
+        for r in bad[:1]:  # one warning per call, as POT's one loop over all histograms
+            _warn_like_pot(r, reg)
+    return res
+
+
+def _transport(a, b, M, reg, *, method, tol, maxiter, time_limit, step_rule, step_size, n_jobs):
+    """One (a, b) pair: the body of :func:`transport`."""
     t0 = time.perf_counter()
     opts = check_solver_options(method=method, reg=reg, tol=tol, maxiter=maxiter,
                                 time_limit=time_limit, step_rule=step_rule, step_size=step_size,
