@@ -170,7 +170,7 @@ void run_sgd_fused(Loss& loss, DiagonalNet& net, const StochasticOptions& opt, d
     const double c = wi * (loss.derivative(i_cur, cur.dot) - noise);
     const double rate = 2.0 * std::abs(c) * cur.xmax;  // max_j 2|g_j|
     // κ_t = D²·n·w_i·Σ x̃_j²(w₊² + w₋²)_j
-    double eta = opt.step.at(t, 4.0 * wi * cur.kappa * Loss::max_second_derivative(), rate);
+    double eta = opt.step.at(t, 4.0 * wi * cur.kappa * loss.max_second_derivative(), rate);
     if (!std::isfinite(eta)) eta = 0.0;  // zero stochastic gradient: nothing to do this step
     res.step = eta;
     prev_rate = rate;
@@ -266,7 +266,7 @@ void run_sgd_batch(Loss& loss, Net& net, Optim& optim, const StochasticOptions& 
     double rate = 0.0, curv = 0.0;
     for (double r : rate_blk) rate = std::max(rate, r);
     for (Index b = 0; b < B; ++b) curv += kappa[b];
-    curv *= double(D) * D / double(B) * Loss::max_second_derivative();
+    curv *= double(D) * D / double(B) * loss.max_second_derivative();
     double eta = opt.step.at(t, curv, rate);
     if (!std::isfinite(eta)) eta = 0.0;  // zero stochastic gradient: nothing to do this step
     res.step = eta;
