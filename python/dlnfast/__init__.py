@@ -11,7 +11,7 @@ from dlnfast._dynamics import gradient_flow
 from dlnfast._flow_path import FlowPath
 from dlnfast._regressor import DiagonalLinearRegressor
 from dlnfast._classifier import DiagonalLinearClassifier
-from dlnfast._max_margin import max_margin
+from dlnfast._max_margin import max_margin, max_margin_kkt
 from dlnfast._sharpness import sharpness
 from dlnfast._saddle import SaddlePath, saddle_path
 from dlnfast.lp import basis_pursuit, linprog, read_mps, transport
@@ -24,6 +24,7 @@ __all__ = [
     "DiagonalLinearRegressor",
     "DiagonalLinearClassifier",
     "max_margin",
+    "max_margin_kkt",
     "potentials",
     "implicit_bias_limit",
     "ImplicitBiasLimit",
