@@ -82,27 +82,36 @@ def max_margin_kkt(X, y, coef, depth):
     Gradient flow on a depth-D diagonal network with a margin loss converges in direction to a
     KKT point of
 
-        min f(b) = Σ_j ``|b_j|``^q  s.t.  y_i⟨x_i, b⟩ ≥ 1,   q = 2/D
+    .. math::
+
+        \min_b f(b) = \sum_j |b_j|^q \quad\text{s.t.}\quad y_i\langle x_i, b\rangle \ge 1,
+        \qquad q = 2/D
 
     (Yun, Krishnan & Mobahi 2021; non-convex for D ≥ 3, so a KKT point is all one can ask for;
     for D = 1, 2 the problem is convex: compare with :func:`max_margin` instead). ``coef`` is
     rescaled to b = coef/γ, γ = min_i y_i⟨x_i, coef⟩, so only its direction matters. The
-    stationarity condition on the support, q``|b_j|``^{q−1} sign(b_j) = Σ_i μ_i y_i x_ij, is used
-    multiplied by b_j:
+    stationarity condition on the support, :math:`q|b_j|^{q-1}\operatorname{sign}(b_j) =
+    \sum_i \mu_i y_i x_{ij}`, is used multiplied by :math:`b_j`:
 
-        q``|b_j|``^q = b_j·(Aᵀμ)_j   for every j,   A = rows y_i x_i,  μ ≥ 0,
+    .. math::
 
-    which is the same condition where b_j ≠ 0, holds trivially where b_j = 0 (``|b|``^q is not
-    differentiable there and imposes nothing for q < 1), and is continuous as a coordinate goes
-    to 0 (the unscaled form blows up like ``|b_j|``^{q−1} on coordinates that training is still
-    shrinking). With u = q``|b|``^q (Σ u = q·f(b); at a KKT point also Σ μ_i = q·f(b)) the residual is
+        q|b_j|^q = b_j (A^\top\mu)_j \ \text{for every } j, \qquad A = (y_i x_i)_i,\ \mu \ge 0,
 
-        r(b) = ‖u − b ⊙ Aᵀμ‖₂ / ‖u‖₂ + Σ_i μ_i (m_i − 1) / (q·f(b)),   m_i = y_i⟨x_i, b⟩ ≥ 1,
+    which is the same condition where :math:`b_j \ne 0`, holds trivially where :math:`b_j = 0`
+    (:math:`|b|^q` is not differentiable there and imposes nothing for q < 1), and is continuous as
+    a coordinate goes to 0 (the unscaled form blows up like :math:`|b_j|^{q-1}` on coordinates that
+    training is still shrinking). With :math:`u = q|b|^q` (:math:`\sum u = q f(b)`; at a KKT point
+    also :math:`\sum\mu_i = q f(b)`) the residual is
+
+    .. math::
+
+        r(b) = \frac{\lVert u - b \odot A^\top\mu\rVert_2}{\lVert u\rVert_2}
+             + \frac{\sum_i \mu_i (m_i - 1)}{q f(b)}, \qquad m_i = y_i\langle x_i, b\rangle \ge 1,
 
     stationarity plus complementary slackness, scale-free, at the μ ≥ 0 minimising the smooth
-    surrogate ‖u − b ⊙ Aᵀμ‖²/‖u‖² + 2Σ μ_i (m_i − 1)/(q f) (a convex QP in μ, L-BFGS-B with
-    bounds). r = 0 exactly at a KKT point; it bounds Lyu & Li (2020)'s (ε, δ)-KKT gap in this
-    normalisation.
+    surrogate (the first term squared plus twice the second: a convex QP in μ, solved by
+    L-BFGS-B with bounds). r = 0 exactly at a KKT point; it bounds Lyu & Li (2020)'s
+    (ε, δ)-KKT gap in this normalisation.
 
     Parameters
     ----------
