@@ -73,16 +73,22 @@ def test_md_iterates_match_numpy_reference(loss, parametrization, depth):
 
 
 @pytest.mark.parametrize("loss", ["logistic", "exponential"])
-@pytest.mark.parametrize("parametrization,batch_size,shuffle",
-                         [("pm", 1, True), ("pm", 4, False), ("uv", 1, False), ("uv", 3, True)])
-def test_sgd_iterates_match_numpy_reference(loss, parametrization, batch_size, shuffle):
+@pytest.mark.parametrize("parametrization,batch_size,shuffle,intercept",
+                         [("pm", 1, True, False), ("pm", 4, False, False), ("uv", 1, False, False),
+                          ("uv", 3, True, False), ("pm", 1, True, True), ("uv", 2, False, True)])
+def test_sgd_iterates_match_numpy_reference(loss, parametrization, batch_size, shuffle, intercept):
     rng = np.random.default_rng(22)
-    X, s = _separable(rng, n=20, d=15)
-    n, d = X.shape
+    X0, s = _separable(rng, n=20, d=15)
+    X0 = X0 + 0.5  # an offset the intercept has to absorb
+    n = X0.shape[0]
     alpha, eta, K = 0.3, 0.05, 400
     clf = DiagonalLinearClassifier(loss=loss, parametrization=parametrization, init_scale=alpha, solver="sgd",
-                                   step_size=eta, max_iter=K, tol=0.0, fit_intercept=False,
-                                   batch_size=batch_size, shuffle=shuffle, random_state=7).fit(X, s)
+                                   step_size=eta, max_iter=K, tol=0.0, fit_intercept=intercept,
+                                   intercept_scaling=2.0, batch_size=batch_size, shuffle=shuffle,
+                                   random_state=7).fit(X0, s)
+    # the intercept as a trained coordinate on a constant column of value intercept_scaling
+    X = np.hstack([X0, np.full((n, 1), 2.0)]) if intercept else X0
+    d = X.shape[1]
     # the samples of the numpy specification of the stream (dlnfast._sampling), seeded as sklearn does
     idx = sample_indices(seed_from_random_state(7), n, np.arange(K * batch_size), shuffle=shuffle)
     idx = idx.reshape(K, batch_size)
@@ -99,7 +105,10 @@ def test_sgd_iterates_match_numpy_reference(loss, parametrization, batch_size, s
             a, b = a - eta * b * g, b - eta * a * g
     ref = a * a - b * b if parametrization == "pm" else a * b
     assert np.max(np.abs(ref)) > 0.1
-    np.testing.assert_allclose(clf.coef_[0], ref, rtol=0, atol=1e-12)
+    got = np.append(clf.coef_[0], clf.intercept_[0] / 2.0) if intercept else clf.coef_[0]
+    np.testing.assert_allclose(got, ref, rtol=0, atol=1e-12)
+    if intercept:
+        assert abs(ref[-1]) > 1e-3  # the intercept coordinate moved
 
 
 def _flow_rhs(X, s, parametrization, alpha, loss, normalised=False):
@@ -246,8 +255,6 @@ def test_discrete_identities_hold_for_margin_losses(solver, loss, parametrizatio
 
 def test_solver_option_errors():
     X, s = _separable(np.random.default_rng(27), n=10, d=3)
-    with pytest.raises(ValueError, match="fit_intercept=False"):
-        DiagonalLinearClassifier(solver="sgd").fit(X, s)
     with pytest.raises(ValueError, match="at most one of target_loss and target_log_loss"):
         DiagonalLinearClassifier(target_loss=1e-3, target_log_loss=-5.0).fit(X, s)
     with pytest.raises(ValueError, match="only solver='flow'"):
@@ -294,8 +301,8 @@ def _expected_failures(estimator):
                                                    init_scale=0.5, tol=1e-2),
                           DiagonalLinearClassifier(solver="flow", init_scale=0.5, tol=1e-2),
                           DiagonalLinearClassifier(solver="flow", loss="exponential", init_scale=0.5, tol=1e-2),
-                          DiagonalLinearClassifier(solver="sgd", init_scale=0.5, tol=1e-2, fit_intercept=False,
-                                                   max_iter=20_000, random_state=0),
+                          DiagonalLinearClassifier(solver="sgd", init_scale=0.5, tol=1e-2, max_iter=20_000,
+                                                   random_state=0),
                           DiagonalLinearClassifier(solver="sgd", loss="exponential", init_scale=0.5, tol=1e-2,
                                                    fit_intercept=False, max_iter=20_000, random_state=0)],
                          expected_failed_checks=_expected_failures)

@@ -228,9 +228,6 @@ Output sgd(const Matrix<T>& X, const DArray& y, DArray log_w_pos, DArray log_w_n
     return run_stochastic(loss, net, optim, so, beta, hist, mon);
   };
   if (o.loss != 0) {
-    // the per-sample rows have d entries: no virtual intercept column (loss/margin.hpp)
-    if (o.intercept_scaling != 0.0)
-      throw std::invalid_argument("intercept_scaling: sgd on a margin loss fits no intercept (pass 0)");
     return factor_solve<T, MarginData<T>>(X, y, log_w_pos, log_w_neg, o, weights, x_mean, snapshot_iters,
                                           progress, run);
   }

@@ -65,8 +65,7 @@ class DiagonalLinearClassifier(ClassifierMixin, BaseEstimator):
         ``"gd"``: full-batch GD on the factors (heavy ball or Nesterov with ``momentum`` > 0).
         ``"sgd"``: mini-batch SGD on the factors (``batch_size`` samples per step drawn by
         ``shuffle`` from a stream seeded by ``random_state``, the regressor's stream; the full loss
-        is evaluated once per epoch for ``tol``, ``target_loss`` and ``loss_curve_``; no intercept:
-        needs ``fit_intercept=False``). ``"md"``: mirror descent ∇Φ(β) ← ∇Φ(β) − η·∇L(β) with the
+        is evaluated once per epoch for ``tol``, ``target_loss`` and ``loss_curve_``). ``"md"``: mirror descent ∇Φ(β) ← ∇Φ(β) − η·∇L(β) with the
         parametrisation's potential (no momentum). ``"flow"``: the exact gradient flow
         d/dt ∇Φ(β) = −∇L(β) (the η → 0 limit of GD), Dormand–Prince 5(4) in mirror coordinates to
         ``flow_tol``; ``max_iter`` counts its steps. With ``target_log_loss`` it is integrated on the
@@ -260,9 +259,6 @@ class DiagonalLinearClassifier(ClassifierMixin, BaseEstimator):
                              f"loss-normalised clock); got solver={self.solver!r}.")
         if self.momentum and self.solver in ("md", "flow"):
             raise ValueError(f"momentum applies to solver='gd' or 'sgd' only; got solver={self.solver!r}.")
-        if self.solver == "sgd" and self.fit_intercept:
-            raise ValueError("solver='sgd' fits no intercept for the margin losses: pass fit_intercept=False "
-                             "(or use solver='gd', 'md' or 'flow').")
 
     def _target(self):
         """The engine's target_loss: L, or log L on the normalised clock."""

@@ -38,8 +38,8 @@
 //
 // Per-sample access (the stochastic driver, drivers/stochastic.hpp): row(i), x_mean() = none,
 // sample_weight(i) = n·w_i and derivative(i, p) = ∂ℓ(y_i p)/∂p = −y_i·ℓ'(m_i) at p = ⟨x_i, β⟩, in
-// plain (not log) form: a single sample's e^{−m} is formed as such. Only without the virtual
-// intercept column (the rows have d entries; bindings refuse the combination).
+// plain (not log) form: a single sample's e^{−m} is formed as such. With an intercept the stored
+// rows have d entries and virtual_column() is the (d+1)-th (the stochastic driver appends it).
 #pragma once
 #include <Eigen/Core>
 #include <algorithm>
@@ -296,7 +296,9 @@ class MarginLoss {
       for (Index j = 0; j < df_; ++j) diag[j] += partial_g_[k * df_ + j];
   }
 
-  // ---- per-sample access for the stochastic driver (no intercept column: see the file comment) ----
+  // ---- per-sample access for the stochastic driver (see the file comment) ----
+  /// The virtual constant column's value (0: none); row(i) holds the other d entries.
+  double virtual_column() const { return icol_; }
   const T* row(Index i) const { return X_ + i * d_; }
   const double* x_mean() const { return nullptr; }
   /// n·w_i (1 unweighted).
