@@ -310,3 +310,17 @@ def test_sklearn_compatible_solvers(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", category=UserWarning)
         check(estimator)
+
+
+@pytest.mark.parametrize("solver,extra", [("md", {}), ("flow", {"target_log_loss": -50.0}),
+                                          ("sgd", {"batch_size": 8, "random_state": 1})])
+def test_threads_bit_identical(real_team, solver, extra):
+    rng = np.random.default_rng(29)
+    X = rng.standard_normal((300, 30))  # 300 rows: 16 row chunks, so a team really splits them
+    y = (X[:, 0] - X[:, 1] + 0.3 * rng.standard_normal(300) > 0).astype(int)
+    kw = dict(solver=solver, loss="exponential", init_scale=0.1, max_iter=200, tol=0.0, **extra)
+    fits = [DiagonalLinearClassifier(n_jobs=k, **kw).fit(X, y) for k in (1, 2, 3)]
+    for f in fits[1:]:
+        np.testing.assert_array_equal(f.coef_, fits[0].coef_)
+        np.testing.assert_array_equal(f.intercept_, fits[0].intercept_)
+        np.testing.assert_array_equal(f.log_loss_, fits[0].log_loss_)
