@@ -253,6 +253,18 @@ def test_discrete_identities_hold_for_margin_losses(solver, loss, parametrizatio
     assert np.max(np.abs(lhs - rhs)) / np.max(np.abs(rhs)) < 1e-10
 
 
+def test_loss_clock_warns_when_the_target_is_out_of_reach():
+    # non-separable data: L has a positive minimum (≈ e^{-0.92} here), log L = −10 is never reached
+    from sklearn.exceptions import ConvergenceWarning
+
+    rng = np.random.default_rng(30)
+    X = rng.standard_normal((50, 3))
+    y = (X[:, 0] + rng.standard_normal(50) > 0).astype(int)
+    with pytest.warns(ConvergenceWarning, match="did not reach target_log_loss=-10"):
+        clf = DiagonalLinearClassifier(solver="flow", target_log_loss=-10.0, max_iter=2000).fit(X, y)
+    assert clf.log_loss_[0] > -2.0
+
+
 def test_solver_option_errors():
     X, s = _separable(np.random.default_rng(27), n=10, d=3)
     with pytest.raises(ValueError, match="at most one of target_loss and target_log_loss"):
@@ -319,7 +331,9 @@ def test_threads_bit_identical(real_team, solver, extra):
     X = rng.standard_normal((300, 30))  # 300 rows: 16 row chunks, so a team really splits them
     y = (X[:, 0] - X[:, 1] + 0.3 * rng.standard_normal(300) > 0).astype(int)
     kw = dict(solver=solver, loss="exponential", init_scale=0.1, max_iter=200, tol=0.0, **extra)
-    fits = [DiagonalLinearClassifier(n_jobs=k, **kw).fit(X, y) for k in (1, 2, 3)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # flow: a fixed budget of 200 steps, the target is not reached
+        fits = [DiagonalLinearClassifier(n_jobs=k, **kw).fit(X, y) for k in (1, 2, 3)]
     for f in fits[1:]:
         np.testing.assert_array_equal(f.coef_, fits[0].coef_)
         np.testing.assert_array_equal(f.intercept_, fits[0].intercept_)

@@ -238,6 +238,11 @@ class DiagonalLinearClassifier(ClassifierMixin, BaseEstimator):
         margins = [normalised_margins(X, np.where(p, 1.0, -1.0), c, b)
                    for p, c, b in zip(problems, coefs, intercepts)]
         self.margins_ = {k: np.array([m[k] for m in margins]) for k in ("l1", "l2")}
+        if self._normalised_clock() and any(r.status == _core.Status.max_iter for r in res_all):
+            warnings.warn(f"DiagonalLinearClassifier(solver='flow') did not reach target_log_loss="
+                          f"{self.target_log_loss:g} in max_iter={self.max_iter} steps (log L = "
+                          f"{max(r.log_loss for r in res_all):.6g}); on data that are not separable L has a "
+                          "positive minimum.", ConvergenceWarning)
         if self.tol > 0 and not self._normalised_clock() and \
                 any(r.status == _core.Status.max_iter for r in res_all):  # tol=0: a fixed budget
             warnings.warn(f"DiagonalLinearClassifier did not converge in max_iter={self.max_iter} iterations "
