@@ -193,8 +193,6 @@ def test_multiclass_ovr_and_bad_input():
         DiagonalLinearClassifier().fit(X, np.zeros(90))
     with pytest.raises(ValueError, match="target_loss"):
         DiagonalLinearClassifier(target_loss=0.0).fit(X, y)
-    with pytest.raises(ValueError, match="solver='sgd' is not available"):
-        DiagonalLinearClassifier(solver="sgd").fit(X, y)
     Xn = X.copy()
     Xn[0, 0] = np.nan
     with pytest.raises(ValueError, match="NaN"):

@@ -65,6 +65,9 @@ struct SolveOptions {
   // losses' virtual intercept column (0: none)
   int loss = 0;
   double intercept_scaling = 0.0;
+  // margin losses, md and flow: run on the loss-normalised clock ds = L dt (loss/margin.hpp;
+  // target_loss is then a log L)
+  bool normalised_clock = false;
 
   StopRules stop() const { return StopRules{max_iter, tol, target_loss, time_limit}; }
   StepRule step_rule() const { return StepRule{auto_step, step, step_decay}; }
@@ -122,6 +125,32 @@ struct MarginData {
   MarginLoss<T> loss;
   Index d;
 };
+
+/// The loss of md/flow: least squares, or a margin loss (possibly on the normalised clock).
+template <class T>
+struct MirrorData : MarginData<T> {
+  MirrorData(const Matrix<T>& X, const DArray& y, const std::optional<DArray>& weights,
+             const std::optional<DArray>& x_mean, const SolveOptions& o)
+      : MarginData<T>(X, y, weights, x_mean, o) {
+    this->loss.set_normalised(o.normalised_clock);
+  }
+};
+
+// Calls body(data) with Data<T> (least squares) or MirrorData<T> (a margin loss), then sets the
+// margin loss's log L on the result.
+template <class T, class Body>
+Output with_loss(const Matrix<T>& X, const DArray& y, const std::optional<DArray>& weights,
+                 const std::optional<DArray>& x_mean, const SolveOptions& o, Body&& body) {
+  if (o.loss == 0) {
+    if (o.normalised_clock) throw std::invalid_argument("normalised_clock: margin losses only");
+    Data<T> data(X, y, weights, x_mean, o);
+    return body(data);
+  }
+  MirrorData<T> data(X, y, weights, x_mean, o);
+  Output out = body(data);
+  out.run.log_loss = data.loss.log_loss();
+  return out;
+}
 
 // Plain GD, or momentum when options.momentum > 0, on the factors; `run` picks the driver.
 template <class T, class DataT = Data<T>, class Run>
@@ -195,10 +224,14 @@ Output sgd(const Matrix<T>& X, const DArray& y, DArray log_w_pos, DArray log_w_n
            const std::optional<DArray>& weights, const std::optional<DArray>& x_mean,
            const std::optional<IArray>& snapshot_iters, py::object progress) {
   const StochasticOptions so = o.stochastic();
-  return factor_solve(X, y, log_w_pos, log_w_neg, o, weights, x_mean, snapshot_iters, progress,
-                      [&](auto& loss, auto& net, auto& optim, double* beta, History& hist, Monitor& mon) {
-                        return run_stochastic(loss, net, optim, so, beta, hist, mon);
-                      });
+  auto run = [&](auto& loss, auto& net, auto& optim, double* beta, History& hist, Monitor& mon) {
+    return run_stochastic(loss, net, optim, so, beta, hist, mon);
+  };
+  if (o.loss != 0) {
+    return factor_solve<T, MarginData<T>>(X, y, log_w_pos, log_w_neg, o, weights, x_mean, snapshot_iters,
+                                          progress, run);
+  }
+  return factor_solve(X, y, log_w_pos, log_w_neg, o, weights, x_mean, snapshot_iters, progress, run);
 }
 
 MirrorNet make_mirror(const MirrorSpec& spec, const DArray& log_scale, const DArray& theta, Index d) {
@@ -212,48 +245,50 @@ template <class T>
 Output md(const Matrix<T>& X, const DArray& y, DArray theta, const DArray& log_scale, const MirrorSpec& spec,
           const SolveOptions& o, const std::optional<DArray>& weights, const std::optional<DArray>& x_mean,
           const std::optional<IArray>& snapshot_iters, py::object progress) {
-  Data<T> data(X, y, weights, x_mean, o);
-  MirrorNet net = make_mirror(spec, log_scale, theta, data.d);
-  History hist = make_history(o.loss_every, snapshot_iters, data.d);
-  Monitor monitor = make_monitor(progress);
-  const FullBatchOptions fo = o.full_batch();
-  Output out;
-  out.coef = DArray(data.d);
-  {
-    py::gil_scoped_release release;
-    PlainStep plain;
-    out.run = run_full_batch(data.loss, net, plain, fo, out.coef.mutable_data(), hist, monitor);
-    std::copy(net.theta().begin(), net.theta().end(), theta.mutable_data());
-  }
-  raise_if_python_error();
-  take_history(out, hist);
-  return out;
+  return with_loss(X, y, weights, x_mean, o, [&](auto& data) {
+    MirrorNet net = make_mirror(spec, log_scale, theta, data.d);
+    History hist = make_history(o.loss_every, snapshot_iters, data.d);
+    Monitor monitor = make_monitor(progress);
+    const FullBatchOptions fo = o.full_batch();
+    Output out;
+    out.coef = DArray(data.d);
+    {
+      py::gil_scoped_release release;
+      PlainStep plain;
+      out.run = run_full_batch(data.loss, net, plain, fo, out.coef.mutable_data(), hist, monitor);
+      std::copy(net.theta().begin(), net.theta().end(), theta.mutable_data());
+    }
+    raise_if_python_error();
+    take_history(out, hist);
+    return out;
+  });
 }
 
 template <class T>
 Output flow(const Matrix<T>& X, const DArray& y, DArray theta, const DArray& log_scale, const MirrorSpec& spec,
             const SolveOptions& o, const std::optional<DArray>& weights, const std::optional<DArray>& x_mean,
             const std::optional<DArray>& times, bool keep_theta, py::object progress) {
-  Data<T> data(X, y, weights, x_mean, o);
-  MirrorNet net = make_mirror(spec, log_scale, theta, data.d);
-  if (times && times->ndim() != 1) throw std::invalid_argument("times must be 1-dimensional");
-  const Index n_times = times ? times->shape(0) : 0;
-  History hist(o.loss_every, nullptr, 0, data.d);
-  Monitor monitor = make_monitor(progress);
-  const FlowOptions fo = o.flow();
-  Output out;
-  out.coef = DArray(data.d);
-  out.theta_path = DArray({static_cast<py::ssize_t>(keep_theta ? n_times : 0), static_cast<py::ssize_t>(data.d)});
-  {
-    py::gil_scoped_release release;
-    out.run = run_flow(data.loss, net, fo, times ? times->data() : nullptr, n_times,
-                       keep_theta ? out.theta_path.mutable_data() : nullptr, out.coef.mutable_data(), hist, monitor);
-    std::copy(net.theta().begin(), net.theta().end(), theta.mutable_data());
-  }
-  raise_if_python_error();
-  take_history(out, hist, /*with_times=*/true);
-  if (keep_theta) out.theta_path = DArray(out.theta_path[py::slice(0, hist.n_snapshots(), 1)]);
-  return out;
+  return with_loss(X, y, weights, x_mean, o, [&](auto& data) {
+    MirrorNet net = make_mirror(spec, log_scale, theta, data.d);
+    if (times && times->ndim() != 1) throw std::invalid_argument("times must be 1-dimensional");
+    const Index n_times = times ? times->shape(0) : 0;
+    History hist(o.loss_every, nullptr, 0, data.d);
+    Monitor monitor = make_monitor(progress);
+    const FlowOptions fo = o.flow();
+    Output out;
+    out.coef = DArray(data.d);
+    out.theta_path = DArray({static_cast<py::ssize_t>(keep_theta ? n_times : 0), static_cast<py::ssize_t>(data.d)});
+    {
+      py::gil_scoped_release release;
+      out.run = run_flow(data.loss, net, fo, times ? times->data() : nullptr, n_times,
+                         keep_theta ? out.theta_path.mutable_data() : nullptr, out.coef.mutable_data(), hist, monitor);
+      std::copy(net.theta().begin(), net.theta().end(), theta.mutable_data());
+    }
+    raise_if_python_error();
+    take_history(out, hist, /*with_times=*/true);
+    if (keep_theta) out.theta_path = DArray(out.theta_path[py::slice(0, hist.n_snapshots(), 1)]);
+    return out;
+  });
 }
 
 template <class T>
@@ -277,7 +312,7 @@ void bind_options(py::module_& m) {
   DLNFAST_FIELD(momentum); DLNFAST_FIELD(nesterov); DLNFAST_FIELD(batch_size); DLNFAST_FIELD(shuffle);
   DLNFAST_FIELD(seed); DLNFAST_FIELD(label_noise); DLNFAST_FIELD(eval_every); DLNFAST_FIELD(rk_tol);
   DLNFAST_FIELD(t_end); DLNFAST_FIELD(h0); DLNFAST_FIELD(weight_decay); DLNFAST_FIELD(factor_every);
-  DLNFAST_FIELD(loss); DLNFAST_FIELD(intercept_scaling);
+  DLNFAST_FIELD(loss); DLNFAST_FIELD(intercept_scaling); DLNFAST_FIELD(normalised_clock);
 #undef DLNFAST_FIELD
   def_keyword_init(opts);
 

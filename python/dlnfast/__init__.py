@@ -11,7 +11,7 @@ from dlnfast._cv import DiagonalLinearRegressorCV
 from dlnfast._dynamics import gradient_flow
 from dlnfast._flow_path import FlowPath
 from dlnfast._implicit_bias import ImplicitBiasLimit, implicit_bias_limit
-from dlnfast._max_margin import max_margin
+from dlnfast._max_margin import max_margin, max_margin_kkt
 from dlnfast._regressor import DiagonalLinearRegressor
 from dlnfast._saddle import SaddlePath, saddle_path
 from dlnfast._sharpness import sharpness
@@ -24,6 +24,7 @@ __all__ = [
     "DiagonalLinearRegressor",
     "DiagonalLinearClassifier",
     "max_margin",
+    "max_margin_kkt",
     "potentials",
     "implicit_bias_limit",
     "ImplicitBiasLimit",

@@ -12,13 +12,18 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from dlnfast import _core
+from dlnfast._dynamics import core_spec
 from dlnfast._engine import solve_options
 from dlnfast._parametrizations import MAX_DEPTH, make_parametrization
+from dlnfast._sampling import seed_from_random_state
+from dlnfast._validation import MAX_COUNT
 from dlnfast._threads import MAX_N_JOBS, effective_n_threads
 
 _LOSS_CODE = {"logistic": 1, "exponential": 2}
 #: The smallest target_loss: below it L and its gradient leave the double range (log L stays exact).
 MIN_TARGET_LOSS = 1e-300
+#: log(MIN_TARGET_LOSS): the smallest target_log_loss of the solvers that run on the ordinary clock.
+MIN_LOG_TARGET = float(np.log(MIN_TARGET_LOSS))
 
 
 def normalised_margins(X, y, coef, intercept=0.0):
@@ -56,16 +61,37 @@ class DiagonalLinearClassifier(ClassifierMixin, BaseEstimator):
         Scalars only (with ``fit_intercept`` the intercept coordinate starts like the others).
     depth : int, default=2
         D ≥ 3 for ``"pm"`` only.
-    solver : {"gd"}, default="gd"
-        Full-batch GD (heavy ball or Nesterov with ``momentum`` > 0). "sgd", "md" and "flow"
-        are not available for the margin losses yet.
+    solver : {"gd", "sgd", "md", "flow"}, default="gd"
+        ``"gd"``: full-batch GD on the factors (heavy ball or Nesterov with ``momentum`` > 0).
+        ``"sgd"``: mini-batch SGD on the factors (``batch_size`` samples per step drawn by
+        ``shuffle`` from a stream seeded by ``random_state``, the regressor's stream; the full loss
+        is evaluated once per epoch for ``tol``, ``target_loss`` and ``loss_curve_``). ``"md"``: mirror descent ∇Φ(β) ← ∇Φ(β) − η·∇L(β) with the
+        parametrisation's potential (no momentum). ``"flow"``: the exact gradient flow
+        d/dt ∇Φ(β) = −∇L(β) (the η → 0 limit of GD), Dormand–Prince 5(4) in mirror coordinates to
+        ``flow_tol``; ``max_iter`` counts its steps. With ``target_log_loss`` it is integrated on the
+        loss-normalised clock (Notes).
     step_size : "auto" or float > 0, default="auto"
+        Unused by ``"flow"``.
     max_iter : int, default=100_000
     tol : float ≥ 0, default=1e-4
         Stop when ‖∇L‖∞/‖∇L(0)‖∞ ≤ tol. On separable data ∇L → 0 with L: use ``tol=0`` with
-        ``target_loss`` to train to a given loss.
+        ``target_loss`` to train to a given loss. Not used by ``"flow"`` on the loss-normalised clock.
     target_loss : None or float in [1e-300, ∞), default=None
         Stop when L ≤ target_loss.
+    target_log_loss : None or float, default=None
+        Stop when log L ≤ target_log_loss (natural log; exclusive with ``target_loss``), for
+        targets below 1e-300: e.g. ``-1000 * np.log(10)`` for ε = 1e-1000. ``"gd"``, ``"sgd"``
+        and ``"md"`` accept values ≥ log(1e-300) ≈ −690.8 (their gradient is formed in the double
+        range); ``"flow"`` accepts any value and is then integrated on the loss-normalised clock,
+        so that ``tol`` is not used and ``loss_curve_`` underflows to 0 where ``log_loss_`` does not.
+    flow_tol : float in (0, 1), default=1e-7
+        ``"flow"``: local error tolerance per Runge–Kutta step, in relative-β units.
+    batch_size : int or None, default=None
+        ``"sgd"``: samples per step (None: 1), capped at n_samples.
+    shuffle : bool, default=True
+        ``"sgd"``: epoch shuffling (True) or sampling with replacement.
+    random_state : int, RandomState instance or None, default=None
+        ``"sgd"``: seeds the sample stream.
     fit_intercept : bool, default=True
         The intercept is a virtual constant column of value ``intercept_scaling`` (X is not
         copied), trained through the network like the other coordinates (as liblinear does).
@@ -88,8 +114,21 @@ class DiagonalLinearClassifier(ClassifierMixin, BaseEstimator):
         ``"l1"`` and ``"l2"``: the normalised training margin min_i y_i(⟨x_i, β⟩ + b)/‖β‖ per
         binary problem (array of shape (1,) or (n_classes,)).
     effective_init_scale_ : ndarray of shape (n_features,) or (n_classes, n_features)
-        α_∞ of the discrete run (:ref:`ug-identities`).
+        α_∞ of the discrete run (:ref:`ug-identities`); α itself for ``"md"`` and ``"flow"``.
     n_features_in_ : int
+
+    Notes
+    -----
+    **The loss-normalised clock.** The flow's path does not depend on how time is parametrised.
+    With ds = L dt the mirror coordinate θ = ∇Φ(β) obeys dθ/ds = −∇L/L =
+    Σ_i softmax(−m)_i y_i x_i (exponential loss; the logistic weights are σ(−m_i)/L), a bounded
+    field computed exactly in log form at any L. Integrated by the same error-controlled
+    Runge–Kutta pair, it reaches log L = −2302.6 (ε = 1e-1000) in a few hundred steps, where
+    β/‖β‖ is as close to the max-margin limit as the flow gets. Relation to GD: an Euler step of
+    size h on this clock is GD (in mirror coordinates) with step η_k = h/L(β_k); the automatic
+    step of ``"gd"`` already grows like 1/L (its Hessian bound shrinks with L), i.e. GD is a
+    discretisation of this same clock with an O(η) bias in the effective initialisation
+    (:ref:`ug-identities`). See :ref:`ug-classification`.
     """
 
     _parameter_constraints = {
@@ -103,6 +142,11 @@ class DiagonalLinearClassifier(ClassifierMixin, BaseEstimator):
         "max_iter": [Interval(numbers.Integral, 0, None, closed="left")],
         "tol": [Interval(numbers.Real, 0, None, closed="left")],
         "target_loss": [None, Interval(numbers.Real, MIN_TARGET_LOSS, None, closed="left")],
+        "target_log_loss": [None, Interval(numbers.Real, None, None, closed="neither")],
+        "flow_tol": [Interval(numbers.Real, 0, 1, closed="neither")],
+        "batch_size": [None, Interval(numbers.Integral, 1, MAX_COUNT, closed="both")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
         "fit_intercept": ["boolean"],
         "intercept_scaling": [Interval(numbers.Real, 0, None, closed="neither")],
         "momentum": [Interval(numbers.Real, 0, 1, closed="left")],
@@ -112,6 +156,7 @@ class DiagonalLinearClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(self, *, loss="logistic", parametrization="pm", init_scale=1e-3, init_shape=None, depth=2,
                  solver="gd", step_size="auto", max_iter=100_000, tol=1e-4, target_loss=None,
+                 target_log_loss=None, flow_tol=1e-7, batch_size=None, shuffle=True, random_state=None,
                  fit_intercept=True, intercept_scaling=1.0, momentum=0.0, nesterov=False, n_jobs=None):
         self.loss = loss
         self.parametrization = parametrization
@@ -123,6 +168,11 @@ class DiagonalLinearClassifier(ClassifierMixin, BaseEstimator):
         self.max_iter = max_iter
         self.tol = tol
         self.target_loss = target_loss
+        self.target_log_loss = target_log_loss
+        self.flow_tol = flow_tol
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.random_state = random_state
         self.fit_intercept = fit_intercept
         self.intercept_scaling = intercept_scaling
         self.momentum = momentum
@@ -145,9 +195,7 @@ class DiagonalLinearClassifier(ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        if self.solver != "gd":
-            raise ValueError(f"solver={self.solver!r} is not available for DiagonalLinearClassifier yet; "
-                             "use solver='gd' (with momentum > 0 for heavy ball / Nesterov).")
+        self._check_solver_options()
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C")
         check_classification_targets(y)
         self.classes_, y_idx = np.unique(y, return_inverse=True)
@@ -164,32 +212,21 @@ class DiagonalLinearClassifier(ClassifierMixin, BaseEstimator):
         n_net = d + 1 if self.fit_intercept else d
         param = make_parametrization(self.parametrization, float(self.init_scale), self.init_shape,
                                      self.depth, n_net)
+        spec = param.mirror_spec() if self.solver in ("md", "flow") else None
         n_threads = effective_n_threads(self.n_jobs)
+        seed = seed_from_random_state(self.random_state) if self.solver == "sgd" else 0
         problems = [y_idx == 1] if self.classes_.shape[0] == 2 else [y_idx == k for k in range(len(self.classes_))]
         coefs, intercepts, curves, n_iter, scales, res_all = [], [], [], [], [], []
         for positive in problems:
             yk = np.where(positive, 1.0, -1.0)
-            start = param.init_network()
-            state = start.copy()
-            opts = solve_options(step_size=self.step_size, step_factor=param.step_factor, max_iter=self.max_iter,
-                                 tol=self.tol, n_threads=n_threads, grad_scale=1.0, target_loss=self.target_loss,
-                                 depth=int(param.depth), momentum=float(self.momentum),
-                                 nesterov=bool(self.nesterov), loss=_LOSS_CODE[self.loss],
-                                 intercept_scaling=float(self.intercept_scaling) if self.fit_intercept else 0.0)
-            # grad_scale = ‖∇L(0)‖∞ makes tol scale-free (as for the regressor)
-            opts.grad_scale = self._grad_scale(X, yk, weights, param)
-            res = _core.gd(X, yk, state.log_w_pos, state.log_w_neg, opts, weights=weights)
-            if res.status == _core.Status.diverged:
-                raise ValueError(f"Training diverged at iteration {res.n_iter} with "
-                                 f"step_size={self.step_size!r}: use a smaller step_size or 'auto'.")
-            if self.momentum:
-                state.record_signs(res.signs)
+            res, scale = self._fit_binary(X, yk, weights, param, spec, n_threads, seed)
             beta = np.asarray(res.coef)
             coefs.append(beta[:d])
             intercepts.append(beta[d] * self.intercept_scaling if self.fit_intercept else 0.0)
-            curves.append(np.asarray(res.loss_curve))
+            curve = np.asarray(res.loss_curve)
+            curves.append(np.exp(curve) if self._normalised_clock() else curve)
             n_iter.append(int(res.n_iter))
-            scales.append(param.effective_init_scale(start, state)[0][:d])
+            scales.append(scale[:d])
             res_all.append(res)
         dtype = X.dtype
         self.coef_ = np.array(coefs, dtype=dtype)
@@ -201,11 +238,93 @@ class DiagonalLinearClassifier(ClassifierMixin, BaseEstimator):
         margins = [normalised_margins(X, np.where(p, 1.0, -1.0), c, b)
                    for p, c, b in zip(problems, coefs, intercepts)]
         self.margins_ = {k: np.array([m[k] for m in margins]) for k in ("l1", "l2")}
-        if self.tol > 0 and any(r.status == _core.Status.max_iter for r in res_all):  # tol=0: a fixed budget
+        if self._normalised_clock() and any(r.status == _core.Status.max_iter for r in res_all):
+            warnings.warn(f"DiagonalLinearClassifier(solver='flow') did not reach target_log_loss="
+                          f"{self.target_log_loss:g} in max_iter={self.max_iter} steps (log L = "
+                          f"{max(r.log_loss for r in res_all):.6g}); on data that are not separable L has a "
+                          "positive minimum.", ConvergenceWarning)
+        if self.tol > 0 and not self._normalised_clock() and \
+                any(r.status == _core.Status.max_iter for r in res_all):  # tol=0: a fixed budget
             warnings.warn(f"DiagonalLinearClassifier did not converge in max_iter={self.max_iter} iterations "
                           f"(criterion ‖∇L‖∞/‖∇L(0)‖∞ > tol={self.tol:g}). Increase max_iter or tol.",
                           ConvergenceWarning, stacklevel=3)  # the caller of fit (through _fit_context)
         return self
+
+    def _normalised_clock(self):
+        """The flow on the loss-normalised clock ds = L dt (asked for by a target_log_loss)."""
+        return self.solver == "flow" and self.target_log_loss is not None
+
+    def _check_solver_options(self):
+        if self.target_loss is not None and self.target_log_loss is not None:
+            raise ValueError("Pass at most one of target_loss and target_log_loss "
+                             f"(got {self.target_loss!r} and {self.target_log_loss!r}).")
+        if self.target_log_loss is not None and self.solver != "flow" and self.target_log_loss < MIN_LOG_TARGET:
+            raise ValueError(f"target_log_loss={self.target_log_loss!r} is below log(1e-300) = "
+                             f"{MIN_LOG_TARGET:.4g}, which only solver='flow' reaches (on the "
+                             f"loss-normalised clock); got solver={self.solver!r}.")
+        if self.momentum and self.solver in ("md", "flow"):
+            raise ValueError(f"momentum applies to solver='gd' or 'sgd' only; got solver={self.solver!r}.")
+
+    def _target(self):
+        """The engine's target_loss: L, or log L on the normalised clock."""
+        if self._normalised_clock():
+            return float(self.target_log_loss)
+        if self.target_log_loss is not None:
+            return float(np.exp(self.target_log_loss))
+        return self.target_loss
+
+    def _fit_binary(self, X, yk, weights, param, spec, n_threads, seed):
+        """One engine call for labels yk ∈ {−1, +1}: (result, effective init scale)."""
+        normalised = self._normalised_clock()
+        opts = solve_options(step_size="auto" if self.solver == "flow" else self.step_size,
+                             step_factor=1.0 if spec is not None else param.step_factor,
+                             max_iter=self.max_iter, tol=0.0 if normalised else self.tol, n_threads=n_threads,
+                             grad_scale=1.0, target_loss=self._target(), depth=int(param.depth),
+                             momentum=float(self.momentum), nesterov=bool(self.nesterov),
+                             loss=_LOSS_CODE[self.loss],
+                             intercept_scaling=float(self.intercept_scaling) if self.fit_intercept else 0.0)
+        # grad_scale = ‖∇L(0)‖∞ makes tol scale-free (as for the regressor)
+        opts.grad_scale = self._grad_scale(X, yk, weights, param)
+        if spec is not None:
+            theta = spec.theta0.copy()
+            log_scale = np.ascontiguousarray(spec.log_scale, dtype=np.float64)
+            if self.solver == "md":
+                res = _core.md(X, yk, theta, log_scale, core_spec(spec), opts, weights=weights)
+            else:
+                # as for the regressor: a local error above the gradient tolerance leaves the
+                # criterion noisy at that level, never met; cap it at tol/2
+                opts.rk_tol = float(min(self.flow_tol, 0.5 * self.tol) if self.tol > 0 and not normalised
+                                    else self.flow_tol)
+                opts.normalised_clock = normalised
+                res = _core.flow(X, yk, theta, log_scale, core_spec(spec), opts, weights=weights)
+            self._raise_if_diverged(res)
+            return res, np.broadcast_to(param.scale, (param.n_features,)).astype(np.float64)
+        start = param.init_network()
+        state = start.copy()
+        if self.solver == "sgd":
+            n = X.shape[0]
+            batch = min(int(self.batch_size or 1), n)
+            opts.batch_size = batch
+            opts.shuffle = bool(self.shuffle)
+            opts.seed = int(seed)
+            opts.eval_every = -(-n // batch)  # one epoch between full-loss evaluations
+            opts.loss_every = opts.eval_every
+            res = _core.sgd(X, yk, state.log_w_pos, state.log_w_neg, opts, weights=weights)
+        else:
+            res = _core.gd(X, yk, state.log_w_pos, state.log_w_neg, opts, weights=weights)
+        self._raise_if_diverged(res)
+        if self.momentum:
+            state.record_signs(res.signs)
+        return res, param.effective_init_scale(start, state)[0]
+
+    def _raise_if_diverged(self, res):
+        if res.status != _core.Status.diverged:
+            return
+        if self.solver == "flow":
+            raise ValueError(f"The gradient-flow integrator diverged at step {res.n_iter}: try a smaller "
+                             f"flow_tol than {self.flow_tol:g}.")
+        raise ValueError(f"Training diverged at iteration {res.n_iter} with "
+                         f"step_size={self.step_size!r}: use a smaller step_size or 'auto'.")
 
     def _grad_scale(self, X, yk, weights, param):
         """‖∇L(0)‖∞ (ℓ'(0) = ½ logistic, 1 exponential), or 1 when it is 0."""

@@ -61,6 +61,15 @@ struct StochasticOptions {
 
 namespace detail {
 
+/// The value of a loss's virtual constant column (MarginLoss::virtual_column: its intercept
+/// column), 0 for a loss without one (least squares centres instead).
+template <class Loss>
+auto virtual_column(const Loss& loss, int) -> decltype(loss.virtual_column()) {
+  return loss.virtual_column();
+}
+template <class Loss>
+double virtual_column(const Loss&, long) { return 0.0; }
+
 /// The bookkeeping both SGD loops share at the top of step t: the outcome of step t − 1 has
 /// been read by the caller; here the full-batch evaluation when due, the history and the
 /// stopping rules (core/control.hpp). `materialise()` makes β current (the fused path defers
@@ -170,7 +179,7 @@ void run_sgd_fused(Loss& loss, DiagonalNet& net, const StochasticOptions& opt, d
     const double c = wi * (loss.derivative(i_cur, cur.dot) - noise);
     const double rate = 2.0 * std::abs(c) * cur.xmax;  // max_j 2|g_j|
     // κ_t = D²·n·w_i·Σ x̃_j²(w₊² + w₋²)_j
-    double eta = opt.step.at(t, 4.0 * wi * cur.kappa * Loss::max_second_derivative(), rate);
+    double eta = opt.step.at(t, 4.0 * wi * cur.kappa * loss.max_second_derivative(), rate);
     if (!std::isfinite(eta)) eta = 0.0;  // zero stochastic gradient: nothing to do this step
     res.step = eta;
     prev_rate = rate;
@@ -214,6 +223,10 @@ void run_sgd_batch(Loss& loss, Net& net, Optim& optim, const StochasticOptions& 
   std::vector<Index> idx(B);
   std::vector<double> c(B), kappa(B, 0.0), noise(B, 0.0), g(d), rate_blk;
   auto xt = [&](const T* x, Index j) { return double(x[j]) - (x_mean ? x_mean[j] : 0.0); };
+  // a loss with a virtual constant column (loss/margin.hpp's intercept): x̃_{i,dw} = icol, the
+  // stored rows have dw = d − 1 entries; otherwise dw = d
+  const double icol = detail::virtual_column(loss, 0);
+  const Index dw = icol != 0.0 ? d - 1 : d;
   net.beta(beta);
   StepStats stats;
   double prev_rate = 0.0;
@@ -242,12 +255,14 @@ void run_sgd_batch(Loss& loss, Net& net, Optim& optim, const StochasticOptions& 
       const Index i = idx[b];
       const T* x = loss.row(i);
       double s = 0.0;
-      for (Index j = 0; j < d; ++j) s += xt(x, j) * beta[j];
+      for (Index j = 0; j < dw; ++j) s += xt(x, j) * beta[j];
+      if (dw < d) s += icol * beta[dw];
       const double wi = loss.sample_weight(i);
       c[b] = wi * (loss.derivative(i, s) - noise[b]) / double(B);
       if (opt.step.auto_step) {
         double k = 0.0;
-        for (Index j = 0; j < d; ++j) k += xt(x, j) * xt(x, j) * net.curvature_weight(j);
+        for (Index j = 0; j < dw; ++j) k += xt(x, j) * xt(x, j) * net.curvature_weight(j);
+        if (dw < d) k += icol * icol * net.curvature_weight(dw);
         kappa[b] = wi * k;
       }
     });
@@ -257,7 +272,9 @@ void run_sgd_batch(Loss& loss, Net& net, Optim& optim, const StochasticOptions& 
       for (Index j = j0; j < j1; ++j) g[j] = 0.0;
       for (Index b = 0; b < B; ++b) {
         const T* x = loss.row(idx[b]);
-        for (Index j = j0; j < j1; ++j) g[j] += c[b] * xt(x, j);
+        const Index j1w = std::min(j1, dw);
+        for (Index j = j0; j < j1w; ++j) g[j] += c[b] * xt(x, j);
+        if (j1 > dw) g[dw] += c[b] * icol;  // the virtual column is the last coordinate
       }
       double r = 0.0;
       for (Index j = j0; j < j1; ++j) r = std::max(r, net.rate(j, g[j]));
@@ -266,7 +283,7 @@ void run_sgd_batch(Loss& loss, Net& net, Optim& optim, const StochasticOptions& 
     double rate = 0.0, curv = 0.0;
     for (double r : rate_blk) rate = std::max(rate, r);
     for (Index b = 0; b < B; ++b) curv += kappa[b];
-    curv *= double(D) * D / double(B) * Loss::max_second_derivative();
+    curv *= double(D) * D / double(B) * loss.max_second_derivative();
     double eta = opt.step.at(t, curv, rate);
     if (!std::isfinite(eta)) eta = 0.0;  // zero stochastic gradient: nothing to do this step
     res.step = eta;
@@ -297,7 +314,8 @@ RunResult run_stochastic(Loss& loss, Net& net, Optim& optim, const StochasticOpt
   RunResult res;
   Team::run(work_threads(opt.n_threads, loss.work(), opt.min_parallel_work), [&](Team& team) {
     if constexpr (std::is_same_v<Optim, PlainStep> && std::is_same_v<Net, DiagonalNet>) {
-      if (opt.batch_size == 1 && net.depth() == 2 && !net.weight_decay().active()) {
+      if (opt.batch_size == 1 && net.depth() == 2 && !net.weight_decay().active() &&
+          detail::virtual_column(loss, 0) == 0.0) {  // the fused kernel reads whole stored rows
         detail::run_sgd_fused(loss, net, opt, beta, hist, monitor, team, res);
         return;
       }

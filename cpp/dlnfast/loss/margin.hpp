@@ -27,6 +27,19 @@
 // (ℓ'' ≤ ℓ for both losses, ℓ'' ≤ ¼ for the logistic: cap = ¼, else ∞). As L → 0 the bound
 // shrinks like L, so the automatic step grows like 1/L: GD on the loss-normalised clock, which
 // reaches L = 1e-300 in a number of steps that grows like log(1/L), not like 1/L.
+//
+// The loss-normalised clock (set_normalised(true), DESIGN §10). evaluate() then writes g/L
+// instead of g and returns log L instead of L: g/L = Σ_k e^{M_k − log L} G_k is a convex
+// combination of the rows' y_i x̃_i (the softmax weights), bounded and exact at any L, including
+// far below 1e-300 where g itself underflows. A driver given this loss runs on the clock
+// ds = L dt: the flow driver integrates dθ/ds = −∇L/L (the same trajectory as dθ/dt = −∇L,
+// reparametrised), and the full-batch driver takes steps η_k/L_k (normalised GD). Stopping
+// rules then compare log L with target_loss (pass a log target); curvature_at is divided by L.
+//
+// Per-sample access (the stochastic driver, drivers/stochastic.hpp): row(i), x_mean() = none,
+// sample_weight(i) = n·w_i and derivative(i, p) = ∂ℓ(y_i p)/∂p = −y_i·ℓ'(m_i) at p = ⟨x_i, β⟩, in
+// plain (not log) form: a single sample's e^{−m} is formed as such. With an intercept the stored
+// rows have d entries and virtual_column() is the (d+1)-th (the stochastic driver appends it).
 #pragma once
 #include <Eigen/Core>
 #include <algorithm>
@@ -184,6 +197,11 @@ class MarginLoss {
   Index n_features() const { return df_; }
   Index work() const { return n_ * d_; }
 
+  /// The loss-normalised clock (file comment): evaluate() returns log L and writes g/L.
+  void set_normalised(bool on) { normalised_ = on; }
+  bool normalised() const { return normalised_; }
+  bool has_intercept() const { return icol_ != 0.0; }
+
   /// L(β) and g = ∇L(β); on_block(b, j0, j1) after g[j0:j1] is final (blocks of RowChunks::kBlock).
   template <class OnBlock>
   double evaluate(const double* beta, double* g, Team& team, OnBlock&& on_block) {
@@ -211,10 +229,15 @@ class MarginLoss {
     for (Index k = 0; k < nc; ++k) {
       const bool empty = partial_M_[k] == -std::numeric_limits<double>::infinity();
       S += empty ? 0.0 : std::exp(partial_M_[k] - M) * partial_l_[k];
-      factor_[k] = empty ? 0.0 : std::exp(partial_M_[k]);
     }
     log_max_ = M;
     log_loss_ = finite && std::isfinite(M) ? M + std::log(S) : std::numeric_limits<double>::quiet_NaN();
+    // g = Σ_k e^{M_k} G_k, or g/L = Σ_k e^{M_k − log L} G_k on the normalised clock
+    const double shift = normalised_ && std::isfinite(log_loss_) ? log_loss_ : 0.0;
+    for (Index k = 0; k < nc; ++k) {
+      const bool empty = partial_M_[k] == -std::numeric_limits<double>::infinity();
+      factor_[k] = empty ? 0.0 : std::exp(partial_M_[k] - shift);
+    }
     team.parallel_blocks(df_, RowChunks::kBlock, [&](Index b, Index j0, Index j1) {
       for (Index j = j0; j < j1; ++j) g[j] = factor_[0] * partial_g_[j];
       for (Index k = 1; k < nc; ++k) {
@@ -225,7 +248,7 @@ class MarginLoss {
       }
       on_block(b, j0, j1);
     });
-    return std::exp(log_loss_);
+    return normalised_ ? log_loss_ : std::exp(log_loss_);
   }
   double evaluate(const double* beta, double* g, Team& team) { return evaluate(beta, g, team, NoBlockHook{}); }
 
@@ -252,12 +275,53 @@ class MarginLoss {
     return est;
   }
 
+  /// diag_j = Σ_i w_i x̃_ij²: the diagonal of X̃ᵀWX̃ (mirror descent's trace bound, nets/mirror_net.hpp;
+  /// the Hessian's diagonal is at most max_i ℓ''_i times it). One pass, chunk partials in chunk order.
+  void curvature_diag(double* diag, Team& team) {
+    const Index nc = chunks_.n_chunks();
+    team.parallel_for(nc, [&](Index k) {
+      Index r0, r1;
+      chunks_.rows_of(k, &r0, &r1);
+      double* P = partial_g_.data() + k * df_;
+      std::fill(P, P + df_, 0.0);
+      for (Index i = r0; i < r1; ++i) {
+        const T* x = X_ + i * d_;
+        const double wi = w_ ? w_[i] : 1.0 / double(n_);
+        for (Index j = 0; j < d_; ++j) P[j] += wi * double(x[j]) * double(x[j]);
+        if (icol_ != 0.0) P[d_] += wi * icol_ * icol_;
+      }
+    });
+    std::fill(diag, diag + df_, 0.0);
+    for (Index k = 0; k < nc; ++k)
+      for (Index j = 0; j < df_; ++j) diag[j] += partial_g_[k * df_ + j];
+  }
+
+  // ---- per-sample access for the stochastic driver (see the file comment) ----
+  /// The virtual constant column's value (0: none); row(i) holds the other d entries.
+  double virtual_column() const { return icol_; }
+  const T* row(Index i) const { return X_ + i * d_; }
+  const double* x_mean() const { return nullptr; }
+  /// n·w_i (1 unweighted).
+  double sample_weight(Index i) const { return w_ ? w_[i] * double(n_) : 1.0; }
+  /// ∂ℓ(y_i p)/∂p = −y_i·ℓ'(m), m = y_i p: −y e^{−m} (exponential), −y σ(−m) (logistic).
+  double derivative(Index i, double prediction) const {
+    const double m = y_[i] * prediction;
+    if (kind_ == MarginKind::Exponential) return -y_[i] * std::exp(-m);
+    return -y_[i] * (m >= 0.0 ? std::exp(-m) / (1.0 + std::exp(-m)) : 1.0 / (1.0 + std::exp(m)));
+  }
+  /// A bound on ℓ'' for the stochastic driver's automatic step: ¼ (logistic); 1 (exponential:
+  /// ℓ'' = e^{−m} ≤ 1 wherever the sampled margin is ≥ 0, as from β = 0 on; a negative margin's
+  /// larger curvature is left to the divergence test).
+  double max_second_derivative() const { return kind_ == MarginKind::Logistic ? 0.25 : 1.0; }
+
   /// The Hessian bound at the last evaluated β (file comment), from λ_max(X̃ᵀWX̃).
   double curvature_at(double lambda_max) const {
     if (!std::isfinite(log_max_) || !std::isfinite(log_loss_)) return lambda_max;
     const double cap = kind_ == MarginKind::Logistic ? 0.25 : std::numeric_limits<double>::infinity();
-    const double by_max = lambda_max * std::min(cap, std::exp(log_max_));
-    const double by_trace = row_norm2_max_ > 0.0 ? std::exp(log_loss_) * row_norm2_max_
+    // on the normalised clock the Hessian of the step's objective is ∇²L/L: both bounds divided by L
+    const double shift = normalised_ ? log_loss_ : 0.0;
+    const double by_max = lambda_max * std::min(std::exp(std::log(cap) - shift), std::exp(log_max_ - shift));
+    const double by_trace = row_norm2_max_ > 0.0 ? std::exp(log_loss_ - shift) * row_norm2_max_
                                                  : std::numeric_limits<double>::infinity();
     const double b = std::min(by_max, by_trace);
     return b > 0.0 ? b : lambda_max;
@@ -311,6 +375,7 @@ class MarginLoss {
   double log_max_ = std::numeric_limits<double>::quiet_NaN();
   double log_loss_ = std::numeric_limits<double>::quiet_NaN();
   double row_norm2_max_ = 0.0;
+  bool normalised_ = false;
 };
 
 }  // namespace dlnfast
