@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['FactorOptions', 'LpOptions', 'LpStepRule', 'LpUpdate', 'MirrorSpec', 'Result', 'SolveOptions', 'Status', 'factor_gd', 'factor_sgd', 'flow', 'gd', 'gd_many', 'has_openmp', 'lp_dense', 'lp_sparse', 'lp_transport', 'md', 'md_many', 'omp_max_threads', 'sgd', 'stream_sum', 'xt_dot']
+__all__: list[str] = ['FactorOptions', 'LpOptions', 'LpStepRule', 'LpUpdate', 'MirrorSpec', 'Result', 'SolveOptions', 'Status', 'factor_gd', 'factor_sgd', 'flow', 'flow_many', 'gd', 'gd_many', 'has_openmp', 'lp_dense', 'lp_sparse', 'lp_transport', 'md', 'md_many', 'omp_max_threads', 'sgd', 'stream_sum', 'xt_dot']
 class Status:
     """
     Members:
@@ -646,6 +646,16 @@ def flow(X: numpy.typing.NDArray[numpy.float32], y: numpy.typing.NDArray[numpy.f
     Gradient flow d theta/dt = -g by Dormand-Prince 5(4) in mirror coordinates (dlnfast/drivers/flow.hpp); theta (in/out) is written; Result.snapshots holds beta at `times` (theta_path theta there with keep_theta), loss_curve/loss_times the loss every loss_every steps.
     """
 @typing.overload
+def flow_many(X: numpy.typing.NDArray[numpy.float64], y: numpy.typing.NDArray[numpy.float64], theta: numpy.typing.NDArray[numpy.float64], log_scale: numpy.typing.NDArray[numpy.float64], kind: typing.SupportsInt | typing.SupportsIndex, rate: typing.SupportsFloat | typing.SupportsIndex, depth: typing.SupportsInt | typing.SupportsIndex, options: list, *, weights: numpy.typing.NDArray[numpy.float64] | None = None, x_mean: numpy.typing.NDArray[numpy.float64] | None = None) -> list[Result]:
+    """
+    K gradient flows sharing X and the mirror kind/rate/depth (dlnfast/drivers/batched_flow.hpp): theta and log_scale (K, d); theta (in/out) is written; options: one SolveOptions per row (rk_tol, t_end, h0 per flow). Every Runge-Kutta stage evaluates all running flows in one pass over X. Returns a list of K Results (loss_times included), each bit-identical to _core.flow without times.
+    """
+@typing.overload
+def flow_many(X: numpy.typing.NDArray[numpy.float32], y: numpy.typing.NDArray[numpy.float64], theta: numpy.typing.NDArray[numpy.float64], log_scale: numpy.typing.NDArray[numpy.float64], kind: typing.SupportsInt | typing.SupportsIndex, rate: typing.SupportsFloat | typing.SupportsIndex, depth: typing.SupportsInt | typing.SupportsIndex, options: list, *, weights: numpy.typing.NDArray[numpy.float64] | None = None, x_mean: numpy.typing.NDArray[numpy.float64] | None = None) -> list[Result]:
+    """
+    K gradient flows sharing X and the mirror kind/rate/depth (dlnfast/drivers/batched_flow.hpp): theta and log_scale (K, d); theta (in/out) is written; options: one SolveOptions per row (rk_tol, t_end, h0 per flow). Every Runge-Kutta stage evaluates all running flows in one pass over X. Returns a list of K Results (loss_times included), each bit-identical to _core.flow without times.
+    """
+@typing.overload
 def gd(X: numpy.typing.NDArray[numpy.float64], y: numpy.typing.NDArray[numpy.float64], log_w_pos: numpy.typing.NDArray[numpy.float64], log_w_neg: numpy.typing.NDArray[numpy.float64], options: SolveOptions, *, weights: numpy.typing.NDArray[numpy.float64] | None = None, x_mean: numpy.typing.NDArray[numpy.float64] | None = None, snapshot_iters: numpy.typing.NDArray[numpy.int64] | None = None, progress: typing.Any = None) -> Result:
     """
     Full-batch GD (momentum if options.momentum > 0) on beta = w+^D - w-^D (dlnfast/drivers/full_batch.hpp). X is used in place; log_w_pos/log_w_neg (in: initial, out: final log-factors) are written; returns a Result (coef, signs, loss_curve, snapshots).
@@ -658,12 +668,12 @@ def gd(X: numpy.typing.NDArray[numpy.float32], y: numpy.typing.NDArray[numpy.flo
 @typing.overload
 def gd_many(X: numpy.typing.NDArray[numpy.float64], y: numpy.typing.NDArray[numpy.float64], log_w_pos: numpy.typing.NDArray[numpy.float64], log_w_neg: numpy.typing.NDArray[numpy.float64], options: list, *, weights: numpy.typing.NDArray[numpy.float64] | None = None, x_mean: numpy.typing.NDArray[numpy.float64] | None = None, blocked: bool = False) -> list[Result]:
     """
-    K gd configurations sharing X in one call (dlnfast/drivers/batched.hpp): log_w_pos/log_w_neg (K, d), in: initial, out: final log-factors; options: one SolveOptions per row. Returns a list of K Results, each bit-identical to _core.gd on that row alone (blocked=True, float64 only: matrix products per row chunk instead, equal up to rounding).
+    K gd configurations sharing X in one call (dlnfast/drivers/batched.hpp): log_w_pos/log_w_neg (K, d), in: initial, out: final log-factors; options: one SolveOptions per row. Returns a list of K Results, each bit-identical to _core.gd on that row alone (blocked=True: the fused multi-configuration kernel per block of rows instead, equal up to rounding).
     """
 @typing.overload
 def gd_many(X: numpy.typing.NDArray[numpy.float32], y: numpy.typing.NDArray[numpy.float64], log_w_pos: numpy.typing.NDArray[numpy.float64], log_w_neg: numpy.typing.NDArray[numpy.float64], options: list, *, weights: numpy.typing.NDArray[numpy.float64] | None = None, x_mean: numpy.typing.NDArray[numpy.float64] | None = None, blocked: bool = False) -> list[Result]:
     """
-    K gd configurations sharing X in one call (dlnfast/drivers/batched.hpp): log_w_pos/log_w_neg (K, d), in: initial, out: final log-factors; options: one SolveOptions per row. Returns a list of K Results, each bit-identical to _core.gd on that row alone (blocked=True, float64 only: matrix products per row chunk instead, equal up to rounding).
+    K gd configurations sharing X in one call (dlnfast/drivers/batched.hpp): log_w_pos/log_w_neg (K, d), in: initial, out: final log-factors; options: one SolveOptions per row. Returns a list of K Results, each bit-identical to _core.gd on that row alone (blocked=True: the fused multi-configuration kernel per block of rows instead, equal up to rounding).
     """
 def lp_dense(A: numpy.typing.NDArray[numpy.float64], b: numpy.typing.NDArray[numpy.float64], log_u: numpy.typing.NDArray[numpy.float64], omega: numpy.typing.NDArray[numpy.float64], eta_r_sum: numpy.typing.NDArray[numpy.float64], options: LpOptions) -> Result:
     """
