@@ -13,11 +13,19 @@ repeats of the five measurements of a row are interleaved (run 1 of each, then r
 so that a change of the machine's load hits them alike. ``load`` is the 1-minute load average at
 the end of the row. ``--busy N`` runs N single-threaded busy processes beside the measurements.
 
+``--flow`` instead times the batched gradient flow (``_core.flow_many``, fit_path's engine call
+for ``solver="flow"``: every Runge-Kutta stage one pass over X for all running flows) against
+the same K flows integrated one by one (``_core.flow``): per-configuration Dormand-Prince steps
+per second. Hyperbolic mirror (pm, depth 2), θ₀ = 0, α spread over [1e-3, 1] and rk_tol over
+[1e-9, 1e-6] across configurations (so each has its own step sizes and rejections), tol = 0 and
+a fixed number of steps, float64, no intercept; the two runs' results are checked bit-identical.
+
 ``--limits`` instead times ``implicit_bias_path`` over 100 scales in [1e-6, 10] at (100, 1000)
 against ``implicit_bias_limit`` from scratch at every 10th of them (same run).
 
 Usage:  python benchmarks/bench_sweep.py [--sizes 100x1000,200x2000,1000x10000]
                                         [--ks 8,32,128] [--threads 1,2] [--repeats 3] [--busy 1]
+        python benchmarks/bench_sweep.py --flow [--sizes 100x1000,1000x10000] [--ks 8,32] [--threads 1]
         python benchmarks/bench_sweep.py --limits
 """
 import argparse
@@ -100,6 +108,59 @@ def flop_rate(X, K, threads, repeats):
     return 2 * X.size * K / statistics.median(times)
 
 
+def _flow_setup(K, d, n_steps, threads):
+    alphas = np.logspace(-3, 0, K)
+    rk_tols = np.logspace(-9, -6, K)
+    log_scale = np.repeat(np.log(alphas)[:, None], d, axis=1)
+    opts = [_core.SolveOptions(max_iter=int(n_steps), tol=0.0, n_threads=int(threads), loss_every=1,
+                               rk_tol=float(r)) for r in rk_tols]
+    return log_scale, opts
+
+
+def time_flow_batched(X, y, K, n_steps, threads):
+    log_scale, opts = _flow_setup(K, X.shape[1], n_steps, threads)
+    theta = np.zeros_like(log_scale)
+    t = time.perf_counter()
+    res = _core.flow_many(X, y, theta, log_scale, 0, 2.0, 2, opts)
+    return time.perf_counter() - t, [r.coef for r in res], sum(r.n_grad for r in res)
+
+
+def time_flow_alone(X, y, K, n_steps, threads):
+    log_scale, opts = _flow_setup(K, X.shape[1], n_steps, threads)
+    spec = _core.MirrorSpec(kind=0, rate=2.0, depth=2)
+    t = time.perf_counter()
+    res = [_core.flow(X, y, np.zeros(X.shape[1]), log_scale[c].copy(), spec, opts[c]) for c in range(K)]
+    return time.perf_counter() - t, [r.coef for r in res], sum(r.n_grad for r in res)
+
+
+def table_flow(args):
+    print("| n x d | K | threads | steps | batched steps/s per config | one-by-one | batched vs one-by-one | "
+          "gradients per config | load |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    rng = np.random.default_rng(0)
+    for size in args.sizes.split(","):
+        n, d = map(int, size.split("x"))
+        X = rng.standard_normal((n, d))
+        y = X[:, :5] @ np.ones(5)
+        for K in map(int, args.ks.split(",")):
+            # steps so that one batched run takes about `budget` s at ~2 GFLOP/s (6 gradients a step)
+            n_steps = int(max(5, min(5_000, args.budget * 2e9 / (6 * 4 * n * d * K))))
+            for threads in map(int, args.threads.split(",")):
+                ts = {"batched": [], "alone": []}
+                for _ in range(args.repeats):
+                    quiesce(0.05)
+                    tb, cb, gb = time_flow_batched(X, y, K, n_steps, threads)
+                    quiesce(0.05)
+                    ta, ca, ga = time_flow_alone(X, y, K, n_steps, threads)
+                    assert gb == ga and all(np.array_equal(a, b) for a, b in zip(ca, cb)), "not bit-identical"
+                    ts["batched"].append(tb)
+                    ts["alone"].append(ta)
+                rates = {name: K * n_steps / statistics.median(t) for name, t in ts.items()}
+                print(f"| {n}x{d} | {K} | {threads} | {n_steps} | {rates['batched']:.1f} | {rates['alone']:.1f} | "
+                      f"{rates['batched'] / rates['alone']:.2f} | {gb / K:.0f} | {os.getloadavg()[0]:.1f} |",
+                      flush=True)
+
+
 def bench_limits():
     from dlnfast import implicit_bias_limit, implicit_bias_path
     from dlnfast.datasets import make_sparse_regression
@@ -128,6 +189,7 @@ def main():
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--budget", type=float, default=0.3)
     ap.add_argument("--limits", action="store_true")
+    ap.add_argument("--flow", action="store_true", help="the batched gradient flow against one-by-one flows")
     ap.add_argument("--busy", type=int, default=0, help="busy single-threaded processes beside the runs")
     args = ap.parse_args()
     print(machine_info())
@@ -137,7 +199,7 @@ def main():
     with busy_neighbours(args.busy) if args.busy else contextlib.nullcontext():
         if args.busy:
             print(f"with {args.busy} busy process(es) beside the measurements")
-        table(args)
+        table_flow(args) if args.flow else table(args)
 
 
 def table(args):

@@ -60,6 +60,52 @@ def test_fit_path_equals_separate_fits(rng, solver, parametrization, dtype, fit_
         _assert_same(path, i, _alone(X, y, sample_weight=sw, **common, **cfg))
 
 
+def _assert_same_flow(path, i, est):
+    _assert_same(path, i, est)
+    assert path.estimators_[i].flow_time_ == est.flow_time_
+    np.testing.assert_array_equal(path.estimators_[i].mirror_coef_, est.mirror_coef_)
+
+
+@pytest.mark.parametrize("parametrization", ["pm", "uv"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("fit_intercept", [False, True])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_flow_path_equals_separate_flows(rng, parametrization, dtype, fit_intercept, weighted):
+    # K flows of different scales, shapes and tolerances advance in one batch (one pass over X per
+    # Runge-Kutta stage for all): each keeps its own step size, rejections and stopping, and
+    # ends bit-identical to its own fit
+    X, y, _ = sparse_problem(rng, n=25, d=40, dtype=dtype)
+    y = y + 0.5
+    sw = rng.uniform(0.5, 2.0, X.shape[0]) if weighted else None
+    common = dict(solver="flow", parametrization=parametrization, fit_intercept=fit_intercept, max_iter=300)
+    configs = [{"init_scale": 1e-2, "tol": 1e-4}, {"init_scale": 0.3, "tol": 1e-3, "flow_tol": 1e-5},
+               {"init_scale": 1.0, "tol": 1e-5}, {"init_scale": 0.05, "init_shape": (1.0, 2.0), "tol": 1e-4},
+               {"init_scale": 1e-3, "tol": 1e-6, "max_iter": 15}]
+    path = _path(X, y, configs=configs, sample_weight=sw, **common)
+    assert path.batched_.all()
+    for i, cfg in enumerate(configs):
+        _assert_same_flow(path, i, _alone(X, y, sample_weight=sw, **{**common, **cfg}))
+    assert path.status_[4] == "max_iter" and path.n_iter_[4] <= 15  # max_iter counts rejected steps too
+    assert len(set(path.n_iter_)) > 2  # the flows did stop at different steps
+
+
+def test_flow_path_threads_and_max_time(rng):
+    # the batch's bits do not depend on the thread count; max_time (t_end) is per configuration
+    X, y, _ = sparse_problem(rng, n=40, d=50)
+    configs = [{"init_scale": 0.1}, {"init_scale": 0.01, "max_time": 5.0}, {"init_scale": 0.5, "tol": 1e-6}]
+    common = dict(solver="flow", fit_intercept=True, max_iter=400, tol=1e-5)
+    paths = [_path(X, y, configs=configs, n_jobs=nj, **common) for nj in (1, 2)]
+    for p in paths:
+        assert p.batched_.all()
+    np.testing.assert_array_equal(paths[0].coefs_, paths[1].coefs_)
+    np.testing.assert_array_equal(paths[0].n_iter_, paths[1].n_iter_)
+    for a, b in zip(paths[0].loss_curves_, paths[1].loss_curves_):
+        np.testing.assert_array_equal(a, b)
+    assert paths[0].estimators_[1].flow_time_ == 5.0
+    for i, cfg in enumerate(configs):
+        _assert_same_flow(paths[0], i, _alone(X, y, **{**common, **cfg}))
+
+
 def test_momentum_init_shape_and_stopping_per_configuration(rng):
     # explicit configurations: different momenta, shapes and budgets; the batched run stops each
     # where its own fit stops (the short ones leave the batch early)

@@ -1,5 +1,5 @@
-// Bindings of the batched full-batch driver (dlnfast/drivers/batched.hpp): K configurations of
-// gd or md sharing X in one call. Each configuration has its own SolveOptions, exactly as the
+// Bindings of the batched drivers (dlnfast/drivers/batched.hpp, batched_flow.hpp): K
+// configurations of gd, md or flow sharing X in one call. Each configuration has its own SolveOptions, exactly as the
 // single-configuration _core.gd / _core.md would be given; nothing here computes.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
@@ -13,6 +13,7 @@
 #include "bindings/bind.hpp"
 #include "bindings/monitor.hpp"
 #include "dlnfast/drivers/batched.hpp"
+#include "dlnfast/drivers/batched_flow.hpp"
 #include "dlnfast/nets/diagonal_net.hpp"
 #include "dlnfast/nets/mirror_net.hpp"
 #include "dlnfast/optim/momentum.hpp"
@@ -172,6 +173,50 @@ std::vector<Output> md_many(const Matrix<T>& X, const DArray& y, DArray theta, c
   return outputs(runs, hists, coefs);
 }
 
+template <class T>
+std::vector<Output> flow_many(const Matrix<T>& X, const DArray& y, DArray theta, const DArray& log_scale,
+                              int kind, double rate, int depth, const py::list& options,
+                              const std::optional<DArray>& weights, const std::optional<DArray>& x_mean) {
+  BatchedLeastSquares<T> loss = make_loss(X, y, weights, x_mean, /*blocked=*/false);
+  const Index d = loss.n_features(), K = theta.ndim() == 2 ? theta.shape(0) : -1;
+  check_rows(theta, K, d, "theta");
+  check_rows(log_scale, K, d, "log_scale");
+  if (kind < 0 || kind > 2) throw std::invalid_argument("unknown mirror kind");
+  const std::vector<ConfigOptions> cfg = read_all(options, K);
+  std::vector<MirrorNet> nets;
+  std::vector<FlowOptions> fo;
+  std::vector<History> hists;
+  std::vector<DArray> coefs;
+  std::vector<double*> betas;
+  Index c = 0;
+  for (auto o : options) {
+    // the FlowOptions SolveOptions::flow() builds (solvers.cpp)
+    fo.push_back(FlowOptions{cfg[c].fb.stop, o.attr("rk_tol").cast<double>(), o.attr("t_end").cast<double>(),
+                             cfg[c].fb.grad_scale, o.attr("h0").cast<double>(), cfg[c].fb.n_threads,
+                             cfg[c].fb.min_parallel_work});
+    nets.emplace_back(d, static_cast<MirrorKind>(kind), log_scale.data() + c * d, rate, depth, theta.data() + c * d);
+    hists.push_back(make_history(cfg[c].loss_every, std::nullopt, d));
+    coefs.emplace_back(d);
+    betas.push_back(coefs.back().mutable_data());
+    ++c;
+  }
+  Monitor monitor = make_monitor(py::none());
+  std::vector<RunResult> runs;
+  {
+    py::gil_scoped_release release;
+    run_flow_many(loss, nets, fo, betas.data(), hists, monitor, runs);
+    for (Index i = 0; i < K; ++i) std::copy(nets[i].theta().begin(), nets[i].theta().end(), theta.mutable_data() + i * d);
+  }
+  raise_if_python_error();
+  std::vector<Output> out(K);
+  for (Index i = 0; i < K; ++i) {
+    out[i].run = runs[i];
+    out[i].coef = coefs[i];
+    take_history(out[i], hists[i], /*with_times=*/true);
+  }
+  return out;
+}
+
 }  // namespace
 
 void bind_batched(py::module_& m) {
@@ -190,6 +235,15 @@ void bind_batched(py::module_& m) {
              py::arg("log_scale").noconvert(), py::arg("kind"), py::arg("rate"), py::arg("depth"),
              py::arg("options"), py::kw_only(), py::arg("weights").noconvert() = py::none(),
              py::arg("x_mean").noconvert() = py::none(), py::arg("blocked") = false);
+  def_dtypes(m, "flow_many", &flow_many<double>, &flow_many<float>,
+             "K gradient flows sharing X and the mirror kind/rate/depth (dlnfast/drivers/batched_flow.hpp): "
+             "theta and log_scale (K, d); theta (in/out) is written; options: one SolveOptions per row (rk_tol, "
+             "t_end, h0 per flow). Every Runge-Kutta stage evaluates all running flows in one pass over X. "
+             "Returns a list of K Results (loss_times included), each bit-identical to _core.flow without times.",
+             py::arg("X").noconvert(), py::arg("y").noconvert(), py::arg("theta").noconvert(),
+             py::arg("log_scale").noconvert(), py::arg("kind"), py::arg("rate"), py::arg("depth"),
+             py::arg("options"), py::kw_only(), py::arg("weights").noconvert() = py::none(),
+             py::arg("x_mean").noconvert() = py::none());
 }
 
 }  // namespace dlnfast::bindings

@@ -558,15 +558,7 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
                 factor_every=factor_every, momentum=self.momentum, nesterov=self.nesterov,
                 step_decay=self.step_decay, label_noise=self.label_noise, **common)
         if self.solver == "flow":
-            # a local error above the gradient tolerance leaves β noisy at that level, and the
-            # criterion is then never met (measured: tol=1e-8 with flow_tol=1e-7 ran 2,598 steps
-            # without converging; flow_tol ≤ tol converged in 177): cap it at tol/2
-            rk_tol = min(self.flow_tol, 0.5 * self.tol) if self.tol > 0 else self.flow_tol
-            t_end = np.inf
-            if self.max_time is not None:
-                t_end = float(self.max_time)
-                if self.time_scale == "accelerated":  # t = t̃ / (rate/log(1/a))
-                    t_end /= _flow_path.check_clock(spec, "time_scale='accelerated'")[0]
+            rk_tol, t_end = self._flow_limits(spec)
             return _dynamics.run_flow(problem, spec, state, tol=rk_tol, grad_tol=self.tol,
                                     max_steps=max_iter, t_end=t_end, **common)
         common.update(step_size=self.step_size, max_iter=max_iter, tol=self.tol, snapshot_iters=snapshot_iters)
@@ -579,6 +571,19 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         return _engine.run_sgd(problem, state, batch_size=min(self.batch_size or 1, problem.X.shape[0]),
                                shuffle=self.shuffle, seed=seed_from_random_state(self.random_state),
                                label_noise=self.label_noise, **common)
+
+    def _flow_limits(self, spec):
+        """The mirror flow's local error tolerance and stop time (also fit_path's batched flows)."""
+        # a local error above the gradient tolerance leaves β noisy at that level, and the
+        # criterion is then never met (measured: tol=1e-8 with flow_tol=1e-7 ran 2,598 steps
+        # without converging; flow_tol ≤ tol converged in 177): cap it at tol/2
+        rk_tol = min(self.flow_tol, 0.5 * self.tol) if self.tol > 0 else self.flow_tol
+        t_end = np.inf
+        if self.max_time is not None:
+            t_end = float(self.max_time)
+            if self.time_scale == "accelerated":  # t = t̃ / (rate/log(1/a))
+                t_end /= _flow_path.check_clock(spec, "time_scale='accelerated'")[0]
+        return rk_tol, t_end
 
     def _raise_on_failure(self, res, param, problem=None):
         """Divergence is a ValueError naming the knob to change (the data's scale, the

@@ -56,96 +56,79 @@ constexpr double kA[7][6] = {
 constexpr double kE[7] = {71.0 / 57600, 0, -71.0 / 16695, 71.0 / 1920, -17253.0 / 339200, 22.0 / 525, -1.0 / 40};
 }  // namespace detail
 
-/// The integrator's state for one run (run_flow below is its entry point).
-template <class Loss>
-class FlowIntegrator {
+/// One run of the integrator as a state machine driven by gradient evaluations, so that the
+/// single driver (run_flow below) and the batched one (drivers/batched_flow.hpp) share every
+/// per-run decision: stage combination, error norm, step controller, acceptance, landing on the
+/// output times and stopping. The driver's loop is
+///
+///   begin();  while (wants_eval()) { L, g at point() into grad(); absorb(L, criterion) }
+///
+/// point() is β at the stage to evaluate (length d), grad() where ∇L there goes; absorb takes
+/// the loss and the criterion maximum of that evaluation (evaluate_full's). The sequence of
+/// points, and so the result, depends on nothing but this run's evaluations.
+class FlowStepper {
  public:
   using Mat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>;
   using Vec = Eigen::VectorXd;
 
-  FlowIntegrator(Loss& loss, MirrorNet& net, const FlowOptions& opt, Team& team, RunResult& res)
-      : loss_(loss), net_(net), opt_(opt), team_(team), res_(res), d_(loss.n_features()),
-        k_(d_, 7), stage_(d_), btmp_(d_), g_(d_) {}
+  /// `times` (n_times, may be null), `theta_out` (may be null) and `beta` as for run_flow.
+  FlowStepper(MirrorNet& net, const FlowOptions& opt, const double* times, Index n_times, double* theta_out,
+              double* beta, History& hist, RunResult& res)
+      : net_(net), opt_(opt), times_(times), n_times_(n_times), theta_out_(theta_out), beta_(beta),
+        hist_(hist), res_(res), d_(net.size()), k_(d_, 7), stage_(d_), btmp_(d_), g_(d_) {}
 
-  void run(const double* times, Index n_times, double* theta_out, double* beta, History& hist, Monitor& monitor) {
-    std::vector<double>& theta = net_.theta();
-    Eigen::Map<Vec> th(theta.data(), d_);
-    const double t_end = n_times > 0 ? times[n_times - 1] : opt_.t_end;
-    StopRules rules = opt_.stop;
-    if (n_times > 0 || !(rules.tol > 0.0)) rules.tol = -1.0;  // integrate to the output times only
-    double t = 0.0;
-    double cur_loss = eval(theta.data(), 0);
-    double crit = criterion();
-    Index out_i = 0;
-    auto record = [&]() {
-      net_.beta(beta);
-      double* row = hist.append_row();
-      std::copy(beta, beta + d_, row);
-      if (theta_out) std::copy(theta.begin(), theta.end(), theta_out + out_i * d_);
-      ++out_i;
-    };
-    while (out_i < n_times && times[out_i] <= 0.0) record();
-    hist.record_loss(0, cur_loss, 0.0);
-    double h = opt_.h0 > 0.0 ? opt_.h0 : first_step();
-    bool last_rejected = false;
-    Status status = Status::Running;
-    for (Index steps = 0;; ++steps) {
-      res_.loss = cur_loss;
-      res_.criterion = crit;
-      if (std::isfinite(cur_loss) && std::isfinite(crit) && t >= t_end) status = Status::Converged;
-      else status = check_stop(rules, steps, cur_loss, crit, monitor);
-      if (status != Status::Running) break;
-      // land exactly on the next output time (or t_end)
-      const double t_next = out_i < n_times ? times[out_i] : t_end;
-      const bool hits = t + h >= t_next;
-      const double hh = hits ? t_next - t : h;
-      const double err = attempt(hh);
-      if (err <= 1.0) {
-        // accept: θ ← the fifth-order solution (stage 7 was evaluated there: FSAL)
-        th = stage_;
-        k_.col(0) = k_.col(6);
-        t = hits ? t_next : t + hh;
-        res_.step = hh;
-        ++res_.n_iter;
-        cur_loss = last_loss_;
-        crit = criterion();
-        if (hits && out_i < n_times) record();
-        hist.record_loss(res_.n_iter, cur_loss, t);
-        double fac = err > 0.0 ? 0.9 * std::pow(err, -0.2) : 5.0;
-        fac = std::min(last_rejected ? 1.0 : 5.0, std::max(0.2, fac));
-        // a shortened landing step says nothing about the step the controller wanted
-        h = hits ? std::max(h, hh * fac) : hh * fac;
-        last_rejected = false;
-      } else {
-        ++res_.n_rejected;
-        h = hh * (std::isfinite(err) ? std::max(0.2, 0.9 * std::pow(err, -0.2)) : 0.25);
-        last_rejected = true;
-        if (!(h > 0.0) || h < 1e-300) {
-          status = Status::Diverged;
-          break;
-        }
-      }
+  /// The first evaluation point: β(θ₀).
+  void begin(Team& team) {
+    t_end_ = n_times_ > 0 ? times_[n_times_ - 1] : opt_.t_end;
+    rules_ = opt_.stop;
+    if (n_times_ > 0 || !(rules_.tol > 0.0)) rules_.tol = -1.0;  // integrate to the output times only
+    set_point(net_.theta().data(), team);
+    s_ = 0;
+    wants_ = true;
+  }
+  bool wants_eval() const { return wants_; }
+  const double* point() const { return btmp_.data(); }
+  double* grad() { return g_.data(); }
+
+  /// The evaluation at point(): loss and criterion maximum; moves to the next point (or stops).
+  void absorb(double loss, double crit_max, Team& team, Monitor& monitor) {
+    k_.col(s_) = -Eigen::Map<const Vec>(g_.data(), d_);
+    ++res_.n_grad;
+    last_crit_ = crit_max;
+    last_loss_ = loss;
+    if (s_ == 0) {  // the start (later steps reuse stage 7: FSAL)
+      cur_loss_ = loss;
+      crit_ = criterion();
+      while (out_i_ < n_times_ && times_[out_i_] <= 0.0) record();
+      hist_.record_loss(0, cur_loss_, 0.0);
+      h_ = opt_.h0 > 0.0 ? opt_.h0 : first_step();
+      next_step(team, monitor);
+    } else if (!std::isfinite(loss)) {
+      // a non-finite stage (an overshoot: β = a·sinh(sθ) overflowed) rejects the step
+      conclude(std::numeric_limits<double>::infinity(), team, monitor);
+    } else if (s_ < 6) {
+      if (!stage(s_ + 1, team)) conclude(std::numeric_limits<double>::infinity(), team, monitor);
+    } else {
+      conclude(error_norm(), team, monitor);
     }
-    net_.beta(beta);
-    res_.status = status;
-    res_.t = t;
   }
 
  private:
-  // k_.col(i) = −g(β(th)); returns the loss. One read of X.
-  double eval(const double* th, int i) {
-    team_.parallel_blocks(d_, RowChunks::kBlock, [&](Index, Index j0, Index j1) {
+  // btmp_ = β(th)
+  void set_point(const double* th, Team& team) {
+    team.parallel_blocks(d_, RowChunks::kBlock, [&](Index, Index j0, Index j1) {
       for (Index j = j0; j < j1; ++j) btmp_[j] = net_.beta_of(j, th[j]);
     });
-    const Evaluation ev = evaluate_full(loss_, net_, btmp_.data(), g_.data(), team_, crit_, rate_);
-    k_.col(i) = -Eigen::Map<const Vec>(g_.data(), d_);
-    ++res_.n_grad;
-    last_crit_ = ev.criterion;
-    last_loss_ = ev.loss;
-    return ev.loss;
   }
-  // the stopping criterion at the last evaluation
   double criterion() const { return last_crit_ / opt_.grad_scale; }
+
+  void record() {
+    net_.beta(beta_);
+    double* row = hist_.append_row();
+    std::copy(beta_, beta_ + d_, row);
+    if (theta_out_) std::copy(net_.theta().begin(), net_.theta().end(), theta_out_ + out_i_ * d_);
+    ++out_i_;
+  }
 
   // first step: the fastest relative change of β is ≈ 0.01·tol^{1/5} per step
   double first_step() const {
@@ -155,42 +138,131 @@ class FlowIntegrator {
     return r > 0.0 ? 0.01 * std::pow(opt_.rk_tol, 0.2) / r : 1.0;
   }
 
-  // Stages 2..7 of a step of size hh into stage_ (the fifth-order solution) and k_; returns the
-  // error norm (> 1: reject; +inf when a stage left the domain or was not finite).
-  double attempt(double hh) {
+  // Stage s of the step of size hh_: stage_ = θ + hh·Σ_{i<s} a_{si} k_i, its β the next point;
+  // false when the stage left the domain |cθ| < 1.
+  bool stage(int s, Team& team) {
     const Eigen::Map<const Vec> th(net_.theta().data(), d_);
-    for (int s = 1; s < 7; ++s) {
-      // stage = θ + h·Σ_{i<s} a_{si} k_i
-      const Eigen::Map<const Vec> a(detail::kA[s], s);
-      stage_ = th + hh * (k_.leftCols(s) * a);
-      for (Index j = 0; j < d_; ++j)
-        if (!(net_.gap(j, stage_[j]) > 0.0)) return std::numeric_limits<double>::infinity();
-      // a non-finite stage (an overshoot: β = a·sinh(sθ) overflowed) rejects the step too
-      if (!std::isfinite(eval(stage_.data(), s))) return std::numeric_limits<double>::infinity();
-    }
+    const Eigen::Map<const Vec> a(detail::kA[s], s);
+    stage_ = th + hh_ * (k_.leftCols(s) * a);
+    for (Index j = 0; j < d_; ++j)
+      if (!(net_.gap(j, stage_[j]) > 0.0)) return false;
+    set_point(stage_.data(), team);
+    s_ = s;
+    return true;
+  }
+
+  // The error norm of the completed step (> 1: reject; +inf when not finite).
+  double error_norm() const {
+    const Eigen::Map<const Vec> th(net_.theta().data(), d_);
     const Vec e = k_ * Eigen::Map<const Vec>(detail::kE, 7);
     double err = 0.0;
     for (Index j = 0; j < d_; ++j) {
       // weigh by the larger log-rate of the two ends
       const double rho = std::max(net_.log_rate(j, th[j]), net_.log_rate(j, stage_[j]));
-      const double ej = std::abs(hh * e[j]) * rho / opt_.rk_tol;
+      const double ej = std::abs(hh_ * e[j]) * rho / opt_.rk_tol;
       if (std::isnan(ej)) return std::numeric_limits<double>::infinity();
       err = std::max(err, ej);
     }
     return std::isfinite(err) ? err : std::numeric_limits<double>::infinity();
   }
 
-  Loss& loss_;
+  // The step of size hh_ ended with error norm err: accept or reject it, then the next step.
+  void conclude(double err, Team& team, Monitor& monitor) {
+    if (!accept_or_reject(err)) return;
+    ++steps_;
+    next_step(team, monitor);
+  }
+
+  // false: the run diverged (finished)
+  bool accept_or_reject(double err) {
+    if (err <= 1.0) {
+      // accept: θ ← the fifth-order solution (stage 7 was evaluated there: FSAL)
+      Eigen::Map<Vec>(net_.theta().data(), d_) = stage_;
+      k_.col(0) = k_.col(6);
+      t_ = hits_ ? t_next_ : t_ + hh_;
+      res_.step = hh_;
+      ++res_.n_iter;
+      cur_loss_ = last_loss_;
+      crit_ = criterion();
+      if (hits_ && out_i_ < n_times_) record();
+      hist_.record_loss(res_.n_iter, cur_loss_, t_);
+      double fac = err > 0.0 ? 0.9 * std::pow(err, -0.2) : 5.0;
+      fac = std::min(last_rejected_ ? 1.0 : 5.0, std::max(0.2, fac));
+      // a shortened landing step says nothing about the step the controller wanted
+      h_ = hits_ ? std::max(h_, hh_ * fac) : hh_ * fac;
+      last_rejected_ = false;
+    } else {
+      ++res_.n_rejected;
+      h_ = hh_ * (std::isfinite(err) ? std::max(0.2, 0.9 * std::pow(err, -0.2)) : 0.25);
+      last_rejected_ = true;
+      if (!(h_ > 0.0) || h_ < 1e-300) {
+        finish(Status::Diverged);
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // Stop, or start the next step (a step whose first stage leaves the domain is rejected at once).
+  void next_step(Team& team, Monitor& monitor) {
+    for (;;) {
+      res_.loss = cur_loss_;
+      res_.criterion = crit_;
+      Status status;
+      if (std::isfinite(cur_loss_) && std::isfinite(crit_) && t_ >= t_end_) status = Status::Converged;
+      else status = check_stop(rules_, steps_, cur_loss_, crit_, monitor);
+      if (status != Status::Running) {
+        finish(status);
+        return;
+      }
+      // land exactly on the next output time (or t_end)
+      t_next_ = out_i_ < n_times_ ? times_[out_i_] : t_end_;
+      hits_ = t_ + h_ >= t_next_;
+      hh_ = hits_ ? t_next_ - t_ : h_;
+      if (stage(1, team)) return;
+      if (!accept_or_reject(std::numeric_limits<double>::infinity())) return;
+      ++steps_;
+    }
+  }
+
+  void finish(Status status) {
+    net_.beta(beta_);
+    res_.status = status;
+    res_.t = t_;
+    wants_ = false;
+  }
+
   MirrorNet& net_;
   const FlowOptions& opt_;
-  Team& team_;
+  const double* times_;
+  Index n_times_;
+  double* theta_out_;
+  double* beta_;
+  History& hist_;
   RunResult& res_;
   Index d_;
   Mat k_;
   Vec stage_;
-  std::vector<double> btmp_, g_, crit_, rate_;
-  double last_crit_ = 0.0, last_loss_ = 0.0;
+  std::vector<double> btmp_, g_;
+  StopRules rules_;
+  double t_end_ = 0.0, t_ = 0.0, h_ = 0.0, hh_ = 0.0, t_next_ = 0.0;
+  double cur_loss_ = 0.0, crit_ = 0.0, last_crit_ = 0.0, last_loss_ = 0.0;
+  Index out_i_ = 0, steps_ = 0;
+  int s_ = 0;
+  bool hits_ = false, last_rejected_ = false, wants_ = false;
 };
+
+/// The argument checks of run_flow (shared with the batched driver).
+inline void check_flow_args(const MirrorNet& net, Index d, const FlowOptions& opt, const double* times,
+                            Index n_times) {
+  if (net.size() != d) throw std::invalid_argument("network and X disagree on n_features");
+  if (!(opt.rk_tol > 0.0)) throw std::invalid_argument("tol must be > 0");
+  if (!(opt.grad_scale > 0.0)) throw std::invalid_argument("grad_scale must be > 0");
+  for (Index i = 0; i < n_times; ++i) {
+    if (!(times[i] >= 0.0) || (i > 0 && !(times[i] > times[i - 1])))
+      throw std::invalid_argument("output times must be non-negative and strictly increasing");
+  }
+}
 
 /// Integrates the flow from the net's θ. On return the net holds θ(t) at the time reached and
 /// `beta` = β(θ(t)). `times` (increasing, may be null) are the output times: β there is
@@ -199,18 +271,17 @@ class FlowIntegrator {
 template <class Loss>
 RunResult run_flow(Loss& loss, MirrorNet& net, const FlowOptions& opt, const double* times, Index n_times,
                    double* theta_out, double* beta, History& hist, Monitor& monitor) {
-  const Index d = loss.n_features();
-  if (net.size() != d) throw std::invalid_argument("network and X disagree on n_features");
-  if (!(opt.rk_tol > 0.0)) throw std::invalid_argument("tol must be > 0");
-  if (!(opt.grad_scale > 0.0)) throw std::invalid_argument("grad_scale must be > 0");
-  for (Index i = 0; i < n_times; ++i) {
-    if (!(times[i] >= 0.0) || (i > 0 && !(times[i] > times[i - 1])))
-      throw std::invalid_argument("output times must be non-negative and strictly increasing");
-  }
+  check_flow_args(net, loss.n_features(), opt, times, n_times);
   RunResult res;
   Team::run(work_threads(opt.n_threads, loss.work(), opt.min_parallel_work), [&](Team& team) {
-    FlowIntegrator<Loss> rk(loss, net, opt, team, res);
-    rk.run(times, n_times, theta_out, beta, hist, monitor);
+    FlowStepper run(net, opt, times, n_times, theta_out, beta, hist, res);
+    std::vector<double> crit, rate;
+    run.begin(team);
+    while (run.wants_eval()) {
+      // one read of X (LeastSquares, deterministic for any thread count)
+      const Evaluation ev = evaluate_full(loss, net, run.point(), run.grad(), team, crit, rate);
+      run.absorb(ev.loss, ev.criterion, team, monitor);
+    }
   });
   res.elapsed = monitor.elapsed();
   return res;
