@@ -429,3 +429,110 @@ def test_fit_path_odd_options_name_them(wide, kwargs, name):
     X, y = wide
     with pytest.raises((ValueError, TypeError), match=name):
         fit_path(X, y, init_scales=[0.1], **kwargs)
+
+
+# --- the classifier, max_margin and the saddle path (fuzzed from this wave on) ---
+
+@pytest.fixture
+def labelled(rng):
+    X = rng.standard_normal((8, 3))
+    return X, np.where(X @ np.array([1.0, -2.0, 0.5]) > 0, 1, 0)
+
+
+@pytest.mark.parametrize("change, name", [
+    (lambda X, y: (X[None], y, None), "X"),                              # "Found array with dim 3"
+    (lambda X, y: (X, y + 0.5 * np.arange(y.size), None), "y"),           # "Unknown label type: continuous"
+    (lambda X, y: (X, y, ["a"] * y.size), "sample_weight"),               # "could not convert string to float"
+    (lambda X, y: (X, y, np.ones((y.size, 1))), "sample_weight"),         # "Sample weights must be 1D"
+    (lambda X, y: (X, y, np.ones(y.size) + 0j), "sample_weight"),         # "Complex data not supported"
+])
+def test_classifier_refusals_name_the_argument(labelled, change, name):
+    from dlnfast import DiagonalLinearClassifier
+    X, y, sw = change(*labelled)
+    with pytest.raises(ValueError, match=f"`{name}`"):
+        DiagonalLinearClassifier(max_iter=10).fit(X, y, sample_weight=sw)
+
+
+def test_classifier_string_labels_still_fit(labelled):
+    from dlnfast import DiagonalLinearClassifier
+    X, y = labelled
+    clf = DiagonalLinearClassifier(max_iter=50, tol=0.0).fit(X, np.array(["no", "yes"])[y])
+    assert list(clf.classes_) == ["no", "yes"]
+
+
+def test_classifier_predict_3d_names_X(labelled):
+    from dlnfast import DiagonalLinearClassifier
+    X, y = labelled
+    clf = DiagonalLinearClassifier(max_iter=10, tol=0.0).fit(X, y)
+    with pytest.raises(ValueError, match="`X`"):
+        clf.decision_function(X[None])
+
+
+def test_max_margin_not_separable_names_the_data(rng):
+    from dlnfast import max_margin
+    X = np.array([[1.0], [2.0]])
+    with pytest.raises(ValueError, match=r"\(X, y\) are not linearly separable"):
+        max_margin(X, [0, 1])   # both rows on the same side of the origin
+
+
+@pytest.mark.parametrize("X, y, name", [
+    (np.eye(2) + 1j, [0, 1], "X"),                        # was a ComplexWarning and a silent cast
+    (np.eye(2), np.array([0.0, 1.0]) + 1j, "y"),
+    (np.eye(3), [0.0, 1.0, np.nan], "y"),                 # NaN was a third class
+    (np.eye(2), [0.0, np.nan], "y"),                      # ... or the second one
+    (np.eye(2), np.array([0, "a"], dtype=object), "y"),   # "'<' not supported"
+    (sp.csr_matrix(np.eye(2)), [0, 1], "X"),              # "float() argument must be ..."
+])
+def test_max_margin_bad_input_names_it(X, y, name):
+    from dlnfast import max_margin
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises((ValueError, TypeError), match=f"`{name}`"):
+            max_margin(X, y)
+
+
+def test_saddle_path_tol_below_the_rounding_noise_refused(rng):
+    """tol=1e-200 ran 10,000 zero-length jumps with plateau losses going up (then a RuntimeError)."""
+    from dlnfast import saddle_path
+    X, y = rng.standard_normal((4, 5)), rng.standard_normal(4)
+    with pytest.raises(ValueError, match="tol"):
+        saddle_path(X, y, tol=1e-200)
+    path = saddle_path(X, y, tol=1e-12)
+    assert np.all(np.diff(path.losses) <= 1e-12) and np.all(np.diff(path.jump_times) > 0)
+
+
+def test_saddle_path_max_jumps_warns_and_returns_the_path_so_far():
+    """Was a RuntimeError (an exception type outside the contract)."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    from dlnfast import saddle_path
+    X = np.array([[1.0, 0.5, 0.0], [0.0, 1.0, 1.0]])
+    y = np.array([1.0, 1.0])
+    with pytest.warns(ConvergenceWarning, match="max_jumps=1"):
+        path = saddle_path(X, y, max_jumps=1)
+    full = saddle_path(X, y)
+    assert path.n_jumps == 1
+    np.testing.assert_array_equal(path.saddles, full.saddles[:2])
+
+
+@pytest.mark.parametrize("times", [np.nan, [0.5, np.nan], np.array([1.0]) + 1j, [[0.5], [1.0, 2.0]],
+                                   sp.csr_matrix([[1.0]]), "x"])
+def test_saddle_path_query_times_are_checked(times):
+    """NaN was filed after every jump (the end point, silently); complex was cast with a
+    ComplexWarning; ragged lists and sparse matrices raised numpy's unnamed errors."""
+    from dlnfast import saddle_path
+    path = saddle_path(np.array([[1.0, 0.5, 0.0], [0.0, 1.0, 1.0]]), np.array([1.0, 1.0]))
+    for method in (path.coef_at, path.loss_at):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with pytest.raises((ValueError, TypeError), match="`times`"):
+                method(times)
+
+
+def test_classifier_huge_init_scale_blames_init_scale(labelled):
+    """Said "use a smaller step_size or 'auto'" to a run that used 'auto'."""
+    from dlnfast import DiagonalLinearClassifier
+    X, y = labelled
+    with pytest.raises(ValueError, match="init_scale") as info:
+        DiagonalLinearClassifier(init_scale=1e200, max_iter=10).fit(X, y)
+    assert "or 'auto'" not in str(info.value)

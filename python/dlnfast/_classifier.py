@@ -9,12 +9,14 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from dlnfast import _core
 from dlnfast._engine import solve_options
 from dlnfast._parametrizations import MAX_DEPTH, make_parametrization
 from dlnfast._threads import MAX_N_JOBS, effective_n_threads
+from dlnfast._diagnosis import divergence_cause
+from dlnfast._validation import check_sample_weight, user_repr, validate_estimator_data
 
 _LOSS_CODE = {"logistic": 1, "exponential": 2}
 #: The smallest target_loss: below it L and its gradient leave the double range (log L stays exact).
@@ -148,17 +150,19 @@ class DiagonalLinearClassifier(ClassifierMixin, BaseEstimator):
         if self.solver != "gd":
             raise ValueError(f"solver={self.solver!r} is not available for DiagonalLinearClassifier yet; "
                              "use solver='gd' (with momentum > 0 for heavy ball / Nesterov).")
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C")
-        check_classification_targets(y)
+        X, y = validate_estimator_data(self, X, y, dtype=[np.float64, np.float32], order="C",
+                                       y_numeric=False)
+        try:
+            check_classification_targets(y)
+        except ValueError as exc:  # "Unknown label type: continuous..." names no argument
+            raise ValueError(f"`y`: {exc}") from None
         self.classes_, y_idx = np.unique(y, return_inverse=True)
         if self.classes_.shape[0] < 2:
             raise ValueError(f"DiagonalLinearClassifier needs samples of at least 2 classes in y; got 1 class "
                              f"({self.classes_[0]!r}).")
         weights = None
+        sample_weight = check_sample_weight(sample_weight, X)
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
-            if not np.any(sample_weight > 0):
-                raise ValueError("sample_weight must have at least one positive entry.")
             weights = np.ascontiguousarray(sample_weight / sample_weight.sum())
         d = X.shape[1]
         n_net = d + 1 if self.fit_intercept else d
@@ -180,8 +184,14 @@ class DiagonalLinearClassifier(ClassifierMixin, BaseEstimator):
             opts.grad_scale = self._grad_scale(X, yk, weights, param)
             res = _core.gd(X, yk, state.log_w_pos, state.log_w_neg, opts, weights=weights)
             if res.status == _core.Status.diverged:
+                # never suggest 'auto' to a run that used it: name the cause when it is the data's
+                # or the initialisation's scale (init_scale=1e200 diverged at iteration 0)
+                cause = divergence_cause(X, yk, param.log_scale, param.depth)
+                hint = (f"the cause is {cause}" if cause is not None else
+                        "try a fixed, smaller step_size" if isinstance(self.step_size, str) else
+                        "use a smaller step_size or 'auto'")
                 raise ValueError(f"Training diverged at iteration {res.n_iter} with "
-                                 f"step_size={self.step_size!r}: use a smaller step_size or 'auto'.")
+                                 f"step_size={user_repr(self.step_size)}: {hint}.")
             if self.momentum:
                 state.record_signs(res.signs)
             beta = np.asarray(res.coef)
@@ -219,7 +229,7 @@ class DiagonalLinearClassifier(ClassifierMixin, BaseEstimator):
     def decision_function(self, X):
         """Signed scores: shape (n_samples,) for two classes, else (n_samples, n_classes)."""
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], order="C", reset=False)
+        X = validate_estimator_data(self, X, dtype=[np.float64, np.float32], order="C", reset=False)
         scores = X @ self.coef_.T + self.intercept_
         return scores[:, 0] if scores.shape[1] == 1 else scores
 

@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+from sklearn.utils.validation import check_is_fitted
 
 from dlnfast import _core, _engine, _dynamics, _factors, _plain_parametrizations  # noqa: F401 (registers linear, product)
 from dlnfast._product_flow import layer_imbalance, run_product_flow
@@ -18,7 +18,7 @@ from dlnfast._parametrizations import MAX_DEPTH, make_parametrization
 from dlnfast._sampling import seed_from_random_state
 from dlnfast._threads import MAX_N_JOBS, effective_n_threads
 from dlnfast._validation import MAX_COUNT, check_dense_X_y, check_real, check_snapshot_iters, user_repr
-from dlnfast._validation import validate_estimator_data
+from dlnfast._validation import check_sample_weight as _check_weights, validate_estimator_data
 
 # Solvers that train the factors (state: a Network) and those that iterate the mirror coordinate
 # θ = ∇Φ(β) (state: θ). A warm start continues only within a family.
@@ -33,20 +33,6 @@ def _family(solver, parametrization):
     if solver in _ADAPTIVE or parametrization in _PLAIN_ONLY:
         return "plain"
     return _FAMILY[solver]
-
-
-def _check_weights(sample_weight, X):
-    """None, or real non-negative float64 weights of length n_samples with a positive entry."""
-    if sample_weight is None:
-        return None
-    check_real(sample_weight, "sample_weight")
-    try:
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
-    except ValueError as exc:  # sklearn's messages do not all name the argument
-        raise ValueError(f"`sample_weight`: {exc}") from exc
-    if not np.any(sample_weight > 0):
-        raise ValueError("sample_weight must have at least one positive entry.")
-    return sample_weight
 
 
 class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
