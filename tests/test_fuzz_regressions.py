@@ -536,3 +536,111 @@ def test_classifier_huge_init_scale_blames_init_scale(labelled):
     with pytest.raises(ValueError, match="init_scale") as info:
         DiagonalLinearClassifier(init_scale=1e200, max_iter=10).fit(X, y)
     assert "or 'auto'" not in str(info.value)
+
+
+# --- solver="flow" detects a stall instead of running on (issue 12, item 3) ---
+
+def test_stall_detector_on_a_constructed_criterion_sequence():
+    """Fed (step, criterion) pairs as the engine's poll would: a criterion that keeps dropping is
+    never stopped; one that stops dropping is stopped one window after its last 1% gain."""
+    from dlnfast._regressor import StallDetector
+    W = StallDetector.WINDOW
+    det = StallDetector()
+    steps = np.arange(0, 20 * W, W // 10)
+    assert not any(det(int(k), 1.0, 0.5 ** (k / W), 0.0) for k in steps)  # halves per window
+    assert det.stalled_at is None
+    det = StallDetector()
+    crit = lambda k: max(1.0 - k / (2 * W), 0.4) * (1 + 1e-4 * np.sin(k))  # flat from step 1.2W on
+    stop = next(k for k in steps if det(int(k), 1.0, crit(k), 0.0))
+    start, best = det.stalled_at
+    assert stop - start >= W and stop - start < W + W // 10
+    assert abs(best - 0.4) < 1e-3
+    # a verbose printer still runs, and its own stop request wins
+    seen = []
+    det = StallDetector(lambda *a: seen.append(a[0]) or a[0] >= 3)
+    assert not det(1, 0.0, 1.0, 0.0) and det(3, 0.0, 1.0, 0.0) and seen == [1, 3] and det.stalled_at is None
+
+
+def test_flow_stall_stops_with_a_warning_naming_tol_and_flow_tol(rng):
+    """tol=1e-22 makes the integrator's tolerance 5e-23, below what float64 resolves: the flow
+    crawled (criterion 0.99 after 54,301 steps, 1 s) on to max_iter. Now it stops one window
+    after its last progress, warning with the criterion it reached."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    from dlnfast._regressor import StallDetector
+    X = rng.standard_normal((20, 40))
+    y = X[:, :3].sum(axis=1)
+    est = DiagonalLinearRegressor(solver="flow", tol=1e-22, init_scale=0.1, max_iter=10**6)
+    with pytest.warns(ConvergenceWarning, match=r"stalled.*tol=1e-22.*flow_tol") as rec:
+        est.fit(X, y)
+    assert len(rec) == 1
+    assert StallDetector.WINDOW <= est.n_iter_ < 10**5
+    np.testing.assert_array_equal(est.coef_.shape, (40,))
+    assert np.all(np.isfinite(est.coef_))
+    # a run that keeps progressing is not flagged (it converges)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        DiagonalLinearRegressor(solver="flow", tol=1e-10, init_scale=0.1).fit(X, y)
+
+
+# --- slow-profile findings: potentials at extreme scales, the positive limit off its cone ---
+
+@pytest.mark.parametrize("call", [
+    # log α = −500, D = 10: θ = |z|/c with 1/c beyond the float range, |z|·(1/c) at β = 0 was 0·inf
+    lambda: potentials.depth_potential(np.array([0.5, -0.3, 1e-3, 0.0]), log_init_scale=-500.0, depth=10),
+    lambda: potentials.depth_mirror_map(np.array([0.5, 0.0]), log_init_scale=-500.0, depth=10),
+    # α = 1e300: α²·[bracket] with the bracket underflowed was inf·0
+    lambda: potentials.depth_potential(np.array([1.26, -1.32, 6.4, 0.0]), 1e300, depth=10),
+    lambda: potentials.depth_conjugate(np.array([1e-3, 0.0]), 1e300, depth=10),
+])
+def test_depth_potentials_at_extreme_scales_are_not_nan(call):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = np.asarray(call())
+    assert not np.any(np.isnan(out))
+
+
+def test_depth_potential_is_inf_beyond_the_float_range_and_unchanged_inside():
+    """Φ_D(β) ≥ θβ(1 − 1/p) ~ |β|/α^{D−2}: beyond the range at log α = −500 (inf, the IEEE
+    answer), 0 at β = 0; at moderate α, equal to θβ − Φ*(θ) computed from the documented
+    formulas in mpmath."""
+    mpmath = pytest.importorskip("mpmath")
+    assert potentials.depth_potential(np.array([0.5, -0.3]), log_init_scale=-500.0, depth=10) == np.inf
+    assert potentials.depth_potential(np.zeros(3), log_init_scale=-500.0, depth=10) == 0.0
+    beta, alpha, D = np.array([0.7, -0.2]), 0.3, 4
+    theta = potentials.depth_mirror_map(beta, alpha, depth=D)
+    mpmath.mp.dps = 40
+    ref = 0
+    for t, b in zip(theta, beta):
+        c = D * (D - 2) * mpmath.mpf(alpha) ** (D - 2)
+        q = mpmath.mpf(2) / (D - 2)
+        z = c * mpmath.mpf(t)
+        ref += mpmath.mpf(t) * b - alpha ** 2 / (2 * D) * ((1 - z) ** -q + (1 + z) ** -q - 2)
+    assert abs(potentials.depth_potential(beta, alpha, depth=D) - float(ref)) <= 1e-12 * abs(float(ref))
+
+
+def test_positive_limit_off_the_cone_is_refused_at_once(rng):
+    """y outside {Xx : x ≥ 0}: Newton's dual is unbounded; it ran all 500 iterations (0.65 s on a
+    5×5 problem, 2.3 s loaded) before a ConvergenceWarning. NNLS decides it up front."""
+    import time
+
+    import scipy.optimize
+    X, y = rng.standard_normal((5, 5)), rng.standard_normal(5)
+    assert scipy.optimize.nnls(X, y)[1] > 1e-3  # the oracle: y is not in the cone
+    t = time.perf_counter()
+    with pytest.raises(ValueError, match="`y` is not in the cone"):
+        implicit_bias_limit(X, y, init_scale=1e-30, parametrization="positive")
+    assert time.perf_counter() - t < 5.0  # generous on a loaded machine; was ~30 Newton systems per ms x 500
+    # inside the cone it still solves
+    res = implicit_bias_limit(X, X @ np.abs(rng.standard_normal(5)), init_scale=1e-30, parametrization="positive")
+    assert res.converged and np.all(res.coef >= 0)
+
+
+def test_limit_certificate_does_not_overflow_at_depth_5():
+    """θ ~ 1e300 (depth 5, α = 1e-60): ‖v‖² of the mirror residual overflowed in a dot."""
+    X = np.random.default_rng(0).standard_normal((5, 5))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        res = implicit_bias_limit(X, X[0], init_scale=1e-60, depth=5, tol=1e-6, max_iter=1)
+    assert np.isfinite(res.mirror_residual)

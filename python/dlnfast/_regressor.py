@@ -35,6 +35,34 @@ def _family(solver, parametrization):
     return _FAMILY[solver]
 
 
+class StallDetector:
+    """A progress callback for the flow that stops a run making no progress: when the best
+    criterion ‖∇L‖∞/‖∇L(0)‖∞ seen has not dropped by 1% (``FACTOR``) over ``WINDOW`` integrator
+    steps, it returns True (the engine stops) and records ``stalled_at = (step, best)``, the step
+    where that window began. The engine polls it about every 0.1 s, never inside a step, so runs
+    shorter than that are never checked and a stall is caught within 0.1 s of its window.
+    ``inner``: another progress callback (verbose printing), called first."""
+
+    WINDOW = 5000
+    FACTOR = 0.99
+
+    def __init__(self, inner=None):
+        self.inner = inner
+        self.ref_step, self.ref_best, self.best = 0, np.inf, np.inf
+        self.stalled_at = None
+
+    def __call__(self, it, loss, criterion, elapsed):
+        if self.inner is not None and self.inner(it, loss, criterion, elapsed):
+            return True
+        self.best = min(self.best, criterion)
+        if self.best < self.FACTOR * self.ref_best:
+            self.ref_step, self.ref_best = it, self.best
+        elif it - self.ref_step >= self.WINDOW:
+            self.stalled_at = (self.ref_step, self.best)
+            return True
+        return False
+
+
 class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
     """Linear regression through a diagonal linear network trained by gradient descent.
 
@@ -165,7 +193,9 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
     flow_tol : float, default=1e-7
         ``solver="flow"`` only: local error tolerance of the integrator, in relative-β units
         (the error of log|β| per step). Capped at ``tol``/2: a larger local error leaves β
-        noisy above the gradient criterion, which is then never reached.
+        noisy above the gradient criterion, which is then never reached. A flow whose
+        criterion gains less than 1% over 5,000 steps (a ``tol`` below what float64 resolves)
+        is stopped there with a ConvergenceWarning instead of running on to ``max_iter``.
     warm_start : bool, default=False
         Continue from the state of the previous fit instead of re-initialising: the factors for
         "gd"/"sgd", the mirror coordinate for "md"/"flow". The previous state is used only when it
@@ -387,10 +417,13 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
                              f"the cause is {cause}.")
         run = self._run(problem, param, spec, state, snapshot_iters, n_threads,
                         max_iter=self._degenerate_max_iter(problem, param, spec, state, n_threads))
-        self._raise_on_failure(run.result, param, problem)
+        stalled = getattr(run, "stalled", None)
+        self._raise_on_failure(run.result, param, problem, stalled)
         self._store_result(X.dtype, problem, param, key, start, state, run, snapshot_iters)
         self._store_sharpness(problem, param, start, run)
         self._report(run.result)
+        if stalled is not None:
+            self._report_stall(stalled)
         return self
 
     def _check_solver_options(self, param):
@@ -519,8 +552,12 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
             # criterion is then never met (measured: tol=1e-8 with flow_tol=1e-7 ran 2,598 steps
             # without converging; flow_tol ≤ tol converged in 177): cap it at tol/2
             rk_tol = min(self.flow_tol, 0.5 * self.tol) if self.tol > 0 else self.flow_tol
-            return _dynamics.run_flow(problem, spec, state, tol=rk_tol, grad_tol=self.tol,
-                                    max_steps=max_iter, **common)
+            stall = StallDetector(common["progress"])
+            common["progress"] = stall
+            run = _dynamics.run_flow(problem, spec, state, tol=rk_tol, grad_tol=self.tol,
+                                     max_steps=max_iter, **common)
+            run.stalled = stall.stalled_at
+            return run
         common.update(step_size=self.step_size, max_iter=max_iter, tol=self.tol, snapshot_iters=snapshot_iters)
         if self.solver == "md":
             return _dynamics.run_md(problem, spec, state, **common)
@@ -532,9 +569,11 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
                                shuffle=self.shuffle, seed=seed_from_random_state(self.random_state),
                                label_noise=self.label_noise, **common)
 
-    def _raise_on_failure(self, res, param, problem=None):
+    def _raise_on_failure(self, res, param, problem=None, stalled=None):
         """Divergence is a ValueError naming the knob to change (the data's scale, the
         initialisation's scale or the step, see ``_diagnosis``); Ctrl-C is KeyboardInterrupt."""
+        if stalled is not None:  # stopped by the stall detector (reported by _report)
+            return
         if res.status == _core.Status.interrupted:  # pragma: no cover - Python raises first
             raise KeyboardInterrupt
         if res.status != _core.Status.diverged:
@@ -596,6 +635,19 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         clocks = _flow_path.clock_factors(param.mirror_spec()) \
             if self.solver == "flow" and _family(self.solver, param.name) != "plain" else None
         self.flow_time_accelerated_ = None if clocks is None else clocks[0] * self.flow_time_
+
+    def _report_stall(self, stalled):
+        """The ConvergenceWarning of a flow stopped by its :class:`StallDetector`."""
+        start, best = stalled
+        rk_tol = min(self.flow_tol, 0.5 * self.tol) if self.tol > 0 else self.flow_tol
+        warnings.warn(
+            f"DiagonalLinearRegressor(solver='flow') stalled: the criterion ‖∇L‖∞/‖∇L(0)‖∞ = {best:.3g} "
+            f"improved by less than {1 - StallDetector.FACTOR:.0%} over {self.n_iter_ - start} flow steps "
+            f"(from step {start} to {self.n_iter_}): at that rate tol={self.tol:g} is out of reach within "
+            f"max_iter={self.max_iter}, so the run stopped there. The integrator's tolerance "
+            f"min(flow_tol, tol/2) = {rk_tol:g} is likely below what float64 resolves: use a larger tol "
+            "(and flow_tol), or solver='gd'.",
+            ConvergenceWarning)
 
     def _report(self, res):
         """The verbose summary, and a ConvergenceWarning when the run stopped before ``tol``."""
