@@ -689,7 +689,7 @@ def lp_cases(draw):
         opts["reg"] = draw(maybe(pick([0.1, 1e-3])))
     if draw(pick(range(0, 6))) == 0:
         opts["c0"] = draw(pick([1.0, np.nan, np.inf, "x"]))
-    if opts.get("method") in ("dln", "eg") and opts.get("maxiter") is None:
+    if isinstance(opts.get("method"), str) and opts["method"] in ("dln", "eg") and opts.get("maxiter") is None:
         opts["maxiter"] = 20_000  # keep the first-order methods' runs short
     return kw, opts
 
@@ -768,7 +768,7 @@ def bp_cases(draw):
     else:
         y = draw(vectors(n))
     opts = _bad_kwargs(draw, {"method": _LP_OPTS["method"], "tol": _LP_OPTS["tol"]})
-    if opts.get("method") in ("dln", "eg"):
+    if isinstance(opts.get("method"), str) and opts["method"] in ("dln", "eg"):
         opts["maxiter"] = 20_000
     return X, y, opts
 
@@ -830,7 +830,7 @@ def ot_cases(draw):
     opts = _bad_kwargs(draw, _LP_OPTS)
     if draw(pick(range(0, 5))) == 0:
         opts["step_size"] = draw(maybe(pick([0.01, 0.1])))
-    if opts.get("method") in ("dln", "eg") and opts.get("maxiter") is None:
+    if isinstance(opts.get("method"), str) and opts["method"] in ("dln", "eg") and opts.get("maxiter") is None:
         opts["maxiter"] = 20_000
     return a, b, M, reg, opts
 

@@ -644,3 +644,21 @@ def test_limit_certificate_does_not_overflow_at_depth_5():
         warnings.simplefilter("ignore", UserWarning)
         res = implicit_bias_limit(X, X[0], init_scale=1e-60, depth=5, tol=1e-6, max_iter=1)
     assert np.isfinite(res.mirror_residual)
+
+
+@pytest.mark.parametrize("kw", [
+    dict(c=[1.0, 1.0], A_eq=[[1, 1], [1, 1]], b_eq=[1, 2]),      # infeasible
+    dict(c=[-1.0, 0.0], A_ub=[[1, -1]], b_ub=[1.0]),             # unbounded along (1, 1)
+    dict(c=[1e3, -1e3, 0.5], A_ub=[[1, 1, 1]], b_ub=[1.0]),      # unbounded, large costs
+])
+@pytest.mark.parametrize("maxiter", [5, 2000])
+def test_eg_with_reg_and_free_variables_decides_without_numpy_warnings(kw, maxiter):
+    """The slow profile saw 'overflow in exp' from the auxiliary solves of _diagnose on
+    linprog(method='eg', reg=1e-3) with free variables (not reproduced on this code: the
+    auxiliary path-following runs under np.errstate); the statuses are HiGHS's."""
+    import scipy.optimize
+    ref = scipy.optimize.linprog(bounds=(None, None), method="highs", **kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        res = linprog(**kw, bounds=(None, None), method="eg", reg=1e-3, maxiter=maxiter)
+    assert res.status == ref.status
