@@ -356,7 +356,8 @@ def implicit_bias_limit(
     ----------
     X : array_like of shape (n_samples, n_features)
     y : array_like of shape (n_samples,)
-        Must lie in the range of X (an interpolator must exist).
+        Must lie in the range of X (an interpolator must exist); for ``"positive"``, in the
+        cone {Xx : x ≥ 0} (checked by non-negative least squares: a ValueError otherwise).
     init_scale : float or array_like of shape (n_features,), optional
         The initialisation scale α > 0 (per coordinate allowed). Exactly one of ``init_scale``
         and ``log_init_scale`` must be given.
