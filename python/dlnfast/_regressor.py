@@ -552,11 +552,13 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
             # criterion is then never met (measured: tol=1e-8 with flow_tol=1e-7 ran 2,598 steps
             # without converging; flow_tol ≤ tol converged in 177): cap it at tol/2
             rk_tol = min(self.flow_tol, 0.5 * self.tol) if self.tol > 0 else self.flow_tol
-            stall = StallDetector(common["progress"])
-            common["progress"] = stall
+            # tol=0 asks for the whole max_iter budget: no stall detection then
+            stall = StallDetector(common["progress"]) if self.tol > 0 else None
+            if stall is not None:
+                common["progress"] = stall
             run = _dynamics.run_flow(problem, spec, state, tol=rk_tol, grad_tol=self.tol,
                                      max_steps=max_iter, **common)
-            run.stalled = stall.stalled_at
+            run.stalled = None if stall is None else stall.stalled_at
             return run
         common.update(step_size=self.step_size, max_iter=max_iter, tol=self.tol, snapshot_iters=snapshot_iters)
         if self.solver == "md":
