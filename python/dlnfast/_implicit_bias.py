@@ -22,7 +22,7 @@ from dlnfast import _parametrizations
 from dlnfast import potentials as _pot
 from dlnfast._diagnosis import data_scale_cause
 from dlnfast._newton import Stage, damped_newton, extrapolate, follow_path, weighted_gram
-from dlnfast._validation import MAX_COUNT, check_dense_X_y
+from dlnfast._validation import MAX_COUNT, check_dense_X_y, user_repr
 
 __all__ = ["implicit_bias_limit", "ImplicitBiasLimit"]
 
@@ -433,6 +433,12 @@ def implicit_bias_limit(
     spec = _parametrizations.make_parametrization(
         parametrization, init_scale, init_shape, depth, d, log_init_scale=log_init_scale).mirror_spec()
     mirror = _FAMILIES[spec.kind](spec)
+    if isinstance(mirror, _Entropic) and float(np.max(spec.log_scale)) > np.log(1e100):
+        # the positive network starts at x₀ = α²: NaN in Newton at init_scale=1e300, and residual
+        # norms ‖Xx − y‖ overflowing at 1e100 (x₀ = 1e200)
+        raise ValueError(f"init_scale is too large for parametrization='positive': its start x₀ = α² = "
+                         f"exp({float(np.max(spec.log_scale)):.4g}) leaves no float64 range for the solve; use "
+                         "init_scale at most 1e50")
 
     ynorm = float(np.linalg.norm(y))
     # minimum-ℓ2 interpolator: existence check and the natural scale of the solution

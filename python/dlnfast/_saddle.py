@@ -16,6 +16,7 @@ from scipy.optimize import nnls
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, validate_params
 
+from dlnfast._diagnosis import data_scale_cause
 from dlnfast._validation import check_dense_X_y, check_times
 
 __all__ = ["SaddlePath", "saddle_path"]
@@ -180,6 +181,9 @@ def saddle_path(X, y, *, tol=1e-10, max_jumps=10_000):
     array([0.5, 1. , 0. ])
     """
     X, y = check_dense_X_y(X, y)
+    cause = data_scale_cause(X, y)
+    if cause is not None:  # Xᵀ(Xβ − y) would overflow (y ~ 1e200 did, with a RuntimeWarning)
+        raise ValueError(f"saddle_path cannot solve this input: the cause is {cause}")
     n, d = X.shape
     max_jumps = int(max_jumps)
 

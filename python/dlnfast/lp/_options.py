@@ -51,7 +51,7 @@ def resolve_n_threads(n_jobs):
 
 def check_solver_options(*, method, reg, tol, maxiter, time_limit, step_rule, step_size, n_jobs):
     """Check the options common to the LP and OT front ends; returns :class:`SolverOptions`."""
-    if method not in METHODS:
+    if not isinstance(method, str) or method not in METHODS:  # an array reached an ambiguous `in`
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     if reg is not None:
         reg = _positive(reg, "reg", "a positive finite float or None")
