@@ -976,7 +976,10 @@ def potential_cases(draw):
     arg = draw(mix(*[st.just(rng.standard_normal(size) * draw(pick([0.01, 1.0, 10.0])))] * 4,
                          vectors(max(size, 1)), pick([0.5, np.nan, "x", None, [[1.0]]])))
     if name.startswith("positive") and draw(pick([False, True])):
-        arg = np.abs(np.asarray(arg, dtype=complex).real) if not isinstance(arg, (str, type(None))) else arg
+        try:  # non-negative where it is numeric (sparse, strings, None: left as drawn)
+            arg = np.abs(np.asarray(arg, dtype=complex).real) if not (arg is None or sp.issparse(arg)) else arg
+        except (TypeError, ValueError):
+            pass
     if name.startswith("depth") and name not in ("depth_mirror_map", "depth_potential", "depth_hessian") \
             and isinstance(arg, np.ndarray):
         arg = np.asarray(arg, dtype=complex).real * 1e-3  # inside the domain |cθ| < 1, mostly
