@@ -750,6 +750,8 @@ def _check_lp(kw, opts):
         _finite(res.fun, "fun")
         ref = _highs(kw)
         assert ref is not None, "status 0 on an input scipy refuses"
+        if ref.status == 2 and "Model error" in ref.message:
+            return  # HiGHS reads |values| ≥ 1e20 as infinite (a lower bound 1e300): no oracle
         # HiGHS: status 0 optimal, 2 infeasible, 3 unbounded
         assert ref.status == 0, f"dlnfast says optimal, HiGHS says status {ref.status}: {ref.message}"
         tol = max(1e-6, 1e3 * opts.get("tol", 1e-8))
@@ -812,6 +814,8 @@ def _bp_case(case):
         assert np.all(r <= 2 * rtol * (np.abs(ya) + np.abs(Xa) @ np.abs(res.x)) + 1e-12), f"Xβ ≠ y: {r}"
         ref = _highs({"c": np.ones(2 * Xa.shape[1]), "A_eq": np.hstack([Xa, -Xa]), "b_eq": ya,
                       "bounds": (0, None)})
+        if ref is not None and ref.status == 2 and "Model error" in ref.message:
+            return  # HiGHS reads |values| ≥ 1e20 as infinite (X ~ 1e300): no oracle
         assert ref is not None and ref.status == 0, "basis_pursuit optimal where HiGHS is not"
         if not warned:
             assert abs(np.abs(res.x).sum() - ref.fun) <= 1e-4 * (1 + ref.fun), \
@@ -1123,6 +1127,11 @@ PATH_NAMES = EST_NAMES + ["init_scales", "step_sizes", "init_shapes", "momenta",
 _PATH_STATUS = {"tol", "target_loss", "max_iter", "time_limit", "diverged"}
 
 
+def _is(value, name):
+    """value == name for a string value (an odd array value compares elementwise)."""
+    return isinstance(value, str) and value == name
+
+
 @st.composite
 def path_cases(draw):
     X, y = _mostly_valid(draw)
@@ -1152,9 +1161,9 @@ def path_cases(draw):
                                 "fit_intercept": pick([False, True]),
                                 "weight_decay": pick([0.0, 0.0, 0.0, 0.05]),
                                 "sharpness_every": pick([None] * 5 + [50])}, p=0.15)
-    if shared.get("solver") == "md" and shared.get("parametrization") == "linear":
+    if _is(shared.get("solver"), "md") and _is(shared.get("parametrization"), "linear"):
         shared["parametrization"] = "pm"
-    if shared.get("solver") not in ("gd", "sgd") and "momenta" in axes and draw(pick([True] * 4 + [False])):
+    if not (_is(shared.get("solver"), "gd") or _is(shared.get("solver"), "sgd")) and "momenta" in axes and draw(pick([True] * 4 + [False])):
         del axes["momenta"]
     opts = _bad_kwargs(draw, {"batched": pick([True, True, False]), "exact": pick([True, True, False])}, p=0.1)
     sw = None if draw(pick(range(0, 5))) else draw(vectors(n, base=np.arange(n, dtype=float) + 0.5))

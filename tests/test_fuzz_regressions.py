@@ -696,3 +696,10 @@ def test_positive_limit_huge_init_scale_names_init_scale(init_scale):
     res = implicit_bias_limit(X, X[:, 0], init_scale=1e50, parametrization="positive")
     assert res.converged
     np.testing.assert_allclose(X @ res.coef, X[:, 0], rtol=1e-6)
+
+
+def test_sharpness_array_parametrization_names_parametrization():
+    """An ndarray reached a dict lookup: "unhashable type: 'numpy.ndarray'" (slow profile)."""
+    from dlnfast import sharpness
+    with pytest.raises(ValueError, match="`parametrization`"):
+        sharpness(np.eye(2), np.ones(2), [np.ones(2)] * 2, parametrization=np.array([1.0, 2.0]))
