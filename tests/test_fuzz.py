@@ -752,6 +752,8 @@ def _check_lp(kw, opts):
         assert ref is not None, "status 0 on an input scipy refuses"
         if ref.status == 2 and "Model error" in ref.message:
             return  # HiGHS reads |values| ≥ 1e20 as infinite (a lower bound 1e300): no oracle
+        if opts.get("reg") is not None and ref.status == 3:
+            return  # with reg the entropic LP is solved: finite where the LP is unbounded (documented)
         # HiGHS: status 0 optimal, 2 infeasible, 3 unbounded
         assert ref.status == 0, f"dlnfast says optimal, HiGHS says status {ref.status}: {ref.message}"
         tol = max(1e-6, 1e3 * opts.get("tol", 1e-8))
@@ -812,7 +814,10 @@ def _bp_case(case):
         r = np.abs(Xa @ res.x - ya)
         rtol = max(1e-6, 1e3 * opts.get("tol", 1e-8))  # linprog's own check of a status-0 point
         assert np.all(r <= 2 * rtol * (np.abs(ya) + np.abs(Xa) @ np.abs(res.x)) + 1e-12), f"Xβ ≠ y: {r}"
-        ref = _highs({"c": np.ones(2 * Xa.shape[1]), "A_eq": np.hstack([Xa, -Xa]), "b_eq": ya,
+        # HiGHS drops tiny coefficients (X ~ 1e-101 gave ‖β‖₁ = 0): scale X and y together
+        # (the same β solves Xβ = y and (X/s)β = y/s)
+        s = max(float(np.abs(Xa).max(initial=0.0)), np.finfo(float).tiny)
+        ref = _highs({"c": np.ones(2 * Xa.shape[1]), "A_eq": np.hstack([Xa, -Xa]) / s, "b_eq": ya / s,
                       "bounds": (0, None)})
         if ref is not None and ref.status == 2 and "Model error" in ref.message:
             return  # HiGHS reads |values| ≥ 1e20 as infinite (X ~ 1e300): no oracle

@@ -703,3 +703,11 @@ def test_sharpness_array_parametrization_names_parametrization():
     from dlnfast import sharpness
     with pytest.raises(ValueError, match="`parametrization`"):
         sharpness(np.eye(2), np.ones(2), [np.ones(2)] * 2, parametrization=np.array([1.0, 2.0]))
+
+
+def test_depth_limit_huge_init_scale_names_init_scale():
+    """α^D beyond the float range (D = 5, α = 1e200): β overflowed and potentials said
+    "`beta` must be finite", naming no argument of implicit_bias_limit (slow profile)."""
+    X = np.random.default_rng(0).standard_normal((5, 5))
+    with pytest.raises(ValueError, match="init_scale"):
+        implicit_bias_limit(X, X[0], init_scale=1e200, depth=5, tol=1e-6, max_iter=1)

@@ -20,7 +20,7 @@ from sklearn.utils._param_validation import Interval, validate_params
 
 from dlnfast import _parametrizations
 from dlnfast import potentials as _pot
-from dlnfast._diagnosis import data_scale_cause
+from dlnfast._diagnosis import data_scale_cause, divergence_cause
 from dlnfast._newton import Stage, damped_newton, extrapolate, follow_path, weighted_gram
 from dlnfast._validation import MAX_COUNT, check_dense_X_y, user_repr
 
@@ -430,8 +430,14 @@ def implicit_bias_limit(
     if cause is not None:  # XᵀX or Xᵀy would overflow in the Newton system
         raise ValueError(f"implicit_bias_limit cannot solve this input: the cause is {cause}")
     n, d = X.shape
-    spec = _parametrizations.make_parametrization(
-        parametrization, init_scale, init_shape, depth, d, log_init_scale=log_init_scale).mirror_spec()
+    param = _parametrizations.make_parametrization(
+        parametrization, init_scale, init_shape, depth, d, log_init_scale=log_init_scale)
+    spec = param.mirror_spec()
+    if param.depth >= 3:
+        # α^D beyond the float range (depth 5 at init_scale=1e200): β overflowed ("`beta` must be finite")
+        cause = divergence_cause(X, y, param.log_scale, param.depth)
+        if cause is not None:
+            raise ValueError(f"implicit_bias_limit cannot solve this input: the cause is {cause}")
     mirror = _FAMILIES[spec.kind](spec)
     if isinstance(mirror, _Entropic) and float(np.max(spec.log_scale)) > np.log(1e100):
         # the positive network starts at x₀ = α²: NaN in Newton at init_scale=1e300, and residual
