@@ -437,3 +437,286 @@ def test_fit_path_odd_options_name_them(wide, kwargs, name):
     X, y = wide
     with pytest.raises((ValueError, TypeError), match=name):
         fit_path(X, y, init_scales=[0.1], **kwargs)
+
+
+# --- the classifier, max_margin and the saddle path (fuzzed from this wave on) ---
+
+@pytest.fixture
+def labelled(rng):
+    X = rng.standard_normal((8, 3))
+    return X, np.where(X @ np.array([1.0, -2.0, 0.5]) > 0, 1, 0)
+
+
+@pytest.mark.parametrize("change, name", [
+    (lambda X, y: (X[None], y, None), "X"),                              # "Found array with dim 3"
+    (lambda X, y: (X, y + 0.5 * np.arange(y.size), None), "y"),           # "Unknown label type: continuous"
+    (lambda X, y: (X, y, ["a"] * y.size), "sample_weight"),               # "could not convert string to float"
+    (lambda X, y: (X, y, np.ones((y.size, 1))), "sample_weight"),         # "Sample weights must be 1D"
+    (lambda X, y: (X, y, np.ones(y.size) + 0j), "sample_weight"),         # "Complex data not supported"
+])
+def test_classifier_refusals_name_the_argument(labelled, change, name):
+    from dlnfast import DiagonalLinearClassifier
+    X, y, sw = change(*labelled)
+    with pytest.raises(ValueError, match=f"`{name}`"):
+        DiagonalLinearClassifier(max_iter=10).fit(X, y, sample_weight=sw)
+
+
+def test_classifier_string_labels_still_fit(labelled):
+    from dlnfast import DiagonalLinearClassifier
+    X, y = labelled
+    clf = DiagonalLinearClassifier(max_iter=50, tol=0.0).fit(X, np.array(["no", "yes"])[y])
+    assert list(clf.classes_) == ["no", "yes"]
+
+
+def test_classifier_predict_3d_names_X(labelled):
+    from dlnfast import DiagonalLinearClassifier
+    X, y = labelled
+    clf = DiagonalLinearClassifier(max_iter=10, tol=0.0).fit(X, y)
+    with pytest.raises(ValueError, match="`X`"):
+        clf.decision_function(X[None])
+
+
+def test_max_margin_not_separable_names_the_data(rng):
+    from dlnfast import max_margin
+    X = np.array([[1.0], [2.0]])
+    with pytest.raises(ValueError, match=r"\(X, y\) are not linearly separable"):
+        max_margin(X, [0, 1])   # both rows on the same side of the origin
+
+
+@pytest.mark.parametrize("X, y, name", [
+    (np.eye(2) + 1j, [0, 1], "X"),                        # was a ComplexWarning and a silent cast
+    (np.eye(2), np.array([0.0, 1.0]) + 1j, "y"),
+    (np.eye(3), [0.0, 1.0, np.nan], "y"),                 # NaN was a third class
+    (np.eye(2), [0.0, np.nan], "y"),                      # ... or the second one
+    (np.eye(2), np.array([0, "a"], dtype=object), "y"),   # "'<' not supported"
+    (sp.csr_matrix(np.eye(2)), [0, 1], "X"),              # "float() argument must be ..."
+])
+def test_max_margin_bad_input_names_it(X, y, name):
+    from dlnfast import max_margin
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises((ValueError, TypeError), match=f"`{name}`"):
+            max_margin(X, y)
+
+
+def test_saddle_path_tol_below_the_rounding_noise_refused(rng):
+    """tol=1e-200 ran 10,000 zero-length jumps with plateau losses going up (then a RuntimeError)."""
+    from dlnfast import saddle_path
+    X, y = rng.standard_normal((4, 5)), rng.standard_normal(4)
+    with pytest.raises(ValueError, match="tol"):
+        saddle_path(X, y, tol=1e-200)
+    path = saddle_path(X, y, tol=1e-12)
+    assert np.all(np.diff(path.losses) <= 1e-12) and np.all(np.diff(path.jump_times) > 0)
+
+
+def test_saddle_path_max_jumps_warns_and_returns_the_path_so_far():
+    """Was a RuntimeError (an exception type outside the contract)."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    from dlnfast import saddle_path
+    X = np.array([[1.0, 0.5, 0.0], [0.0, 1.0, 1.0]])
+    y = np.array([1.0, 1.0])
+    with pytest.warns(ConvergenceWarning, match="max_jumps=1"):
+        path = saddle_path(X, y, max_jumps=1)
+    full = saddle_path(X, y)
+    assert path.n_jumps == 1
+    np.testing.assert_array_equal(path.saddles, full.saddles[:2])
+
+
+@pytest.mark.parametrize("times", [np.nan, [0.5, np.nan], np.array([1.0]) + 1j, [[0.5], [1.0, 2.0]],
+                                   sp.csr_matrix([[1.0]]), "x"])
+def test_saddle_path_query_times_are_checked(times):
+    """NaN was filed after every jump (the end point, silently); complex was cast with a
+    ComplexWarning; ragged lists and sparse matrices raised numpy's unnamed errors."""
+    from dlnfast import saddle_path
+    path = saddle_path(np.array([[1.0, 0.5, 0.0], [0.0, 1.0, 1.0]]), np.array([1.0, 1.0]))
+    for method in (path.coef_at, path.loss_at):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with pytest.raises((ValueError, TypeError), match="`times`"):
+                method(times)
+
+
+def test_classifier_huge_init_scale_blames_init_scale(labelled):
+    """Said "use a smaller step_size or 'auto'" to a run that used 'auto'."""
+    from dlnfast import DiagonalLinearClassifier
+    X, y = labelled
+    with pytest.raises(ValueError, match="init_scale") as info:
+        DiagonalLinearClassifier(init_scale=1e200, max_iter=10).fit(X, y)
+    assert "or 'auto'" not in str(info.value)
+
+
+# --- solver="flow" detects a stall instead of running on (issue 12, item 3) ---
+
+def test_stall_detector_on_a_constructed_criterion_sequence():
+    """Fed (step, criterion) pairs as the engine's poll would: a criterion that keeps dropping is
+    never stopped; one that stops dropping is stopped one window after its last 1% gain."""
+    from dlnfast._regressor import StallDetector
+    W = StallDetector.WINDOW
+    det = StallDetector()
+    steps = np.arange(0, 20 * W, W // 10)
+    assert not any(det(int(k), 1.0, 0.5 ** (k / W), 0.0) for k in steps)  # halves per window
+    assert det.stalled_at is None
+    det = StallDetector()
+    crit = lambda k: max(1.0 - k / (2 * W), 0.4) * (1 + 1e-4 * np.sin(k))  # flat from step 1.2W on
+    stop = next(k for k in steps if det(int(k), 1.0, crit(k), 0.0))
+    start, best = det.stalled_at
+    assert stop - start >= W and stop - start < W + W // 10
+    assert abs(best - 0.4) < 1e-3
+    # a verbose printer still runs, and its own stop request wins
+    seen = []
+    det = StallDetector(lambda *a: seen.append(a[0]) or a[0] >= 3)
+    assert not det(1, 0.0, 1.0, 0.0) and det(3, 0.0, 1.0, 0.0) and seen == [1, 3] and det.stalled_at is None
+
+
+def test_flow_stall_stops_with_a_warning_naming_tol_and_flow_tol(rng):
+    """tol=1e-22 makes the integrator's tolerance 5e-23, below what float64 resolves: the flow
+    crawled (criterion 0.99 after 54,301 steps, 1 s) on to max_iter. Now it stops one window
+    after its last progress, warning with the criterion it reached."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    from dlnfast._regressor import StallDetector
+    X = rng.standard_normal((20, 40))
+    y = X[:, :3].sum(axis=1)
+    est = DiagonalLinearRegressor(solver="flow", tol=1e-22, init_scale=0.1, max_iter=10**6)
+    with pytest.warns(ConvergenceWarning, match=r"stalled.*tol=1e-22.*flow_tol") as rec:
+        est.fit(X, y)
+    assert len(rec) == 1
+    assert StallDetector.WINDOW <= est.n_iter_ < 10**5
+    np.testing.assert_array_equal(est.coef_.shape, (40,))
+    assert np.all(np.isfinite(est.coef_))
+    # a run that keeps progressing is not flagged (it converges)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        DiagonalLinearRegressor(solver="flow", tol=1e-10, init_scale=0.1).fit(X, y)
+
+
+# --- slow-profile findings: potentials at extreme scales, the positive limit off its cone ---
+
+@pytest.mark.parametrize("call", [
+    # log α = −500, D = 10: θ = |z|/c with 1/c beyond the float range, |z|·(1/c) at β = 0 was 0·inf
+    lambda: potentials.depth_potential(np.array([0.5, -0.3, 1e-3, 0.0]), log_init_scale=-500.0, depth=10),
+    lambda: potentials.depth_mirror_map(np.array([0.5, 0.0]), log_init_scale=-500.0, depth=10),
+    # α = 1e300: α²·[bracket] with the bracket underflowed was inf·0
+    lambda: potentials.depth_potential(np.array([1.26, -1.32, 6.4, 0.0]), 1e300, depth=10),
+    lambda: potentials.depth_conjugate(np.array([1e-3, 0.0]), 1e300, depth=10),
+])
+def test_depth_potentials_at_extreme_scales_are_not_nan(call):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = np.asarray(call())
+    assert not np.any(np.isnan(out))
+
+
+def test_depth_potential_is_inf_beyond_the_float_range_and_unchanged_inside():
+    """Φ_D(β) ≥ θβ(1 − 1/p) ~ |β|/α^{D−2}: beyond the range at log α = −500 (inf, the IEEE
+    answer), 0 at β = 0; at moderate α, equal to θβ − Φ*(θ) computed from the documented
+    formulas in mpmath."""
+    mpmath = pytest.importorskip("mpmath")
+    assert potentials.depth_potential(np.array([0.5, -0.3]), log_init_scale=-500.0, depth=10) == np.inf
+    assert potentials.depth_potential(np.zeros(3), log_init_scale=-500.0, depth=10) == 0.0
+    beta, alpha, D = np.array([0.7, -0.2]), 0.3, 4
+    theta = potentials.depth_mirror_map(beta, alpha, depth=D)
+    mpmath.mp.dps = 40
+    ref = 0
+    for t, b in zip(theta, beta):
+        c = D * (D - 2) * mpmath.mpf(alpha) ** (D - 2)
+        q = mpmath.mpf(2) / (D - 2)
+        z = c * mpmath.mpf(t)
+        ref += mpmath.mpf(t) * b - alpha ** 2 / (2 * D) * ((1 - z) ** -q + (1 + z) ** -q - 2)
+    assert abs(potentials.depth_potential(beta, alpha, depth=D) - float(ref)) <= 1e-12 * abs(float(ref))
+
+
+def test_positive_limit_off_the_cone_is_refused_at_once(rng):
+    """y outside {Xx : x ≥ 0}: Newton's dual is unbounded; it ran all 500 iterations (0.65 s on a
+    5×5 problem, 2.3 s loaded) before a ConvergenceWarning. NNLS decides it up front."""
+    import time
+
+    import scipy.optimize
+    X, y = rng.standard_normal((5, 5)), rng.standard_normal(5)
+    assert scipy.optimize.nnls(X, y)[1] > 1e-3  # the oracle: y is not in the cone
+    t = time.perf_counter()
+    with pytest.raises(ValueError, match="`y` is not in the cone"):
+        implicit_bias_limit(X, y, init_scale=1e-30, parametrization="positive")
+    assert time.perf_counter() - t < 5.0  # generous on a loaded machine; was ~30 Newton systems per ms x 500
+    # inside the cone it still solves
+    res = implicit_bias_limit(X, X @ np.abs(rng.standard_normal(5)), init_scale=1e-30, parametrization="positive")
+    assert res.converged and np.all(res.coef >= 0)
+
+
+def test_limit_certificate_does_not_overflow_at_depth_5():
+    """θ ~ 1e300 (depth 5, α = 1e-60): ‖v‖² of the mirror residual overflowed in a dot."""
+    X = np.random.default_rng(0).standard_normal((5, 5))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        res = implicit_bias_limit(X, X[0], init_scale=1e-60, depth=5, tol=1e-6, max_iter=1)
+    assert np.isfinite(res.mirror_residual)
+
+
+@pytest.mark.parametrize("kw", [
+    dict(c=[1.0, 1.0], A_eq=[[1, 1], [1, 1]], b_eq=[1, 2]),      # infeasible
+    dict(c=[-1.0, 0.0], A_ub=[[1, -1]], b_ub=[1.0]),             # unbounded along (1, 1)
+    dict(c=[1e3, -1e3, 0.5], A_ub=[[1, 1, 1]], b_ub=[1.0]),      # unbounded, large costs
+])
+@pytest.mark.parametrize("maxiter", [5, 2000])
+def test_eg_with_reg_and_free_variables_decides_without_numpy_warnings(kw, maxiter):
+    """The slow profile saw 'overflow in exp' from the auxiliary solves of _diagnose on
+    linprog(method='eg', reg=1e-3) with free variables (not reproduced on this code: the
+    auxiliary path-following runs under np.errstate); the statuses are HiGHS's."""
+    import scipy.optimize
+    ref = scipy.optimize.linprog(bounds=(None, None), method="highs", **kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        res = linprog(**kw, bounds=(None, None), method="eg", reg=1e-3, maxiter=maxiter)
+    assert res.status == ref.status
+
+
+# --- found by the slow profile of this wave ---
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: linprog(np.ones(2), method=np.array([1.0, 2.0])), "method"),        # "truth value ... ambiguous"
+    (lambda: basis_pursuit(np.eye(2), np.ones(2), method=np.array([1.0, 2.0])), "method"),
+    (lambda: linprog(np.ones(2), step_rule=np.array([1.0, 2.0])), "step_rule"),   # found after the merge
+])
+def test_lp_array_method_names_method(call, name):
+    with pytest.raises(ValueError, match=name):
+        call()
+
+
+def test_saddle_path_huge_y_blames_the_data_scale():
+    """y ~ 1e200 overflowed Xᵀ(Xβ − y) with a RuntimeWarning."""
+    from dlnfast import saddle_path
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match="data's scale"):
+            saddle_path(np.eye(2), np.array([1.0, 1e200]))
+
+
+@pytest.mark.parametrize("init_scale", [1e300, 1e100])
+def test_positive_limit_huge_init_scale_names_init_scale(init_scale):
+    """x₀ = α²: NaN inside Newton's conjugate at 1e300 ('`x` must be finite', naming no argument),
+    an overflowing residual norm at 1e100."""
+    X = np.random.default_rng(0).standard_normal((5, 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match="init_scale"):
+            implicit_bias_limit(X, X[:, 0], init_scale=init_scale, parametrization="positive", max_iter=1)
+    res = implicit_bias_limit(X, X[:, 0], init_scale=1e50, parametrization="positive")
+    assert res.converged
+    np.testing.assert_allclose(X @ res.coef, X[:, 0], rtol=1e-6)
+
+
+def test_sharpness_array_parametrization_names_parametrization():
+    """An ndarray reached a dict lookup: "unhashable type: 'numpy.ndarray'" (slow profile)."""
+    from dlnfast import sharpness
+    with pytest.raises(ValueError, match="`parametrization`"):
+        sharpness(np.eye(2), np.ones(2), [np.ones(2)] * 2, parametrization=np.array([1.0, 2.0]))
+
+
+def test_depth_limit_huge_init_scale_names_init_scale():
+    """α^D beyond the float range (D = 5, α = 1e200): β overflowed and potentials said
+    "`beta` must be finite", naming no argument of implicit_bias_limit (slow profile)."""
+    X = np.random.default_rng(0).standard_normal((5, 5))
+    with pytest.raises(ValueError, match="init_scale"):
+        implicit_bias_limit(X, X[0], init_scale=1e200, depth=5, tol=1e-6, max_iter=1)

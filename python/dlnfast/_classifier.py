@@ -9,7 +9,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from dlnfast import _core
 from dlnfast._dynamics import core_spec
@@ -18,6 +18,8 @@ from dlnfast._parametrizations import MAX_DEPTH, make_parametrization
 from dlnfast._sampling import seed_from_random_state
 from dlnfast._validation import MAX_COUNT
 from dlnfast._threads import MAX_N_JOBS, effective_n_threads
+from dlnfast._diagnosis import divergence_cause
+from dlnfast._validation import check_sample_weight, user_repr, validate_estimator_data
 
 _LOSS_CODE = {"logistic": 1, "exponential": 2}
 #: The smallest target_loss: below it L and its gradient leave the double range (log L stays exact).
@@ -196,17 +198,19 @@ class DiagonalLinearClassifier(ClassifierMixin, BaseEstimator):
         self
         """
         self._check_solver_options()
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C")
-        check_classification_targets(y)
+        X, y = validate_estimator_data(self, X, y, dtype=[np.float64, np.float32], order="C",
+                                       y_numeric=False)
+        try:
+            check_classification_targets(y)
+        except ValueError as exc:  # "Unknown label type: continuous..." names no argument
+            raise ValueError(f"`y`: {exc}") from None
         self.classes_, y_idx = np.unique(y, return_inverse=True)
         if self.classes_.shape[0] < 2:
             raise ValueError(f"DiagonalLinearClassifier needs samples of at least 2 classes in y; got 1 class "
                              f"({self.classes_[0]!r}).")
         weights = None
+        sample_weight = check_sample_weight(sample_weight, X)
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
-            if not np.any(sample_weight > 0):
-                raise ValueError("sample_weight must have at least one positive entry.")
             weights = np.ascontiguousarray(sample_weight / sample_weight.sum())
         d = X.shape[1]
         n_net = d + 1 if self.fit_intercept else d
@@ -297,7 +301,7 @@ class DiagonalLinearClassifier(ClassifierMixin, BaseEstimator):
                                     else self.flow_tol)
                 opts.normalised_clock = normalised
                 res = _core.flow(X, yk, theta, log_scale, core_spec(spec), opts, weights=weights)
-            self._raise_if_diverged(res)
+            self._raise_if_diverged(res, X, yk, param)
             return res, np.broadcast_to(param.scale, (param.n_features,)).astype(np.float64)
         start = param.init_network()
         state = start.copy()
@@ -312,19 +316,25 @@ class DiagonalLinearClassifier(ClassifierMixin, BaseEstimator):
             res = _core.sgd(X, yk, state.log_w_pos, state.log_w_neg, opts, weights=weights)
         else:
             res = _core.gd(X, yk, state.log_w_pos, state.log_w_neg, opts, weights=weights)
-        self._raise_if_diverged(res)
+        self._raise_if_diverged(res, X, yk, param)
         if self.momentum:
             state.record_signs(res.signs)
         return res, param.effective_init_scale(start, state)[0]
 
-    def _raise_if_diverged(self, res):
+    def _raise_if_diverged(self, res, X, yk, param):
         if res.status != _core.Status.diverged:
             return
+        # never suggest 'auto' to a run that used it: name the cause when it is the data's or the
+        # initialisation's scale (init_scale=1e200 diverged at iteration 0)
+        cause = divergence_cause(X, yk, param.log_scale, param.depth)
         if self.solver == "flow":
-            raise ValueError(f"The gradient-flow integrator diverged at step {res.n_iter}: try a smaller "
-                             f"flow_tol than {self.flow_tol:g}.")
+            hint = f"the cause is {cause}" if cause is not None else f"try a smaller flow_tol than {self.flow_tol:g}"
+            raise ValueError(f"The gradient-flow integrator diverged at step {res.n_iter}: {hint}.")
+        hint = (f"the cause is {cause}" if cause is not None else
+                "try a fixed, smaller step_size" if isinstance(self.step_size, str) else
+                "use a smaller step_size or 'auto'")
         raise ValueError(f"Training diverged at iteration {res.n_iter} with "
-                         f"step_size={self.step_size!r}: use a smaller step_size or 'auto'.")
+                         f"step_size={user_repr(self.step_size)}: {hint}.")
 
     def _grad_scale(self, X, yk, weights, param):
         """‖∇L(0)‖∞ (ℓ'(0) = ½ logistic, 1 exponential), or 1 when it is 0."""
@@ -338,7 +348,7 @@ class DiagonalLinearClassifier(ClassifierMixin, BaseEstimator):
     def decision_function(self, X):
         """Signed scores: shape (n_samples,) for two classes, else (n_samples, n_classes)."""
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], order="C", reset=False)
+        X = validate_estimator_data(self, X, dtype=[np.float64, np.float32], order="C", reset=False)
         scores = X @ self.coef_.T + self.intercept_
         return scores[:, 0] if scores.shape[1] == 1 else scores
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['EntropicNewton', 'FactorOptions', 'LpOptions', 'LpStepRule', 'LpUpdate', 'MirrorSpec', 'Result', 'SolveOptions', 'Status', 'factor_gd', 'factor_sgd', 'flow', 'gd', 'gd_many', 'has_openmp', 'lp_dense', 'lp_sparse', 'lp_transport', 'md', 'md_many', 'min_norm_lstsq', 'omp_max_threads', 'sgd', 'stream_sum', 'xt_dot']
+__all__: list[str] = ['EntropicNewton', 'FactorOptions', 'LpOptions', 'LpStepRule', 'LpUpdate', 'MirrorSpec', 'Result', 'SolveOptions', 'Status', 'factor_gd', 'factor_sgd', 'flow', 'flow_many', 'gd', 'gd_many', 'has_openmp', 'lp_dense', 'lp_sparse', 'lp_transport', 'md', 'md_many', 'min_norm_lstsq', 'omp_max_threads', 'sgd', 'stream_sum', 'xt_dot']
 class Status:
     """
     Members:
@@ -670,6 +670,16 @@ def flow(X: numpy.typing.NDArray[numpy.float64], y: numpy.typing.NDArray[numpy.f
 def flow(X: numpy.typing.NDArray[numpy.float32], y: numpy.typing.NDArray[numpy.float64], theta: numpy.typing.NDArray[numpy.float64], log_scale: numpy.typing.NDArray[numpy.float64], spec: MirrorSpec, options: SolveOptions, *, weights: numpy.typing.NDArray[numpy.float64] | None = None, x_mean: numpy.typing.NDArray[numpy.float64] | None = None, times: numpy.typing.NDArray[numpy.float64] | None = None, keep_theta: bool = False, progress: typing.Any = None) -> Result:
     """
     Gradient flow d theta/dt = -g by Dormand-Prince 5(4) in mirror coordinates (dlnfast/drivers/flow.hpp); theta (in/out) is written; Result.snapshots holds beta at `times` (theta_path theta there with keep_theta), loss_curve/loss_times the loss every loss_every steps.
+    """
+@typing.overload
+def flow_many(X: numpy.typing.NDArray[numpy.float64], y: numpy.typing.NDArray[numpy.float64], theta: numpy.typing.NDArray[numpy.float64], log_scale: numpy.typing.NDArray[numpy.float64], kind: typing.SupportsInt | typing.SupportsIndex, rate: typing.SupportsFloat | typing.SupportsIndex, depth: typing.SupportsInt | typing.SupportsIndex, options: list, *, weights: numpy.typing.NDArray[numpy.float64] | None = None, x_mean: numpy.typing.NDArray[numpy.float64] | None = None) -> list[Result]:
+    """
+    K gradient flows sharing X and the mirror kind/rate/depth (dlnfast/drivers/batched_flow.hpp): theta and log_scale (K, d); theta (in/out) is written; options: one SolveOptions per row (rk_tol, t_end, h0 per flow). Every Runge-Kutta stage evaluates all running flows in one pass over X. Returns a list of K Results (loss_times included), each bit-identical to _core.flow without times.
+    """
+@typing.overload
+def flow_many(X: numpy.typing.NDArray[numpy.float32], y: numpy.typing.NDArray[numpy.float64], theta: numpy.typing.NDArray[numpy.float64], log_scale: numpy.typing.NDArray[numpy.float64], kind: typing.SupportsInt | typing.SupportsIndex, rate: typing.SupportsFloat | typing.SupportsIndex, depth: typing.SupportsInt | typing.SupportsIndex, options: list, *, weights: numpy.typing.NDArray[numpy.float64] | None = None, x_mean: numpy.typing.NDArray[numpy.float64] | None = None) -> list[Result]:
+    """
+    K gradient flows sharing X and the mirror kind/rate/depth (dlnfast/drivers/batched_flow.hpp): theta and log_scale (K, d); theta (in/out) is written; options: one SolveOptions per row (rk_tol, t_end, h0 per flow). Every Runge-Kutta stage evaluates all running flows in one pass over X. Returns a list of K Results (loss_times included), each bit-identical to _core.flow without times.
     """
 @typing.overload
 def gd(X: numpy.typing.NDArray[numpy.float64], y: numpy.typing.NDArray[numpy.float64], log_w_pos: numpy.typing.NDArray[numpy.float64], log_w_neg: numpy.typing.NDArray[numpy.float64], options: SolveOptions, *, weights: numpy.typing.NDArray[numpy.float64] | None = None, x_mean: numpy.typing.NDArray[numpy.float64] | None = None, snapshot_iters: numpy.typing.NDArray[numpy.int64] | None = None, progress: typing.Any = None) -> Result:

@@ -1,11 +1,19 @@
 """Max-margin directions: the references of the classifier's implicit bias (:ref:`ug-classification`)."""
 import numpy as np
+import scipy.sparse as sp
 from scipy.optimize import linprog, minimize
+
+from dlnfast._validation import as_real_array, check_real
 
 
 def _labels(y):
     y = np.asarray(y)
-    classes = np.unique(y)
+    if np.issubdtype(y.dtype, np.number) and not np.all(np.isfinite(y)):
+        raise ValueError("`y` must not contain NaN or infinite labels")
+    try:
+        classes = np.unique(y)
+    except TypeError as exc:  # mixed label types ("'<' not supported ...")
+        raise TypeError(f"`y` must hold labels of one type; {exc}") from None
     if classes.shape[0] != 2:
         raise ValueError(f"y must hold exactly 2 classes; got {classes.shape[0]}")
     return np.where(y == classes[1], 1.0, -1.0)
@@ -38,9 +46,14 @@ def max_margin(X, y, norm="l1"):
     """
     if norm not in ("l1", "l2"):
         raise ValueError(f"norm must be 'l1' or 'l2'; got {norm!r}")
-    X = np.asarray(X, dtype=np.float64)
+    X = as_real_array(X, "X")
     if X.ndim != 2 or not np.all(np.isfinite(X)):
         raise ValueError("X must be a finite 2-d array")
+    if sp.issparse(y):
+        raise TypeError("`y` must be a dense 1-D array; got a sparse matrix")
+    check_real(y, "y")
+    if np.ndim(y) != 1:
+        raise ValueError(f"`y` must be 1-D; got shape {np.shape(y)}")
     s = _labels(y)
     if s.shape[0] != X.shape[0]:
         raise ValueError(f"y has {s.shape[0]} entries but X has {X.shape[0]} rows")
@@ -49,7 +62,8 @@ def max_margin(X, y, norm="l1"):
     # ℓ1: min 1ᵀ(p + q) s.t. A(p − q) ≥ 1; infeasible ⇔ not separable through 0
     res = linprog(np.ones(2 * d), A_ub=-np.hstack([A, -A]), b_ub=-np.ones(n), bounds=(0, None), method="highs")
     if res.status == 2:
-        raise ValueError("The data are not linearly separable (through the origin): no max-margin direction.")
+        raise ValueError("The data (X, y) are not linearly separable (through the origin): no max-margin "
+                         "direction.")
     if res.status != 0:
         raise ValueError(f"The max-margin LP failed: {res.message}")
     b1 = res.x[:d] - res.x[d:]

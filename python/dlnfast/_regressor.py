@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+from sklearn.utils.validation import check_is_fitted
 
 from dlnfast import _core, _dynamics, _engine, _factors, _flow_path, _plain_parametrizations  # noqa: F401 (registers linear, product)
 from dlnfast._diagnosis import divergence_cause
@@ -24,6 +24,7 @@ from dlnfast._validation import (
     user_repr,
     validate_estimator_data,
 )
+from dlnfast._validation import check_sample_weight as _check_weights
 
 # Solvers that train the factors (state: a Network) and those that iterate the mirror coordinate
 # θ = ∇Φ(β) (state: θ). A warm start continues only within a family.
@@ -40,18 +41,32 @@ def _family(solver, parametrization):
     return _FAMILY[solver]
 
 
-def _check_weights(sample_weight, X):
-    """None, or real non-negative float64 weights of length n_samples with a positive entry."""
-    if sample_weight is None:
-        return None
-    check_real(sample_weight, "sample_weight")
-    try:
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
-    except ValueError as exc:  # sklearn's messages do not all name the argument
-        raise ValueError(f"`sample_weight`: {exc}") from exc
-    if not np.any(sample_weight > 0):
-        raise ValueError("sample_weight must have at least one positive entry.")
-    return sample_weight
+class StallDetector:
+    """A progress callback for the flow that stops a run making no progress: when the best
+    criterion ‖∇L‖∞/‖∇L(0)‖∞ seen has not dropped by 1% (``FACTOR``) over ``WINDOW`` integrator
+    steps, it returns True (the engine stops) and records ``stalled_at = (step, best)``, the step
+    where that window began. The engine polls it about every 0.1 s, never inside a step, so runs
+    shorter than that are never checked and a stall is caught within 0.1 s of its window.
+    ``inner``: another progress callback (verbose printing), called first."""
+
+    WINDOW = 5000
+    FACTOR = 0.99
+
+    def __init__(self, inner=None):
+        self.inner = inner
+        self.ref_step, self.ref_best, self.best = 0, np.inf, np.inf
+        self.stalled_at = None
+
+    def __call__(self, it, loss, criterion, elapsed):
+        if self.inner is not None and self.inner(it, loss, criterion, elapsed):
+            return True
+        self.best = min(self.best, criterion)
+        if self.best < self.FACTOR * self.ref_best:
+            self.ref_step, self.ref_best = it, self.best
+        elif it - self.ref_step >= self.WINDOW:
+            self.stalled_at = (self.ref_step, self.best)
+            return True
+        return False
 
 
 class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
@@ -184,7 +199,9 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
     flow_tol : float, default=1e-7
         ``solver="flow"`` only: local error tolerance of the integrator, in relative-β units
         (the error of log|β| per step). Capped at ``tol``/2: a larger local error leaves β
-        noisy above the gradient criterion, which is then never reached.
+        noisy above the gradient criterion, which is then never reached. A flow whose
+        criterion gains less than 1% over 5,000 steps (a ``tol`` below what float64 resolves)
+        is stopped there with a ConvergenceWarning instead of running on to ``max_iter``.
     max_time : float or None, default=None
         ``solver="flow"`` only: stop the flow at this time (> 0; in the units of ``time_scale``)
         if ``tol`` has not stopped it before. The run then ends converged, without a warning:
@@ -423,10 +440,13 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
                              f"the cause is {cause}.")
         run = self._run(problem, param, spec, state, snapshot_iters, n_threads,
                         max_iter=self._degenerate_max_iter(problem, param, spec, state, n_threads))
-        self._raise_on_failure(run.result, param, problem)
+        stalled = getattr(run, "stalled", None)
+        self._raise_on_failure(run.result, param, problem, stalled)
         self._store_result(X.dtype, problem, param, key, start, state, run, snapshot_iters)
         self._store_sharpness(problem, param, start, run)
         self._report(run.result)
+        if stalled is not None:
+            self._report_stall(stalled)
         return self
 
     def _check_solver_options(self, param):
@@ -559,8 +579,14 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
                 step_decay=self.step_decay, label_noise=self.label_noise, **common)
         if self.solver == "flow":
             rk_tol, t_end = self._flow_limits(spec)
-            return _dynamics.run_flow(problem, spec, state, tol=rk_tol, grad_tol=self.tol,
-                                    max_steps=max_iter, t_end=t_end, **common)
+            # tol=0 asks for the whole max_iter budget: no stall detection then
+            stall = StallDetector(common["progress"]) if self.tol > 0 else None
+            if stall is not None:
+                common["progress"] = stall
+            run = _dynamics.run_flow(problem, spec, state, tol=rk_tol, grad_tol=self.tol,
+                                     max_steps=max_iter, t_end=t_end, **common)
+            run.stalled = None if stall is None else stall.stalled_at
+            return run
         common.update(step_size=self.step_size, max_iter=max_iter, tol=self.tol, snapshot_iters=snapshot_iters)
         if self.solver == "md":
             return _dynamics.run_md(problem, spec, state, **common)
@@ -585,9 +611,11 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
                 t_end /= _flow_path.check_clock(spec, "time_scale='accelerated'")[0]
         return rk_tol, t_end
 
-    def _raise_on_failure(self, res, param, problem=None):
+    def _raise_on_failure(self, res, param, problem=None, stalled=None):
         """Divergence is a ValueError naming the knob to change (the data's scale, the
         initialisation's scale or the step, see ``_diagnosis``); Ctrl-C is KeyboardInterrupt."""
+        if stalled is not None:  # stopped by the stall detector (reported by _report)
+            return
         if res.status == _core.Status.interrupted:  # pragma: no cover - Python raises first
             raise KeyboardInterrupt
         if res.status != _core.Status.diverged:
@@ -649,6 +677,19 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
         clocks = _flow_path.clock_factors(param.mirror_spec()) \
             if self.solver == "flow" and _family(self.solver, param.name) != "plain" else None
         self.flow_time_accelerated_ = None if clocks is None else clocks[0] * self.flow_time_
+
+    def _report_stall(self, stalled):
+        """The ConvergenceWarning of a flow stopped by its :class:`StallDetector`."""
+        start, best = stalled
+        rk_tol = min(self.flow_tol, 0.5 * self.tol) if self.tol > 0 else self.flow_tol
+        warnings.warn(
+            f"DiagonalLinearRegressor(solver='flow') stalled: the criterion ‖∇L‖∞/‖∇L(0)‖∞ = {best:.3g} "
+            f"improved by less than {1 - StallDetector.FACTOR:.0%} over {self.n_iter_ - start} flow steps "
+            f"(from step {start} to {self.n_iter_}): at that rate tol={self.tol:g} is out of reach within "
+            f"max_iter={self.max_iter}, so the run stopped there. The integrator's tolerance "
+            f"min(flow_tol, tol/2) = {rk_tol:g} is likely below what float64 resolves: use a larger tol "
+            "(and flow_tol), or solver='gd'.",
+            ConvergenceWarning)
 
     def _report(self, res):
         """The verbose summary, and a ConvergenceWarning when the run stopped before ``tol``."""

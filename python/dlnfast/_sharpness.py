@@ -189,7 +189,7 @@ def sharpness(X, y, factors, *, parametrization="pm", depth=2, weight_decay=0.0,
         theta = np.array([np.asarray(f, dtype=np.float64) for f in factors])
     except (TypeError, ValueError):
         raise TypeError("`factors` must be a sequence of arrays of shape (n_features,)") from None
-    if parametrization not in expected and parametrization != "product":
+    if not isinstance(parametrization, str) or (parametrization not in expected and parametrization != "product"):
         raise ValueError(f"`parametrization` must be one of 'pm', 'uv', 'shape', 'positive', 'linear', "
                          f"'product'; got {parametrization!r}")
     K = expected.get(parametrization, theta.shape[0] if theta.ndim == 2 else -1)

@@ -13,7 +13,7 @@ import re
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import check_array
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import _check_sample_weight, validate_data
 
 #: Largest iteration/step count accepted (max_iter, max_steps, loss_every, batch_size): the
 #: engine counts in int64, and 2**62 leaves headroom for its sums (no run gets near it).
@@ -101,8 +101,9 @@ def validate_estimator_data(estimator, X, y="no_validation", **kwargs):
             raise ValueError(f"`{name}` must be real: Complex data not supported")
     try:
         out = validate_data(estimator, X, y, **kwargs)
-        # y_numeric converts only object arrays: strings pass through it
-        if has_y and not (np.issubdtype(out[1].dtype, np.number) or out[1].dtype == np.bool_):
+        # y_numeric converts only object arrays: strings pass through it (a classifier's labels
+        # may be strings: it passes y_numeric=False)
+        if has_y and kwargs.get("y_numeric", False) and not (np.issubdtype(out[1].dtype, np.number) or out[1].dtype == np.bool_):
             raise ValueError(f"`y` must be numeric; got dtype {out[1].dtype}")
         return out
     except ValueError as exc:
@@ -143,4 +144,28 @@ def as_real_array(value, name, *, ndim=None):
                          f"({exc})") from None
     if ndim is not None and np.atleast_1d(arr).ndim != ndim:
         raise ValueError(f"`{name}` must be {ndim}-D; got shape {arr.shape}")
+    return arr
+
+
+def check_sample_weight(sample_weight, X):
+    """None, or real non-negative float64 weights of length n_samples with a positive entry
+    (every error names ``sample_weight``)."""
+    if sample_weight is None:
+        return None
+    check_real(sample_weight, "sample_weight")
+    try:
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+    except ValueError as exc:  # sklearn's messages do not all name the argument
+        raise ValueError(f"`sample_weight`: {exc}") from exc
+    if not np.any(sample_weight > 0):
+        raise ValueError("sample_weight must have at least one positive entry.")
+    return sample_weight
+
+
+def check_times(times, name="times"):
+    """Query times as a real float64 array without NaN (searchsorted would file a NaN after every
+    jump, silently), naming ``name`` on sparse, complex, ragged or non-numeric input."""
+    arr = as_real_array(times, name)
+    if np.any(np.isnan(arr)):
+        raise ValueError(f"`{name}` must not contain NaN")
     return arr

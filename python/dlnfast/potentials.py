@@ -329,8 +329,10 @@ def depth_mirror_map(beta, init_scale=None, depth=3, *, log_init_scale=None):
         Lb = np.log(ab) - D * la
     nz = ab > 0
     s = _depth_solve_w(np.where(nz, Lb, 0.0), p)
-    with np.errstate(over="ignore", under="ignore"):
-        theta = np.sign(beta) * (-np.expm1(s)) * np.exp(-logc)
+    # |θ| = |z|/c in log space: |z|·(1/c) was 0·inf = NaN (a RuntimeWarning) where 1/c overflows
+    # and |z| = 0 (β = 0 with α^{D−2} below the float range, e.g. log α = −500, D = 10)
+    with np.errstate(over="ignore", under="ignore", divide="ignore"):
+        theta = np.copysign(np.exp(np.log(-np.expm1(s)) - logc), beta)
     return np.where(nz, theta, 0.0)
 
 
@@ -341,17 +343,23 @@ def depth_conjugate(theta, init_scale=None, depth=3, *, log_init_scale=None):
     la = _resolve_log(init_scale, log_init_scale, "init_scale")
     theta = _as_float(theta, "theta")
     logc, _ = _depth_consts(la, D)
-    with np.errstate(over="ignore", under="ignore"):
-        z = theta * np.exp(logc)
-    az = np.abs(z)
+    with np.errstate(over="ignore", under="ignore", divide="ignore"):
+        az = np.exp(np.log(np.abs(theta)) + logc)  # |cθ| in log space: θ = 0 with c = inf was NaN
     if np.any(az >= 1.0):
         return np.inf
+    return float(np.sum(_depth_conjugate_terms(az, la, D)))
+
+
+def _depth_conjugate_terms(az, la, D):
+    """α²/(2D)·[(1 − |z|)^{−q} + (1 + |z|)^{−q} − 2], q = 2/(D−2), elementwise, in log space:
+    the product α²·[…] was inf·0 = NaN for α = 1e300 (the bracket underflows where |z| is tiny;
+    it is then q(q+1)|z|² to rounding)."""
     q = 2.0 / (D - 2.0)
-    with np.errstate(over="ignore", under="ignore"):
-        val = np.exp(2.0 * la - np.log(2.0 * D)) * (
-            np.expm1(-q * np.log1p(-az)) + np.expm1(-q * np.log1p(az))
-        )
-    return float(np.sum(val))
+    with np.errstate(over="ignore", under="ignore", divide="ignore"):
+        bracket = np.expm1(-q * np.log1p(-az)) + np.expm1(-q * np.log1p(az))
+        log_bracket = np.where(bracket > 0, np.log(np.where(bracket > 0, bracket, 1.0)),
+                               np.log(q * (q + 1.0)) + 2.0 * np.log(az))
+        return np.exp(2.0 * la - np.log(2.0 * D) + log_bracket)
 
 
 def depth_potential(beta, init_scale=None, depth=3, *, log_init_scale=None):
@@ -378,14 +386,16 @@ def depth_potential(beta, init_scale=None, depth=3, *, log_init_scale=None):
     beta_b, la_b = np.broadcast_arrays(beta, la)
     logc, _ = _depth_consts(la_b, D)
     # Φ*(θ) elementwise, with |z| from θ (may lose relative precision only at the boundary)
+    # |z| = |θ|·c in log space (|θ| = inf with c = 0 was inf·0 = NaN)
+    with np.errstate(over="ignore", under="ignore", divide="ignore"):
+        az = np.minimum(np.exp(np.log(np.abs(theta)) + logc), np.nextafter(1.0, 0.0))
+    conj = _depth_conjugate_terms(az, la_b, D)
     with np.errstate(over="ignore", under="ignore"):
-        az = np.minimum(np.abs(theta) * np.exp(logc), np.nextafter(1.0, 0.0))
-    q = 2.0 / (D - 2.0)
-    with np.errstate(over="ignore", under="ignore"):
-        conj = np.exp(2.0 * la_b - np.log(2.0 * D)) * (
-            np.expm1(-q * np.log1p(-az)) + np.expm1(-q * np.log1p(az))
-        )
-    return float(np.sum(theta * beta_b - conj))
+        lin = theta * beta_b  # θβ ≥ 0 (θ has the sign of β)
+    # θβ beyond the float range: Φ_D = θβ − Φ*(θ) ≥ θβ·(1 − 1/p) is too (inf − inf was NaN)
+    with np.errstate(invalid="ignore"):
+        terms = np.where(np.isinf(lin), np.inf, lin - conj)
+    return float(np.sum(terms))
 
 
 def depth_hessian(beta, init_scale=None, depth=3, *, log_init_scale=None):

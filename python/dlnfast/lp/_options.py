@@ -51,7 +51,7 @@ def resolve_n_threads(n_jobs):
 
 def check_solver_options(*, method, reg, tol, maxiter, time_limit, step_rule, step_size, n_jobs):
     """Check the options common to the LP and OT front ends; returns :class:`SolverOptions`."""
-    if method not in METHODS:
+    if not isinstance(method, str) or method not in METHODS:  # an array reached an ambiguous `in`
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     if reg is not None:
         reg = _positive(reg, "reg", "a positive finite float or None")
@@ -66,7 +66,7 @@ def check_solver_options(*, method, reg, tol, maxiter, time_limit, step_rule, st
                 or np.isnan(time_limit) or not time_limit > 0:
             raise ValueError(f"time_limit must be a positive number of seconds, got {time_limit!r}")
         time_limit = float(time_limit)
-    if step_rule not in STEP_RULES:
+    if not isinstance(step_rule, str) or step_rule not in STEP_RULES:  # an array: ambiguous `in`
         raise ValueError(f"step_rule must be one of {STEP_RULES}, got {step_rule!r}")
     if step_size is not None:
         step_size = _positive(step_size, "step_size", "a positive float or None")
