@@ -60,7 +60,7 @@ for alpha in (1e-5, 1e-10, 1e-30):
 
 fig, (ax_loss, ax_coef) = plt.subplots(2, 1, figsize=(6.4, 6.6), sharex=True)
 colors = {1e-5: "tab:blue", 1e-10: "tab:orange", 1e-30: "tab:green"}
-for alpha, (coef, loss) in flows.items():
+for alpha, (_coef, loss) in flows.items():
     ax_loss.plot(grid, loss, c=colors[alpha], lw=1.2, label=f"flow, α = {alpha:.0e}")
 floor = 1e-2 * path.losses[-2]  # the last plateau (loss 0) drawn at the bottom of the axis
 ax_loss.step(grid, np.maximum(path.loss_at(grid), floor), "k", where="post", lw=1.5,

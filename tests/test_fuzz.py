@@ -433,7 +433,8 @@ def _check_fit(est, X, y, sw):
             curve = np.asarray(est.sharpness_curve_)
             assert curve.ndim == 1 and curve.size >= 1 and curve.shape == np.shape(est.sharpness_iters_)
             _finite(curve, "sharpness_curve_")
-            if np.asarray(X).dtype == np.float64 and est.weights_ is not None and est.n_iter_ == est.sharpness_iters_[-1]:
+            if np.asarray(X).dtype == np.float64 and est.weights_ is not None \
+                    and est.n_iter_ == est.sharpness_iters_[-1]:
                 depth = est.depth if est.parametrization == "pm" else 2
                 _check_sharpness(curve[-1], Xa, ya, w, est.fit_intercept, est.parametrization,
                                  np.array(est.weights_, dtype=float), depth, est.weight_decay, exact=True)
@@ -478,7 +479,8 @@ def estimator_cases(draw):
         rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
         n, d = draw(pick(range(3, 9))), draw(pick(range(1, 7)))
         X = rng.standard_normal((n, d))
-        y = X @ rng.standard_normal(d) * draw(pick([1.0, 1.0, 0.1])) + draw(pick([0.0, 0.0, 0.1])) * rng.standard_normal(n)
+        noise = draw(pick([0.0, 0.0, 0.1])) * rng.standard_normal(n)
+        y = X @ rng.standard_normal(d) * draw(pick([1.0, 1.0, 0.1])) + noise
         sw = None if draw(pick(range(0, 4))) else rng.random(n) + 0.5
         return X, y, sw, _estimator_params(draw, steer=True)
     X = draw(matrices(min_side=1))
@@ -1185,7 +1187,8 @@ def path_cases(draw):
                                 "sharpness_every": pick([None] * 5 + [50])}, p=0.15)
     if _is(shared.get("solver"), "md") and _is(shared.get("parametrization"), "linear"):
         shared["parametrization"] = "pm"
-    if not (_is(shared.get("solver"), "gd") or _is(shared.get("solver"), "sgd")) and "momenta" in axes and draw(pick([True] * 4 + [False])):
+    if not (_is(shared.get("solver"), "gd") or _is(shared.get("solver"), "sgd")) and "momenta" in axes \
+            and draw(pick([True] * 4 + [False])):
         del axes["momenta"]
     opts = _bad_kwargs(draw, {"batched": pick([True, True, False]), "exact": pick([True, True, False])}, p=0.1)
     sw = None if draw(pick(range(0, 5))) else draw(vectors(n, base=np.arange(n, dtype=float) + 0.5))
@@ -1606,7 +1609,6 @@ def _l1_margin_lp(A):
 
 def _l2_margin_qp(A):
     """min ½‖b‖² s.t. A b ≥ 1 by SLSQP on the primal (max_margin solves the dual)."""
-    d = A.shape[1]
     b0 = np.linalg.lstsq(A, np.ones(A.shape[0]), rcond=None)[0] * 2
     res = scipy.optimize.minimize(lambda b: 0.5 * b @ b, b0, jac=lambda b: b, method="SLSQP",
                                   constraints=[{"type": "ineq", "fun": lambda b: A @ b - 1, "jac": lambda b: A}],

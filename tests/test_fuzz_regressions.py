@@ -558,7 +558,8 @@ def test_stall_detector_on_a_constructed_criterion_sequence():
     assert not any(det(int(k), 1.0, 0.5 ** (k / W), 0.0) for k in steps)  # halves per window
     assert det.stalled_at is None
     det = StallDetector()
-    crit = lambda k: max(1.0 - k / (2 * W), 0.4) * (1 + 1e-4 * np.sin(k))  # flat from step 1.2W on
+    def crit(k):  # flat from step 1.2W on
+        return max(1.0 - k / (2 * W), 0.4) * (1 + 1e-4 * np.sin(k))
     stop = next(k for k in steps if det(int(k), 1.0, crit(k), 0.0))
     start, best = det.stalled_at
     assert stop - start >= W and stop - start < W + W // 10

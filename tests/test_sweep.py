@@ -258,8 +258,9 @@ def test_blocked_products_equal_separate_fits_up_to_rounding(rng, solver, fit_in
         np.testing.assert_allclose(path.loss_curves_[i], est.loss_curve_, rtol=1e-9)
     # and not bit-identical in float64 (float32 coefficients round the difference away): the
     # fused kernel did run
-    assert dtype == np.float32 or not all(np.array_equal(path.coefs_[i], _alone(X, y, sample_weight=sw, init_scale=a, **common).coef_)
-                   for i, a in enumerate([0.05, 0.5, 1.0]))
+    assert dtype == np.float32 or not all(
+        np.array_equal(path.coefs_[i], _alone(X, y, sample_weight=sw, init_scale=a, **common).coef_)
+        for i, a in enumerate([0.05, 0.5, 1.0]))
 
 
 def test_blocked_products_thread_invariant(rng, real_team):

@@ -12,14 +12,13 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from dlnfast import _core
+from dlnfast._diagnosis import divergence_cause
 from dlnfast._dynamics import core_spec
 from dlnfast._engine import solve_options
 from dlnfast._parametrizations import MAX_DEPTH, make_parametrization
 from dlnfast._sampling import seed_from_random_state
-from dlnfast._validation import MAX_COUNT
 from dlnfast._threads import MAX_N_JOBS, effective_n_threads
-from dlnfast._diagnosis import divergence_cause
-from dlnfast._validation import check_sample_weight, user_repr, validate_estimator_data
+from dlnfast._validation import MAX_COUNT, check_sample_weight, user_repr, validate_estimator_data
 
 _LOSS_CODE = {"logistic": 1, "exponential": 2}
 #: The smallest target_loss: below it L and its gradient leave the double range (log L stays exact).
@@ -67,7 +66,8 @@ class DiagonalLinearClassifier(ClassifierMixin, BaseEstimator):
         ``"gd"``: full-batch GD on the factors (heavy ball or Nesterov with ``momentum`` > 0).
         ``"sgd"``: mini-batch SGD on the factors (``batch_size`` samples per step drawn by
         ``shuffle`` from a stream seeded by ``random_state``, the regressor's stream; the full loss
-        is evaluated once per epoch for ``tol``, ``target_loss`` and ``loss_curve_``). ``"md"``: mirror descent ∇Φ(β) ← ∇Φ(β) − η·∇L(β) with the
+        is evaluated once per epoch for ``tol``, ``target_loss`` and ``loss_curve_``). ``"md"``: mirror
+        descent ∇Φ(β) ← ∇Φ(β) − η·∇L(β) with the
         parametrisation's potential (no momentum). ``"flow"``: the exact gradient flow
         d/dt ∇Φ(β) = −∇L(β) (the η → 0 limit of GD), Dormand–Prince 5(4) in mirror coordinates to
         ``flow_tol``; ``max_iter`` counts its steps. With ``target_log_loss`` it is integrated on the
@@ -246,7 +246,7 @@ class DiagonalLinearClassifier(ClassifierMixin, BaseEstimator):
             warnings.warn(f"DiagonalLinearClassifier(solver='flow') did not reach target_log_loss="
                           f"{self.target_log_loss:g} in max_iter={self.max_iter} steps (log L = "
                           f"{max(r.log_loss for r in res_all):.6g}); on data that are not separable L has a "
-                          "positive minimum.", ConvergenceWarning)
+                          "positive minimum.", ConvergenceWarning, stacklevel=3)  # fit's caller (through _fit_context)
         if self.tol > 0 and not self._normalised_clock() and \
                 any(r.status == _core.Status.max_iter for r in res_all):  # tol=0: a fixed budget
             warnings.warn(f"DiagonalLinearClassifier did not converge in max_iter={self.max_iter} iterations "

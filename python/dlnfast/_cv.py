@@ -86,7 +86,8 @@ class DiagonalLinearRegressorCV(RegressorMixin, BaseEstimator):
         "random_state": ["random_state"],
     }
 
-    def __init__(self, *, init_scales=None, step_sizes=None, cv=None, parametrization="pm", init_shape=None, depth=2, solver="gd",
+    def __init__(self, *, init_scales=None, step_sizes=None, cv=None, parametrization="pm", init_shape=None,
+                 depth=2, solver="gd",
                  step_size="auto", max_iter=100_000, tol=1e-4, fit_intercept=True, momentum=0.0, n_jobs=None,
                  random_state=None):
         self.init_scales = init_scales

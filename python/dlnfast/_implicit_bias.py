@@ -22,7 +22,7 @@ from dlnfast import _parametrizations
 from dlnfast import potentials as _pot
 from dlnfast._diagnosis import data_scale_cause, divergence_cause
 from dlnfast._newton import Stage, damped_newton, extrapolate, follow_path, solve_spd, weighted_gram
-from dlnfast._validation import MAX_COUNT, check_dense_X_y, user_repr
+from dlnfast._validation import MAX_COUNT, check_dense_X_y
 
 __all__ = ["implicit_bias_limit", "ImplicitBiasLimit"]
 
@@ -259,7 +259,8 @@ class _RowSpace:
 
 
 def _follow_scales(X, y, ynorm, mirror, s0, tol, max_iter):
-    """(Hyperbolic and entropic families; depth D: :func:`_depth_follow`.) Newton with continuation in the scale: the stages lower every log-scale towards the target
+    """(Hyperbolic and entropic families; depth D: :func:`_depth_follow`.) Newton with continuation
+    in the scale: the stages lower every log-scale towards the target
     (s0: the size of the solution), each warm-started by linear extrapolation in log a when that
     is a better start. Returns (μ, z, β, relres, n_iter, ok, last shift, n_stages)."""
     # continuation: shift every log-scale by c ≥ 0, c_k = u_k − u_target, u_k = −1, −2, −4, ...

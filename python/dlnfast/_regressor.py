@@ -19,7 +19,6 @@ from dlnfast._threads import MAX_N_JOBS, effective_n_threads
 from dlnfast._validation import (
     MAX_COUNT,
     check_dense_X_y,
-    check_real,
     check_snapshot_iters,
     user_repr,
     validate_estimator_data,
@@ -689,7 +688,7 @@ class DiagonalLinearRegressor(RegressorMixin, BaseEstimator):
             f"max_iter={self.max_iter}, so the run stopped there. The integrator's tolerance "
             f"min(flow_tol, tol/2) = {rk_tol:g} is likely below what float64 resolves: use a larger tol "
             "(and flow_tol), or solver='gd'.",
-            ConvergenceWarning)
+            ConvergenceWarning, stacklevel=4)  # the caller of fit (through _fit_context)
 
     def _report(self, res):
         """The verbose summary, and a ConvergenceWarning when the run stopped before ``tol``."""

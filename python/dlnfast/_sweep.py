@@ -257,17 +257,20 @@ def fit_path(X, y, *, init_scales=None, step_sizes=None, init_shapes=None, momen
     Notes
     -----
     Configurations with the same solver (``"gd"``, ``"md"`` or ``"flow"``), depth, ``fit_intercept``,
-    ``n_jobs`` (and mirror geometry for ``"md"``/``"flow"``; plain or momentum for ``"gd"``) form one batch: an engine call
+    ``n_jobs`` (and mirror geometry for ``"md"``/``"flow"``; plain or momentum for ``"gd"``) form one
+    batch: an engine call
     that advances them together, each iteration reading X once for all those still running
     (R = X_blk·β_c − y_blk and G_c += X_blkᵀ·(w⊙R) per block of rows, configuration by
-    configuration while the block is in cache; with ``exact=False`` all configurations at once). Per-configuration step rules, stopping, divergence
+    configuration while the block is in cache; with ``exact=False`` all configurations at once).
+    Per-configuration step rules, stopping, divergence
     and histories are kept; a configuration that stops costs nothing afterwards. The partial sums
     are formed in the same order as a single fit, so every result is bit-identical to
     ``DiagonalLinearRegressor(**params).fit(X, y)``. Batched ``"flow"`` configurations each keep
     their own Dormand-Prince step size, rejections and stopping; every Runge-Kutta stage evaluates
     the gradients of all those still integrating in one pass over X (always exact: ``exact`` does not
     apply to them; measured as fast as one-by-one flows, 0.86-0.97×, on a quiet machine, like the
-    exact GD batch there: ``benchmarks/README.md``). ``"sgd"``, ``snapshot_iters``, ``verbose`` and ``warm_start`` configurations
+    exact GD batch there: ``benchmarks/README.md``). ``"sgd"``, ``snapshot_iters``, ``verbose`` and
+    ``warm_start`` configurations
     are fitted one by one.
 
     Batches and single fits are joblib tasks (``joblib.Parallel`` with the ``n_jobs`` and backend

@@ -103,7 +103,8 @@ def validate_estimator_data(estimator, X, y="no_validation", **kwargs):
         out = validate_data(estimator, X, y, **kwargs)
         # y_numeric converts only object arrays: strings pass through it (a classifier's labels
         # may be strings: it passes y_numeric=False)
-        if has_y and kwargs.get("y_numeric", False) and not (np.issubdtype(out[1].dtype, np.number) or out[1].dtype == np.bool_):
+        if has_y and kwargs.get("y_numeric", False) \
+                and not (np.issubdtype(out[1].dtype, np.number) or out[1].dtype == np.bool_):
             raise ValueError(f"`y` must be numeric; got dtype {out[1].dtype}")
         return out
     except ValueError as exc:

@@ -64,7 +64,8 @@ def transport(a, b, M, reg, *, method="newton", tol=1e-9, maxiter=None, time_lim
     maxiter, time_limit, step_rule, step_size, n_jobs
         As in :func:`dlnfast.linprog` ("dln": the plan's O(η) bias ω shrinks with step_size).
     warn : bool, default True
-        Warn (sklearn's ``ConvergenceWarning``, a ``UserWarning`` as POT's) where POT warns: a solve that stops at ``maxiter`` or
+        Warn (sklearn's ``ConvergenceWarning``, a ``UserWarning`` as POT's) where POT warns: a solve
+        that stops at ``maxiter`` or
         ``time_limit`` (status 1; POT: "Sinkhorn did not converge…" for ``ot.sinkhorn``,
         "numItermax reached before optimality…" for ``ot.emd``) and numerical trouble
         (status 4; POT: "numerical errors at iteration …"). The status says the same.
