@@ -1,10 +1,10 @@
 """
-Depth and the ℓ_{2/D} max-margin bias (Yun, Krishnan & Mobahi 2021)
+Depth and the ℓ_2/D max-margin bias (Yun, Krishnan & Mobahi 2021)
 ====================================================================
 
 Yun, Krishnan & Mobahi (ICLR 2021) show that gradient flow on a depth-D linear tensor network —
 for a diagonal network ``β = w₊^D − w₋^D`` — trained on a separable problem with the exponential
-loss converges in direction to a KKT point of the ℓ_{2/D} max-margin problem
+loss converges in direction to a KKT point of the ℓ_2/D max-margin problem
 ``min Σ|b_j|^{2/D} s.t. y_i⟨x_i, b⟩ ≥ 1``: deeper networks prefer sparser directions.
 
 **Set-up.** A separable problem with n = 30 Gaussian samples in d = 40 dimensions labelled by
@@ -13,14 +13,14 @@ the exact gradient flow (``solver="flow"``) on the loss-normalised clock to trai
 ε = 10⁻², 10⁻¹⁰, 10⁻¹⁰⁰ and 10⁻³⁰⁰ (:ref:`ug-classification`). For each fit: the normalised ℓ1
 and ℓ2 margins (``margins_``) against the max-margin values of :func:`dlnfast.max_margin`, the
 effective sparsity ‖β‖₁²/‖β‖₂² (d for a flat vector, k for k equal entries), and for D ≥ 3 the KKT
-residual of the ℓ_{2/D} problem (:func:`dlnfast.max_margin_kkt`).
+residual of the ℓ_2/D problem (:func:`dlnfast.max_margin_kkt`).
 
 **What it shows** (numbers printed below). Deeper networks end in sparser directions: effective
 sparsity 8.9, 4.6 and 3.2 at ε = 10⁻³⁰⁰ for D = 2, 3, 4 (the labelling direction has 3 entries).
-For D ≥ 3 the ℓ_{2/D} KKT residual falls as ε shrinks (D = 3: 0.33, 0.080, 0.013, 0.006;
+For D ≥ 3 the ℓ_2/D KKT residual falls as ε shrinks (D = 3: 0.33, 0.080, 0.013, 0.006;
 D = 4: 0.25, 0.065, 0.022, 0.014), as the theorem says it must in the limit. Sparser is not the
 same as a larger ℓ1 margin: the ℓ1 margin is 0.98 of its maximum at D = 2 but 0.82 at D = 3 and
-0.43 at D = 4 — a KKT point of the non-convex ℓ_{2/D} problem is not the ℓ1 max-margin direction,
+0.43 at D = 4 — a KKT point of the non-convex ℓ_2/D problem is not the ℓ1 max-margin direction,
 and the ℓ2 margins fall with depth too (0.78, 0.47, 0.20 of the SVM's).
 """
 
