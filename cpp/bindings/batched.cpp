@@ -69,6 +69,16 @@ void check_rows(const DArray& a, Index K, Index d, const char* name) {
     throw std::invalid_argument(std::string(name) + " must have shape (n_configs, n_features)");
 }
 
+// The number K of mirror configurations (rows of theta), with theta, log_scale and the mirror
+// kind checked: md_many and flow_many.
+Index check_mirror_batch(const DArray& theta, const DArray& log_scale, int kind, Index d) {
+  const Index K = theta.ndim() == 2 ? theta.shape(0) : -1;
+  check_rows(theta, K, d, "theta");
+  check_rows(log_scale, K, d, "log_scale");
+  if (kind < 0 || kind > 2) throw std::invalid_argument("unknown mirror kind");
+  return K;
+}
+
 template <class T>
 BatchedLeastSquares<T> make_loss(const Matrix<T>& X, const DArray& y, const std::optional<DArray>& weights,
                                  const std::optional<DArray>& x_mean, bool blocked) {
@@ -144,10 +154,7 @@ std::vector<Output> md_many(const Matrix<T>& X, const DArray& y, DArray theta, c
                             const std::optional<DArray>& weights, const std::optional<DArray>& x_mean,
                             bool blocked) {
   BatchedLeastSquares<T> loss = make_loss(X, y, weights, x_mean, blocked);
-  const Index d = loss.n_features(), K = theta.ndim() == 2 ? theta.shape(0) : -1;
-  check_rows(theta, K, d, "theta");
-  check_rows(log_scale, K, d, "log_scale");
-  if (kind < 0 || kind > 2) throw std::invalid_argument("unknown mirror kind");
+  const Index d = loss.n_features(), K = check_mirror_batch(theta, log_scale, kind, d);
   const std::vector<ConfigOptions> cfg = read_all(options, K);
   std::vector<MirrorNet> nets;
   std::vector<FullBatchOptions> fo;
@@ -178,10 +185,7 @@ std::vector<Output> flow_many(const Matrix<T>& X, const DArray& y, DArray theta,
                               int kind, double rate, int depth, const py::list& options,
                               const std::optional<DArray>& weights, const std::optional<DArray>& x_mean) {
   BatchedLeastSquares<T> loss = make_loss(X, y, weights, x_mean, /*blocked=*/false);
-  const Index d = loss.n_features(), K = theta.ndim() == 2 ? theta.shape(0) : -1;
-  check_rows(theta, K, d, "theta");
-  check_rows(log_scale, K, d, "log_scale");
-  if (kind < 0 || kind > 2) throw std::invalid_argument("unknown mirror kind");
+  const Index d = loss.n_features(), K = check_mirror_batch(theta, log_scale, kind, d);
   const std::vector<ConfigOptions> cfg = read_all(options, K);
   std::vector<MirrorNet> nets;
   std::vector<FlowOptions> fo;

@@ -258,6 +258,17 @@ class _RowSpace:
         return self.U @ (self.U.T @ v)
 
 
+def _continuation_shifts(u_target):
+    """The continuation's log-scale shifts c_k = u_k − u_target, u_k = −1, −2, −4, ... while
+    u_k > u_target + 1 (none when the target is already large, u_target ≥ log 1e-2), then 0."""
+    shifts = []
+    u = -1.0
+    while u > u_target + 1.0 and u_target < np.log(1e-2):
+        shifts.append(u - u_target)
+        u *= 2.0
+    return shifts + [0.0]
+
+
 def _follow_scales(X, y, ynorm, mirror, s0, tol, max_iter):
     """(Hyperbolic and entropic families; depth D: :func:`_depth_follow`.) Newton with continuation
     in the scale: the stages lower every log-scale towards the target
@@ -265,12 +276,7 @@ def _follow_scales(X, y, ynorm, mirror, s0, tol, max_iter):
     is a better start. Returns (μ, z, β, relres, n_iter, ok, last shift, n_stages)."""
     # continuation: shift every log-scale by c ≥ 0, c_k = u_k − u_target, u_k = −1, −2, −4, ...
     u_target = float(np.min(mirror.log_magnitude())) - np.log(s0)
-    shifts = []
-    u = -1.0
-    while u > u_target + 1.0 and u_target < np.log(1e-2):
-        shifts.append(u - u_target)
-        u *= 2.0
-    shifts.append(0.0)
+    shifts = _continuation_shifts(u_target)
 
     total_it = 0
 
@@ -592,12 +598,7 @@ def _depth_follow(X, y, ynorm, log_alpha, depth, s0, tol, max_iter):
     u_target = float(np.min(depth * dual.la)) - np.log(s0)
     if u_target > _KERNEL_LOG_RATIO:
         return _depth_kernel_limit(dual, depth)
-    shifts = []
-    u = -1.0
-    while u > u_target + 1.0 and u_target < np.log(1e-2):
-        shifts.append(u - u_target)
-        u *= 2.0
-    shifts.append(0.0)
+    shifts = _continuation_shifts(u_target)
 
     state = dual.start()
     history = []  # (shift, ν) of the solved stages
