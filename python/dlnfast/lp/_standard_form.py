@@ -46,8 +46,11 @@ class StandardForm:
     n_ub: int = 0
 
     def to_original(self, y):
-        """x = shift + T (D_c y β)."""
-        return self.shift + self.T @ (self.col_scale * y * self.b_scale)
+        """x = shift + T (D_c y β); ±inf, without a warning, where a diverged y (EG with a
+        fixed step) leaves the float range in the user's units (b ~ 1e299): the check of the
+        point then says so."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self.shift + self.T @ (self.col_scale * y * self.b_scale)
 
     def objective(self, y):
         """Objective of the original problem at the point mapped from y."""
@@ -81,6 +84,12 @@ def _as_matrix(A, n, name):
         raise ValueError(f"{name} must have len(c) = {n} columns, got shape {M.shape}")
     if not np.all(np.isfinite(M.data)):
         raise ValueError(f"{name} must contain only finite values (found NaN or inf)")
+    with np.errstate(over="ignore"):
+        row_l1 = np.asarray(abs(M).sum(axis=1)).ravel()
+    if not np.all(np.isfinite(row_l1)):  # 1e308 twice in a row: every row check overflowed
+        i = int(np.argmax(~np.isfinite(row_l1)))
+        raise ValueError(f"{name} is beyond the float64 range: row {i} has Σ_j |a_ij| > 1.8e308; "
+                         "rescale that row and its right-hand side")
     return M
 
 
