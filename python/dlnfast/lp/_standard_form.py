@@ -165,6 +165,18 @@ def _ruiz(A, n_iter=20):
     return M.tocsr(), dr, dc
 
 
+#: largest growth of the cost's spread (max|ĉ_j| / min nonzero |ĉ_j|) that the column scaling
+#: may cause before the cost is equilibrated with A (costs below tol·max|ĉ| are noise to the solver)
+_COST_SPREAD = 1e8
+
+
+def _spread(v):
+    """max|v_j| / min nonzero |v_j| (1 for a zero v)."""
+    a = np.abs(v)
+    a = a[a > 0]
+    return float(a.max() / a.min()) if a.size else 1.0
+
+
 def _unit_scale(v):
     """max |v_i|, or 1 for a zero (or empty) v."""
     vmax = float(np.abs(v).max(initial=0.0))
@@ -259,7 +271,17 @@ def to_standard_form(c, A_ub, b_ub, A_eq, b_eq, lo, hi, c0=0.0, scale=True):
         A = (sp.diags(dr) @ A).tocsr()
         b = dr * b
     elif scale and A.shape[0] and A.nnz:
+        A_user = A
         A, dr, dc = _ruiz(A)
+        if _spread(dc * c_std_k) > _COST_SPREAD * max(_spread(c_std_k), 1.0):
+            # the column scaling alone made some costs negligible next to others (basis
+            # pursuit with a column of entries 1e-200: D_c = 1e200 on it, every other scaled
+            # cost ~1e-200 of the largest, and any feasible point passed as optimal, ‖β‖₁ =
+            # 0.84 for 0.20): equilibrate [A; cᵀ] together, the cost as one more row
+            m_rows = A_user.shape[0]
+            _, dr_full, dc = _ruiz(sp.vstack([A_user, sp.csr_matrix(c_std_k.reshape(1, -1))]).tocsr())
+            dr = dr_full[:m_rows]
+            A = (sp.diags(dr) @ A_user @ sp.diags(dc)).tocsr()
         b = dr * b
         c_std_k = dc * c_std_k
     else:
