@@ -630,7 +630,16 @@ def _depth_follow(X, y, ynorm, log_alpha, depth, s0, tol, max_iter):
         res = dual.residual(beta)[1]
         ok = False
     theta = z * np.exp(-dual.logc)
-    return nu * np.exp(-dual.lcbar), theta, beta, res, total_it, ok, len(history)
+    with np.errstate(over="ignore"):
+        mu = nu * np.exp(-dual.lcbar)
+    if not np.all(np.isfinite(mu)):
+        # μ ~ α^{2−D}/max|X| (depth 5, α = 1e-60, X ~ 1e-200: ~1e380) overflowed with a
+        # RuntimeWarning (slow fuzz profile)
+        raise ValueError(
+            "implicit_bias_limit cannot represent this answer: its dual coefficient (dual_coef, of "
+            f"size about init_scale^(2-D)/max|X| with max|X| = {float(np.max(np.abs(X))):.3g}) is beyond "
+            "the float64 range; rescale X or use a larger init_scale")
+    return mu, theta, beta, res, total_it, ok, len(history)
 
 
 @validate_params(
