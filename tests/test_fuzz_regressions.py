@@ -930,3 +930,30 @@ def test_classifier_predict_proba_with_huge_scores_is_finite(labelled):
     p2 = _no_runtime_warning(lambda: clf2.predict_proba(X))
     assert np.all(p2[:, 1] == 1.0) and np.all(p2[:, 0] >= 0)
     assert np.all(np.isfinite(_no_runtime_warning(lambda: clf2.predict_log_proba(X))))
+
+
+@pytest.mark.parametrize("method", ["newton", "dln", "eg"])
+def test_basis_pursuit_tiny_column_keeps_the_other_costs(method):
+    """One column of entries 1e-200: Ruiz gave it D_c = 1e200, every other scaled cost became
+    ~1e-200 of the largest and any feasible point passed as optimal (‖β‖₁ = 0.84, status 0,
+    where HiGHS finds 0.196). The cost is now equilibrated with A when the column scaling alone
+    spreads it by more than 1e8."""
+    import scipy.optimize
+    X = np.array([[0.12573022, -0.13210486, 0.64042265, 0.10490012, 1e-200]])
+    y = np.array([0.12573022])
+    kw = {"maxiter": 20_000} if method != "newton" else {}
+    res = basis_pursuit(X, y, method=method, tol=1e-6, **kw)
+    ref = scipy.optimize.linprog(np.ones(8), A_eq=np.hstack([X[:, :4], -X[:, :4]]), b_eq=y,
+                                 bounds=(0, None), method="highs")  # the 1e-200 column cannot help
+    assert res.status == 0
+    assert np.abs(res.x).sum() == pytest.approx(ref.fun, rel=1e-5)
+
+
+def test_depth_limit_dual_beyond_the_float_range_names_X_and_init_scale():
+    """Depth 5, α = 1e-60, X ~ 1e-200: the dual coefficient ~ α^{2−D}/max|X| ~ 1e380 overflowed
+    with a RuntimeWarning; now refused naming X and init_scale."""
+    X = np.random.default_rng(0).standard_normal((5, 5)) * 1e-200
+    with pytest.raises(ValueError, match="init_scale") as info:
+        _no_runtime_warning(lambda: implicit_bias_limit(X, X[0] * 1e200, init_scale=1e-60, depth=5,
+                                                        tol=1e-6, max_iter=1))
+    assert "rescale X" in str(info.value)
