@@ -721,3 +721,239 @@ def test_depth_limit_huge_init_scale_names_init_scale():
     X = np.random.default_rng(0).standard_normal((5, 5))
     with pytest.raises(ValueError, match="init_scale"):
         implicit_bias_limit(X, X[0], init_scale=1e200, depth=5, tol=1e-6, max_iter=1)
+
+
+# --- slow-profile findings, fuzz5 (each: the input, what it did, what it does now) ---
+
+def _no_runtime_warning(fn):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        return fn()
+
+
+@pytest.mark.parametrize("parametrization", ["pm", "uv", "shape"])
+def test_hyperbolic_limit_huge_init_scale_names_init_scale(wide, parametrization):
+    """init_scale = 1e155 (a = 2α² = 2e310): NaN in the inverse mirror map at z = 0 (inf·0, a
+    RuntimeWarning) and then "`beta` must be finite", naming no argument; at 5e153 an overflow
+    in the Newton system. Refused up front like the depth-D limit; 1e100 still solves."""
+    X, y = wide
+    with pytest.raises(ValueError, match="init_scale"):
+        _no_runtime_warning(lambda: implicit_bias_limit(X, y, init_scale=1e155, parametrization=parametrization))
+    res = _no_runtime_warning(lambda: implicit_bias_limit(X, y, init_scale=1e100, parametrization=parametrization))
+    assert res.converged
+    np.testing.assert_allclose(X @ res.coef, y, rtol=1e-8, atol=1e-10)
+    # the limit a → ∞ is the minimum-ℓ2 interpolator (numpy's pseudo-inverse)
+    np.testing.assert_allclose(res.coef, np.linalg.pinv(X) @ y, rtol=1e-6, atol=1e-9)
+
+
+def test_hyperbolic_potentials_with_the_scale_beyond_the_float_range():
+    """log a = 710 (a = 2.2e308 > float max): a·sinh²(z) and a·sinh(2z) at z = 0 were inf·0 = NaN
+    with a RuntimeWarning; now 0 there and the value elsewhere (mpmath)."""
+    mpmath = pytest.importorskip("mpmath")
+    mpmath.mp.dps = 30
+    z = np.array([0.0, 1e-3])
+    a = mpmath.e ** 710
+    conj = _no_runtime_warning(lambda: potentials.hyperbolic_conjugate(z, log_scale=710.0))
+    assert conj == pytest.approx(float(a * mpmath.sinh(mpmath.mpf(1e-3)) ** 2), rel=1e-12)
+    beta = _no_runtime_warning(lambda: potentials.hyperbolic_inverse_mirror_map(z, log_scale=710.0))
+    assert beta[0] == 0.0
+    assert beta[1] == pytest.approx(float(a * mpmath.sinh(2 * mpmath.mpf(1e-3))), rel=1e-12)
+
+
+def test_positive_potentials_in_the_log_domain():
+    """init_scale = 1e200 (x₀ = 1e400): positive_entropy overflowed in exp (inf with a
+    RuntimeWarning) and positive_conjugate([1, −1]) was inf − inf = NaN. Now ±inf only where
+    the value is beyond the float range, without a warning, and the mpmath value inside it."""
+    mpmath = pytest.importorskip("mpmath")
+    mpmath.mp.dps = 40
+    x = np.array([1.0, 2.0, 0.0])
+    assert _no_runtime_warning(lambda: potentials.positive_entropy(x, 1e200)) == np.inf
+    assert _no_runtime_warning(lambda: potentials.positive_conjugate(np.array([1.0, -1.0]), 1e200)) == np.inf
+    assert _no_runtime_warning(lambda: potentials.positive_conjugate(np.array([0.0, 0.0]), 1e200)) == 0.0
+
+    def entropy(xs, alpha):  # ¼ Σ [x log(x/x₀) − x + x₀], 0·log 0 = 0
+        x0 = mpmath.mpf(alpha) ** 2
+        return sum((mpmath.mpf(v) * mpmath.log(mpmath.mpf(v) / x0) if v else 0) - v + x0 for v in xs) / 4
+
+    def conjugate(ts, alpha):  # Σ ¼ x₀ (e^{4θ} − 1)
+        return sum(mpmath.mpf(alpha) ** 2 * (mpmath.e ** (4 * mpmath.mpf(t)) - 1) for t in ts) / 4
+
+    for alpha in (1e100, 1e-150, 0.3):
+        got = _no_runtime_warning(lambda a=alpha: potentials.positive_entropy(x, a))
+        assert got == pytest.approx(float(entropy(x, alpha)), rel=1e-12)
+    th = np.array([1.0, -1.0, 0.5])
+    for alpha in (1e150, 1e-150, 0.3):
+        got = _no_runtime_warning(lambda a=alpha: potentials.positive_conjugate(th, a))
+        assert got == pytest.approx(float(conjugate(th, alpha)), rel=1e-12)
+
+
+def test_depth_hessian_at_huge_init_scale_is_not_nan():
+    """α = 1e200, D = 10: θ = z/c underflowed to 0 (c ~ 1e1600) and z = θ·c was 0·inf = NaN.
+    Now from log(1 − |z|) directly: 0 here (beyond the range), and 1/(dβ/dθ) at moderate α."""
+    mpmath = pytest.importorskip("mpmath")
+    beta = np.array([1.26, -1.32, 6.4, 0.0])
+    h = _no_runtime_warning(lambda: potentials.depth_hessian(beta, 1e200, depth=10))
+    assert np.all(h == 0.0)
+    mpmath.mp.dps = 40
+    for alpha, D in ((0.3, 4), (1e-3, 3), (2.0, 6)):
+        a, p = mpmath.mpf(alpha), mpmath.mpf(D) / (D - 2)
+        c = D * (D - 2) * a ** (D - 2)
+        expect = []
+        for b in beta:  # z solves β = α^D[(1 − z)^{−p} − (1 + z)^{−p}] in (−1, 1), by bisection
+            lo, hi = mpmath.mpf(-1), mpmath.mpf(1)
+            for _ in range(200):
+                z = (lo + hi) / 2
+                if a ** D * ((1 - z) ** -p - (1 + z) ** -p) < b:
+                    lo = z
+                else:
+                    hi = z
+            expect.append(float(1 / (a ** D * c * p * ((1 - z) ** (-p - 1) + (1 + z) ** (-p - 1)))))
+        np.testing.assert_allclose(potentials.depth_hessian(beta, alpha, depth=D), expect, rtol=1e-12)
+
+
+def test_limit_with_y_below_the_square_root_of_the_float_range():
+    """y ~ 1e-201: np.linalg.norm(y) underflowed to 0, y was taken as ≡ 0 (absolute residual)
+    and the limit 'converged' at once; pm returned β with ‖Xβ − y‖∞/‖y‖∞ = 1.0 and the positive
+    network its start x₀ = 1e-120. Norms are now scaled by max|v|."""
+    X = np.random.default_rng(1).standard_normal((5, 5))
+    y = X @ np.array([1.0, 0.0, 0.0, 2.0, 0.0]) * 1e-201
+    res = implicit_bias_limit(X, y, init_scale=1e-60)
+    assert res.converged
+    assert np.max(np.abs(X @ res.coef - y)) <= 1e-8 * np.max(np.abs(y))
+    # the same problem scaled by 1e201 (the limit is scale-equivariant at this tiny α)
+    ref = implicit_bias_limit(X, y * 1e201, init_scale=1e-60 * 1e100)
+    np.testing.assert_allclose(res.coef * 1e201, ref.coef, rtol=1e-6, atol=1e-9)
+    # y outside the cone {Xx : x ≥ 0} (the fuzzed input): refused naming y, not "converged"
+    Xf = np.random.default_rng(0).standard_normal((5, 5))
+    with pytest.raises(ValueError, match="`y`"):
+        implicit_bias_limit(Xf, Xf[0] * 1e-201, init_scale=1e-60, parametrization="positive",
+                            tol=1e-6, max_iter=1)
+
+
+@pytest.mark.parametrize("scale", ["yes", None, 2, 1.5, np.array([1, 2])])
+def test_linprog_non_bool_scale_names_scale(scale):
+    """scale='yes', None, 2 passed silently as truthy/falsy; an array was numpy's ambiguous truth value."""
+    with pytest.raises(TypeError, match="scale"):
+        linprog([1.0], bounds=[(0, 1)], scale=scale)
+    assert linprog([1.0], bounds=[(0, 1)], scale=np.bool_(False)).status == 0
+
+
+def test_linprog_objective_beyond_the_float_range_is_status_4():
+    """c ~ 1e299 at x ~ 1e10: cᵀx overflowed with a RuntimeWarning and came back as status 0,
+    fun = −inf. Now status 4 without a warning; cᵀx with partial sums beyond the range but a
+    finite value (c = ±1e299 at x = (1e10, 1e10)) is that value, not NaN."""
+    res = _no_runtime_warning(lambda: linprog([-1e299, -1e299], A_ub=[[1, 1]], b_ub=[1e10]))
+    assert res.status == 4 and not res.success and res.fun == -np.inf
+    assert "beyond the float64 range" in res.message
+    ok = _no_runtime_warning(lambda: linprog([1e299, -1e299], A_eq=[[1, -1], [1, 1]], b_eq=[0, 2e10]))
+    assert ok.fun == pytest.approx(1e299 * (ok.x[0] - ok.x[1]), abs=1e299 * 1e-6 * 1e10)
+
+
+def test_linprog_row_norm_overflow_names_the_matrix():
+    """Two entries 1e308 in a row: Σ|a_ij| overflowed inside the final check (a RuntimeWarning)
+    and the answer was status 0. Now refused naming A_eq / A_ub."""
+    with pytest.raises(ValueError, match="A_eq"):
+        _no_runtime_warning(lambda: linprog([1.0, 1.0], A_eq=[[1e308, 1e308], [1e308, -1e308]], b_eq=[1.0, 0.0]))
+    with pytest.raises(ValueError, match="A_ub"):
+        _no_runtime_warning(lambda: linprog([1.0, 1.0], A_ub=[[1e308, 1e308]], b_ub=[1.0]))
+
+
+def test_linprog_diverged_eg_in_huge_units_warns_nothing():
+    """b ~ 1e299 with EG at the paper's fixed step: a recorded point overflowed in
+    to_original (RuntimeWarning). Now ±inf quietly, and the answer is decided as before."""
+    res = _no_runtime_warning(lambda: linprog(
+        [0.12573022, -0.13210486, 0.64042265, 0.10490012],
+        A_eq=[[0.64362499, 1.03507242, 0.91585355, 0.1027385], [0.95740428, 0.13358558, 0.82965545, 0.27565562]],
+        b_eq=[1.25730221e299, -1.32104863e299], bounds=(None, None), method="eg", tol=1e-6, maxiter=100,
+        step_rule="paper"))
+    assert res.status in (1, 3, 4)
+
+
+def test_classifier_max_iter_beyond_the_engine_count_names_max_iter(labelled):
+    """max_iter = 2**63 reached pybind11: "incompatible function arguments", naming nothing."""
+    from dlnfast import DiagonalLinearClassifier
+    X, y = labelled
+    for max_iter in (2**63, 10**30):
+        with pytest.raises(ValueError, match="max_iter"):
+            DiagonalLinearClassifier(max_iter=max_iter).fit(X, y)
+
+
+@pytest.mark.parametrize("method", ["newton", "dln", "eg"])
+def test_basis_pursuit_one_huge_entry_is_not_status_0(method):
+    """One entry 1e200 in X, y = X[:, 0]: status 0 with row 2 of Xβ = y off by 10% of its scale.
+    The standard form's unit for that column is 3e-101, p_j = q_j = 3e-101 cancel in β and
+    give the split row a scale of 6e99, against which linprog's check passed. basis_pursuit now
+    checks Xβ = y on β itself: status 4 with the row named."""
+    X = np.random.default_rng(0).standard_normal((3, 5))
+    X[2, 4] = 1e200
+    y = X[:, 0]
+    kw = {"maxiter": 20_000} if method != "newton" else {}
+    res = basis_pursuit(X, y, method=method, tol=1e-6, **kw)
+    viol = np.abs(X @ res.x - y) / (np.abs(y) + np.abs(X) @ np.abs(res.x))
+    assert res.status == 4 or viol.max() <= 1e-3, f"status {res.status} with relative row residual {viol.max():.3g}"
+    if res.status == 4:
+        assert not res.success and "Xβ = y" in res.message
+    # a well-scaled problem still solves (HiGHS is the oracle)
+    import scipy.optimize
+    Xw = np.random.default_rng(2).standard_normal((3, 5))
+    yw = Xw @ np.array([0.0, 1.5, 0.0, 0.0, -1.0])
+    ok = basis_pursuit(Xw, yw, method=method, **kw)
+    ref = scipy.optimize.linprog(np.ones(10), A_eq=np.hstack([Xw, -Xw]), b_eq=yw, bounds=(0, None), method="highs")
+    assert ok.status == 0 and np.abs(ok.x).sum() == pytest.approx(ref.fun, rel=1e-5)
+
+
+def test_classifier_predict_proba_with_huge_scores_is_finite(labelled):
+    """Three classes with every score ≈ −1e4: σ(s_k) all underflowed and p/Σp was 0/0 (NaN, an
+    'invalid value encountered in divide'). Now normalised in the log domain: the softmax of
+    log σ(s_k), checked against mpmath; predict_log_proba is finite."""
+    mpmath = pytest.importorskip("mpmath")
+    from dlnfast import DiagonalLinearClassifier
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((12, 3))
+    y = np.arange(12) % 3
+    clf = DiagonalLinearClassifier().fit(X, y)
+    clf.intercept_ = clf.intercept_ - 1e4
+    p = _no_runtime_warning(lambda: clf.predict_proba(X))
+    lp = _no_runtime_warning(lambda: clf.predict_log_proba(X))
+    assert np.all(np.isfinite(p)) and np.all((p >= 0) & (p <= 1)) and np.all(np.isfinite(lp))
+    np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=1e-14)
+    np.testing.assert_array_equal(clf.classes_[np.argmax(p, axis=1)], clf.predict(X))
+    mpmath.mp.dps = 30
+    s = clf.decision_function(X)[0]
+    ls = [-mpmath.log1p(mpmath.e ** (-mpmath.mpf(v))) for v in s]
+    ref = [mpmath.e ** v / sum(mpmath.e ** u for u in ls) for v in ls]
+    np.testing.assert_allclose(p[0], [float(r) for r in ref], rtol=1e-10, atol=1e-300)
+    np.testing.assert_allclose(lp[0], [float(mpmath.log(r)) for r in ref], rtol=1e-12)
+    # two classes: σ(−s), σ(s) (no 1 − p cancellation): scores ±1e4 give exactly 0 and 1
+    clf2 = DiagonalLinearClassifier().fit(X, y % 2)
+    clf2.intercept_ = clf2.intercept_ + 1e4
+    p2 = _no_runtime_warning(lambda: clf2.predict_proba(X))
+    assert np.all(p2[:, 1] == 1.0) and np.all(p2[:, 0] >= 0)
+    assert np.all(np.isfinite(_no_runtime_warning(lambda: clf2.predict_log_proba(X))))
+
+
+@pytest.mark.parametrize("method", ["newton", "dln", "eg"])
+def test_basis_pursuit_tiny_column_keeps_the_other_costs(method):
+    """One column of entries 1e-200: Ruiz gave it D_c = 1e200, every other scaled cost became
+    ~1e-200 of the largest and any feasible point passed as optimal (‖β‖₁ = 0.84, status 0,
+    where HiGHS finds 0.196). The cost is now equilibrated with A when the column scaling alone
+    spreads it by more than 1e8."""
+    import scipy.optimize
+    X = np.array([[0.12573022, -0.13210486, 0.64042265, 0.10490012, 1e-200]])
+    y = np.array([0.12573022])
+    kw = {"maxiter": 20_000} if method != "newton" else {}
+    res = basis_pursuit(X, y, method=method, tol=1e-6, **kw)
+    ref = scipy.optimize.linprog(np.ones(8), A_eq=np.hstack([X[:, :4], -X[:, :4]]), b_eq=y,
+                                 bounds=(0, None), method="highs")  # the 1e-200 column cannot help
+    assert res.status == 0
+    assert np.abs(res.x).sum() == pytest.approx(ref.fun, rel=1e-5)
+
+
+def test_depth_limit_dual_beyond_the_float_range_names_X_and_init_scale():
+    """Depth 5, α = 1e-60, X ~ 1e-200: the dual coefficient ~ α^{2−D}/max|X| ~ 1e380 overflowed
+    with a RuntimeWarning; now refused naming X and init_scale."""
+    X = np.random.default_rng(0).standard_normal((5, 5)) * 1e-200
+    with pytest.raises(ValueError, match="init_scale") as info:
+        _no_runtime_warning(lambda: implicit_bias_limit(X, X[0] * 1e200, init_scale=1e-60, depth=5,
+                                                        tol=1e-6, max_iter=1))
+    assert "rescale X" in str(info.value)

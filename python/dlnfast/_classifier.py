@@ -3,7 +3,7 @@ import numbers
 import warnings
 
 import numpy as np
-from scipy.special import expit
+from scipy.special import expit, log_expit, logsumexp
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -141,7 +141,7 @@ class DiagonalLinearClassifier(ClassifierMixin, BaseEstimator):
         "depth": [Interval(numbers.Integral, 2, MAX_DEPTH, closed="both")],
         "solver": [StrOptions({"gd", "sgd", "md", "flow"})],
         "step_size": [StrOptions({"auto"}), Interval(numbers.Real, 0, None, closed="neither")],
-        "max_iter": [Interval(numbers.Integral, 0, None, closed="left")],
+        "max_iter": [Interval(numbers.Integral, 0, MAX_COUNT, closed="both")],
         "tol": [Interval(numbers.Real, 0, None, closed="left")],
         "target_loss": [None, Interval(numbers.Real, MIN_TARGET_LOSS, None, closed="left")],
         "target_log_loss": [None, Interval(numbers.Real, None, None, closed="neither")],
@@ -370,15 +370,22 @@ class DiagonalLinearClassifier(ClassifierMixin, BaseEstimator):
         normalised to sum to 1 for more."""
         s = self.decision_function(X)
         if s.ndim == 1:
-            p = expit(s)
-            return np.column_stack([1.0 - p, p])
-        p = expit(s)
+            return np.column_stack([expit(-s), expit(s)])  # 1 − σ(s) = σ(−s), no cancellation
+        # normalised in the log domain: σ(s_k) all below the float range (scores ~ −1e3) were
+        # 0/0 with a RuntimeWarning (found by the fuzz suite)
+        ls = log_expit(s)
+        p = np.exp(ls - ls.max(axis=1, keepdims=True))
         return p / p.sum(axis=1, keepdims=True)
 
     @available_if(_is_logistic)
     def predict_log_proba(self, X):
-        """log of :meth:`predict_proba`."""
-        return np.log(self.predict_proba(X))
+        """log of :meth:`predict_proba`, computed in the log domain (finite where a probability
+        underflows)."""
+        s = self.decision_function(X)
+        if s.ndim == 1:
+            return np.column_stack([log_expit(-s), log_expit(s)])
+        ls = log_expit(s)
+        return ls - logsumexp(ls, axis=1, keepdims=True)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -21,7 +21,7 @@ from sklearn.utils._param_validation import Interval, validate_params
 from dlnfast import _parametrizations
 from dlnfast import potentials as _pot
 from dlnfast._diagnosis import data_scale_cause, divergence_cause
-from dlnfast._newton import Stage, damped_newton, extrapolate, follow_path, solve_spd, weighted_gram
+from dlnfast._newton import Stage, damped_newton, extrapolate, follow_path, scaled_norm, solve_spd, weighted_gram
 from dlnfast._validation import MAX_COUNT, check_dense_X_y
 
 __all__ = ["implicit_bias_limit", "ImplicitBiasLimit"]
@@ -225,7 +225,7 @@ class _LimitDual:
         return self.mirror.max_step(z, dz)
 
     def residual(self, r):
-        return np.linalg.norm(r) / self.ynorm
+        return scaled_norm(r) / self.ynorm
 
 
 class _RowSpace:
@@ -325,7 +325,7 @@ def _newton(X, y, ynorm, mirror, mu, tol, max_iter):
     beta, res = out.primal, out.residual
     if beta is None:  # a start outside Φ*'s range: report it as it stands
         beta = mirror.beta(out.z)
-        res = np.linalg.norm(X @ beta - y) / ynorm
+        res = scaled_norm(X @ beta - y) / ynorm
     return out.y, out.z, beta, res, out.n_systems, out.converged
 
 
@@ -466,7 +466,7 @@ class _DepthDual:
 
     def residual(self, beta):
         r = self.X @ beta - self.y
-        return r, float(np.linalg.norm(r) / self.ynorm)
+        return r, float(scaled_norm(r) / self.ynorm)
 
 
 def _depth_newton(dual, state, tol, max_iter):
@@ -630,7 +630,16 @@ def _depth_follow(X, y, ynorm, log_alpha, depth, s0, tol, max_iter):
         res = dual.residual(beta)[1]
         ok = False
     theta = z * np.exp(-dual.logc)
-    return nu * np.exp(-dual.lcbar), theta, beta, res, total_it, ok, len(history)
+    with np.errstate(over="ignore"):
+        mu = nu * np.exp(-dual.lcbar)
+    if not np.all(np.isfinite(mu)):
+        # μ ~ α^{2−D}/max|X| (depth 5, α = 1e-60, X ~ 1e-200: ~1e380) overflowed with a
+        # RuntimeWarning (slow fuzz profile)
+        raise ValueError(
+            "implicit_bias_limit cannot represent this answer: its dual coefficient (dual_coef, of "
+            f"size about init_scale^(2-D)/max|X| with max|X| = {float(np.max(np.abs(X))):.3g}) is beyond "
+            "the float64 range; rescale X or use a larger init_scale")
+    return mu, theta, beta, res, total_it, ok, len(history)
 
 
 @validate_params(
@@ -736,8 +745,10 @@ def implicit_bias_limit(
     param = _parametrizations.make_parametrization(
         parametrization, init_scale, init_shape, depth, d, log_init_scale=log_init_scale)
     spec = param.mirror_spec()
-    if param.depth >= 3:
-        # α^D beyond the float range (depth 5 at init_scale=1e200): β overflowed ("`beta` must be finite")
+    if spec.kind != "entropic":
+        # α^D beyond the float range (depth 5 at init_scale=1e200): β overflowed ("`beta` must be
+        # finite"); at depth 2, α²·λ_max beyond it (init_scale=1e155, a = 2α² = 2e310) was NaN
+        # in the inverse mirror map, and at 5e153 an overflow in the Newton system
         cause = divergence_cause(X, y, param.log_scale, param.depth)
         if cause is not None:
             raise ValueError(f"implicit_bias_limit cannot solve this input: the cause is {cause}")
@@ -749,11 +760,11 @@ def implicit_bias_limit(
                          f"exp({float(np.max(spec.log_scale)):.4g}) leaves no float64 range for the solve; use "
                          "init_scale at most 1e50")
 
-    ynorm = float(np.linalg.norm(y))
+    ynorm = scaled_norm(y)  # np.linalg.norm underflowed to 0 for y ~ 1e-201: y ≡ 0 was assumed
     # minimum-ℓ2 interpolator: existence check and the natural scale of the solution
     rows = _RowSpace(X)
     beta_l2 = rows.min_norm(y)
-    if np.linalg.norm(X @ beta_l2 - y) > 1e-8 * max(ynorm, _TINY):
+    if scaled_norm(X @ beta_l2 - y) > 1e-8 * max(ynorm, _TINY):
         raise ValueError("`y` is not in the range of `X`: no interpolator exists")
     if parametrization == "positive" and ynorm > 0.0:
         # no x ≥ 0 with Xx = y: the dual is unbounded and Newton ran all max_iter iterations

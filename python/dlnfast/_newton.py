@@ -40,12 +40,23 @@ import scipy.linalg
 import scipy.linalg.blas
 import scipy.sparse as sp
 
-__all__ = ["solve_spd", "weighted_gram", "DualObjective", "NewtonResult", "damped_newton",
+__all__ = ["scaled_norm", "solve_spd", "weighted_gram", "DualObjective", "NewtonResult", "damped_newton",
            "Stage", "follow_path", "extrapolate"]
 
 # Armijo's sufficient-decrease fraction, and the step below which backtracking gives up
 _ARMIJO = 1e-4
 _MIN_STEP = 1e-14
+
+
+def scaled_norm(v):
+    """‖v‖₂ computed as m·‖v/m‖₂, m = max|v|: np.linalg.norm squares the entries, so a y of
+    entries 1e-201 had norm 0 (and one of 1e160 norm inf); finite whenever ‖v‖ is."""
+    v = np.asarray(v, dtype=np.float64).ravel()
+    m = float(np.max(np.abs(v), initial=0.0))
+    if m == 0.0 or not np.isfinite(m):
+        return m
+    with np.errstate(over="ignore"):  # ‖v‖ itself beyond the range (√d·m > 1.8e308): inf
+        return float(m * np.linalg.norm(v / m))
 
 
 def solve_spd(H, r, *, max_jitter=1e-3):

@@ -185,8 +185,11 @@ def hyperbolic_inverse_mirror_map(z, scale=None, *, log_scale=None):
     la = _resolve_log(scale, log_scale, "scale")
     z = _as_float(z, "z")
     az = np.abs(z)
-    with np.errstate(over="ignore", under="ignore"):
-        return np.sign(z) * 0.5 * np.exp(2.0 * az + la) * (-np.expm1(-4.0 * az))
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        e, m = np.exp(2.0 * az + la), -np.expm1(-4.0 * az)
+        # a beyond the float range at z = 0 was inf·0: there, exp(2|z| + log a + log m) (0 at z = 0)
+        mag = np.where(np.isfinite(e), e * m, np.exp(2.0 * az + la + np.log(m)))
+        return np.sign(z) * 0.5 * mag
 
 
 def hyperbolic_inverse_mirror_map_derivative(z, scale=None, *, log_scale=None):
@@ -213,8 +216,12 @@ def hyperbolic_conjugate(z, scale=None, *, log_scale=None):
     ``Σ ¼·exp(2|z| + log a)·expm1(−2|z|)²``."""
     la = _resolve_log(scale, log_scale, "scale")
     az = np.abs(_as_float(z, "z"))
-    with np.errstate(over="ignore", under="ignore"):
-        return float(np.sum(0.25 * np.exp(2.0 * az + la) * np.expm1(-2.0 * az) ** 2))
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        e, m = np.exp(2.0 * az + la), -np.expm1(-2.0 * az)
+        # where exp(2|z| + log a) leaves the range (a = 1e155 at z = 0: inf·0), the term in the
+        # log domain: exp(2|z| + log a + 2 log m), 0 at z = 0
+        terms = np.where(np.isfinite(e), e * m * m, np.exp(2.0 * az + la + 2.0 * np.log(m)))
+        return float(np.sum(0.25 * terms))
 
 
 def woodworth_q(beta, init_scale=None, *, log_init_scale=None):
@@ -312,13 +319,9 @@ def _depth_solve_w(Lb, p):
     return s
 
 
-def depth_mirror_map(beta, init_scale=None, depth=3, *, log_init_scale=None):
-    r"""Depth-D mirror map ``θ = ∇Φ_D(β)``: the inverse of :func:`depth_inverse_mirror_map`.
-
-    Solved per coordinate by safeguarded Newton on ``log(1 − |z|)``, which keeps full relative
-    precision in the distance to the boundary ``|z| = 1``; the gradient flow satisfies
-    ``dθ/dt = −g``.
-    """
+def _depth_boundary_distance(beta, init_scale, log_init_scale, depth):
+    """(D, β, log α, log c, p, β ≠ 0, s = log(1 − |z|)) with β and log α broadcast; s is only
+    meaningful where β ≠ 0."""
     D = _depth_check(depth)
     la = _resolve_log(init_scale, log_init_scale, "init_scale")
     beta = _as_float(beta, "beta")
@@ -328,7 +331,17 @@ def depth_mirror_map(beta, init_scale=None, depth=3, *, log_init_scale=None):
     with np.errstate(divide="ignore"):
         Lb = np.log(ab) - D * la
     nz = ab > 0
-    s = _depth_solve_w(np.where(nz, Lb, 0.0), p)
+    return D, beta, la, logc, p, nz, _depth_solve_w(np.where(nz, Lb, 0.0), p)
+
+
+def depth_mirror_map(beta, init_scale=None, depth=3, *, log_init_scale=None):
+    r"""Depth-D mirror map ``θ = ∇Φ_D(β)``: the inverse of :func:`depth_inverse_mirror_map`.
+
+    Solved per coordinate by safeguarded Newton on ``log(1 − |z|)``, which keeps full relative
+    precision in the distance to the boundary ``|z| = 1``; the gradient flow satisfies
+    ``dθ/dt = −g``.
+    """
+    D, beta, la, logc, p, nz, s = _depth_boundary_distance(beta, init_scale, log_init_scale, depth)
     # |θ| = |z|/c in log space: |z|·(1/c) was 0·inf = NaN (a RuntimeWarning) where 1/c overflows
     # and |z| = 0 (β = 0 with α^{D−2} below the float range, e.g. log α = −500, D = 10)
     with np.errstate(over="ignore", under="ignore", divide="ignore"):
@@ -400,11 +413,16 @@ def depth_potential(beta, init_scale=None, depth=3, *, log_init_scale=None):
 
 def depth_hessian(beta, init_scale=None, depth=3, *, log_init_scale=None):
     r"""Diagonal of ``∇²Φ_D(β) = 1 / (dβ/dθ)`` at ``θ = ∇Φ_D(β)``."""
-    D = _depth_check(depth)
-    la = _resolve_log(init_scale, log_init_scale, "init_scale")
-    theta = depth_mirror_map(beta, depth=D, log_init_scale=la)
-    with np.errstate(divide="ignore"):  # dβ/dθ underflows to 0 for α^D below the float range
-        return 1.0 / depth_inverse_mirror_map_derivative(theta, depth=D, log_init_scale=la)
+    D, beta, la, logc, p, nz, s = _depth_boundary_distance(beta, init_scale, log_init_scale, depth)
+    # from s = log(1 − |z|) directly, not through θ = z/c: θ underflowed to 0 for α = 1e200,
+    # D = 10 (c ~ 1e1600) and z = θ·c was 0·inf (found by the fuzz suite)
+    s = np.where(nz, s, 0.0)
+    w = np.exp(s)
+    r = w / (2.0 - w)  # (1 − |z|)/(1 + |z|)
+    # log dβ/dθ = D log α + log c + log p − (p + 1)·log(1 − |z|) + log(1 + r^{p+1})
+    log_dbeta = D * la + logc + np.log(p) - (p + 1.0) * s + np.log1p(r ** (p + 1.0))
+    with np.errstate(over="ignore", under="ignore"):  # 0 or inf beyond the float range
+        return np.exp(-log_dbeta)
 
 
 # --------------------------------------------------------------------------------------
@@ -423,10 +441,19 @@ def positive_entropy(x, init_scale=None, *, log_init_scale=None):
     if np.any(x < 0):
         raise ValueError("`x` must be non-negative for the entropy of the non-negative network")
     x, la = np.broadcast_arrays(x, la)
-    with np.errstate(divide="ignore", invalid="ignore", under="ignore"):
-        xlogx = np.where(x > 0, x * (np.log(np.where(x > 0, x, 1.0)) - 2.0 * la), 0.0)
+    # each term is x₀·h(t), t = log(x/x₀), h(t) = t·eᵗ − eᵗ + 1 ≥ 0, written so that neither x₀
+    # (α = 1e200: x₀ = 1e400) nor eᵗ leaves the float range unless the term itself does
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        pos = x > 0
+        t = np.where(pos, np.log(np.where(pos, x, 1.0)) - 2.0 * la, -np.inf)
+        above = x * (t + np.expm1(-t))  # t > 0: x·(t − 1) + x₀ with x₀ = x·e^{−t}
+        tt = np.minimum(t, 0.0)
+        h = np.maximum(-np.expm1(tt) + np.where(pos, tt * np.exp(tt), 0.0), 0.0)  # t ≤ 0: h ∈ [0, 1]
         x0 = np.exp(2.0 * la)
-    return float(0.25 * np.sum(xlogx - x + x0))
+        in_range = np.isfinite(x0) & (x0 > 0)
+        below = np.where(in_range, x0 * h, np.exp(2.0 * la + np.log(h)))
+        terms = np.where(t > 0, above, below)
+    return float(0.25 * np.sum(terms))
 
 
 def positive_mirror_map(x, init_scale=None, *, log_init_scale=None):
@@ -459,12 +486,29 @@ def positive_conjugate(theta, init_scale=None, *, log_init_scale=None):
     r"""Conjugate ``Φ*(θ) = Σ ¼·x₀·(exp(4θ) − 1)`` (``∇Φ* = x₀·exp(4θ)``)."""
     la = _resolve_log(init_scale, log_init_scale, "init_scale")
     theta = _as_float(theta, "theta")
-    with np.errstate(over="ignore", under="ignore"):
-        # for θ > 0 factor out exp(4θ + 2 log α) so that a tiny x₀ never multiplies an overflow
+    theta, la = np.broadcast_arrays(theta, la)
+    if not theta.size:
+        return 0.0
+    # the terms ±¼·exp(L_j), L_j = 2 log α + log|exp(4θ_j) − 1| (θ > 0: 4θ + 2 log α +
+    # log(1 − e^{−4θ})), summed relative to their largest: x₀ = 1e400 (α = 1e200) with θ of
+    # both signs no longer meets inf − inf or 0·inf; ±inf only where the sum is beyond the range
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         tp, tn = np.maximum(theta, 0.0), np.minimum(theta, 0.0)
-        pos = 0.25 * np.exp(4.0 * tp + 2.0 * la) * (-np.expm1(-4.0 * tp))
-        neg = 0.25 * np.exp(2.0 * la) * np.expm1(4.0 * tn)
-        return float(np.sum(np.where(theta > 0, pos, neg)))
+        L = np.where(theta > 0, 4.0 * tp + 2.0 * la + np.log(-np.expm1(-4.0 * tp)),
+                     2.0 * la + np.log(-np.expm1(4.0 * tn)))
+        if np.any(np.isnan(L)):
+            return float("nan")  # θ or log α NaN
+        M = float(np.max(L))
+        if M == -np.inf:
+            return 0.0  # θ = 0 (or x₀ = 0) everywhere
+        if M == np.inf:  # a term alone beyond the range (θ = ±inf or log α = inf)
+            s = np.sign(theta[L == np.inf])
+            return float("nan") if np.any(s > 0) and np.any(s < 0) else float(s[0] * np.inf)
+        inner = float(np.sum(np.sign(theta) * np.exp(L - M)))
+        scale = np.exp(M)
+        if np.isfinite(scale):
+            return 0.25 * inner * scale
+        return 0.0 if inner == 0 else float(np.sign(inner) * np.exp(M + np.log(0.25 * abs(inner))))
 
 
 # --------------------------------------------------------------------------------------

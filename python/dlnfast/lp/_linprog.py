@@ -9,6 +9,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import OptimizeResult
 
+from dlnfast._validation import user_repr
 from dlnfast.lp import _kernel
 from dlnfast.lp._duals import marginals, row_duals
 from dlnfast.lp._entropic import elastic_path_following, lp_measures, path_following, polish
@@ -251,6 +252,9 @@ def linprog(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds=(0, None), *, 
     opts = check_solver_options(method=method, reg=reg, tol=tol, maxiter=maxiter,
                                 time_limit=time_limit, step_rule=step_rule, step_size=step_size,
                                 n_jobs=n_jobs)
+    if not isinstance(scale, (bool, np.bool_)):  # "yes", None, 2 passed silently as truthy/falsy
+        raise TypeError(f"scale must be a bool (Ruiz-equilibrate the standard form or not), got "
+                        f"{user_repr(scale)}")
     if isinstance(c0, (bool, np.bool_)) or not isinstance(c0, Real) or not np.isfinite(c0):
         raise ValueError(f"c0 must be a finite float, got {c0!r}")
     alpha = _check_init_scale(init_scale, method, reg)
@@ -274,8 +278,11 @@ def linprog(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds=(0, None), *, 
 
     def point(y, full):
         x = sf.to_original(y)
-        fun = float(c @ x) + float(c0)
-        return (x, fun, b_ub - A_ub @ x, b_eq - A_eq @ x) if full else (x, fun, None, None)
+        fun = _objective(c, x, c0)
+        if not full:
+            return x, fun, None, None
+        with np.errstate(over="ignore", invalid="ignore"):
+            return x, fun, b_ub - A_ub @ x, b_eq - A_eq @ x
 
     recorder = Recorder(point, 1.0 + float(np.linalg.norm(sf.b)), callback)
     if alpha is not None:
@@ -299,12 +306,16 @@ def linprog(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds=(0, None), *, 
                 status, message = 4, f"{_MESSAGES[4]} The point found fails the check on the " \
                     f"original problem: {bad}."
         x = sf.to_original(y) if y is not None else np.full(c.size, np.nan)
-        fun = float(c @ x) + float(c0) if y is not None else np.nan
+        fun = _objective(c, x, c0) if y is not None else np.nan
+        if status == 0 and not np.isfinite(fun):  # c ~ 1e299 at x ~ 1e10: cᵀx beyond the range
+            status, message = 4, f"{_MESSAGES[4]} The objective cᵀx + c0 at the point found is " \
+                f"{fun}, beyond the float64 range (rescale c)."
+        with np.errstate(over="ignore", invalid="ignore"):
+            slack = b_ub - A_ub @ x if y is not None else np.full(b_ub.size, np.nan)
+            con = b_eq - A_eq @ x if y is not None else np.full(b_eq.size, np.nan)
         out = OptimizeResult(
             x=x, fun=fun, status=status, success=status == 0,
-            message=message or _MESSAGES[status], nit=int(nit), method=method,
-            slack=b_ub - A_ub @ x if y is not None else np.full(b_ub.size, np.nan),
-            con=b_eq - A_eq @ x if y is not None else np.full(b_eq.size, np.nan),
+            message=message or _MESSAGES[status], nit=int(nit), method=method, slack=slack, con=con,
         )
         out.update(extra)
         if y is not None:  # dual values as scipy's HiGHS methods return them
@@ -332,6 +343,17 @@ def linprog(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds=(0, None), *, 
                                              decide_limits=True))
     return finish(*_conclude(sf, y, nit, status, msg, extra, opts.tol, deadline,
                              decide_limits=method != "newton"))
+
+
+def _objective(c, x, c0):
+    """cᵀx + c0 computed as max|c|·((c/max|c|)ᵀx): no partial sum overflows unless the value
+    itself is beyond the float range (then ±inf, without a warning)."""
+    s = float(np.max(np.abs(c), initial=0.0))
+    if s == 0.0 or not np.all(np.isfinite(x)):
+        with np.errstate(invalid="ignore"):
+            return float(c @ x) + float(c0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return float(s * float((c / s) @ x)) + float(c0)
 
 
 def _check_init_scale(init_scale, method, reg):

@@ -46,8 +46,11 @@ class StandardForm:
     n_ub: int = 0
 
     def to_original(self, y):
-        """x = shift + T (D_c y β)."""
-        return self.shift + self.T @ (self.col_scale * y * self.b_scale)
+        """x = shift + T (D_c y β); ±inf, without a warning, where a diverged y (EG with a
+        fixed step) leaves the float range in the user's units (b ~ 1e299): the check of the
+        point then says so."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self.shift + self.T @ (self.col_scale * y * self.b_scale)
 
     def objective(self, y):
         """Objective of the original problem at the point mapped from y."""
@@ -81,6 +84,12 @@ def _as_matrix(A, n, name):
         raise ValueError(f"{name} must have len(c) = {n} columns, got shape {M.shape}")
     if not np.all(np.isfinite(M.data)):
         raise ValueError(f"{name} must contain only finite values (found NaN or inf)")
+    with np.errstate(over="ignore"):
+        row_l1 = np.asarray(abs(M).sum(axis=1)).ravel()
+    if not np.all(np.isfinite(row_l1)):  # 1e308 twice in a row: every row check overflowed
+        i = int(np.argmax(~np.isfinite(row_l1)))
+        raise ValueError(f"{name} is beyond the float64 range: row {i} has Σ_j |a_ij| > 1.8e308; "
+                         "rescale that row and its right-hand side")
     return M
 
 
@@ -154,6 +163,18 @@ def _ruiz(A, n_iter=20):
         if max(abs(rmax - 1).max(initial=0), abs(cmax - 1).max(initial=0)) < 1e-3:
             break
     return M.tocsr(), dr, dc
+
+
+#: largest growth of the cost's spread (max|ĉ_j| / min nonzero |ĉ_j|) that the column scaling
+#: may cause before the cost is equilibrated with A (costs below tol·max|ĉ| are noise to the solver)
+_COST_SPREAD = 1e8
+
+
+def _spread(v):
+    """max|v_j| / min nonzero |v_j| (1 for a zero v)."""
+    a = np.abs(v)
+    a = a[a > 0]
+    return float(a.max() / a.min()) if a.size else 1.0
 
 
 def _unit_scale(v):
@@ -250,7 +271,17 @@ def to_standard_form(c, A_ub, b_ub, A_eq, b_eq, lo, hi, c0=0.0, scale=True):
         A = (sp.diags(dr) @ A).tocsr()
         b = dr * b
     elif scale and A.shape[0] and A.nnz:
+        A_user = A
         A, dr, dc = _ruiz(A)
+        if _spread(dc * c_std_k) > _COST_SPREAD * max(_spread(c_std_k), 1.0):
+            # the column scaling alone made some costs negligible next to others (basis
+            # pursuit with a column of entries 1e-200: D_c = 1e200 on it, every other scaled
+            # cost ~1e-200 of the largest, and any feasible point passed as optimal, ‖β‖₁ =
+            # 0.84 for 0.20): equilibrate [A; cᵀ] together, the cost as one more row
+            m_rows = A_user.shape[0]
+            _, dr_full, dc = _ruiz(sp.vstack([A_user, sp.csr_matrix(c_std_k.reshape(1, -1))]).tocsr())
+            dr = dr_full[:m_rows]
+            A = (sp.diags(dr) @ A_user @ sp.diags(dc)).tocsr()
         b = dr * b
         c_std_k = dc * c_std_k
     else:
