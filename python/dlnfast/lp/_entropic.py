@@ -39,6 +39,7 @@ _EXP_MAX = 700.0
 _Z_CAP = float(np.log(1e8))
 # a Newton stage that stalls with the relative primal residual below this counts as converged
 _STALL_TOL = 1e-8
+_STAGE_TOL = 1e-10
 
 
 @dataclass
@@ -190,9 +191,16 @@ def newton_stage(A, b, c, reg, nu, tol, max_steps, deadline, A_normal=None, engi
     return out.y, out.primal, out.n_steps, ok
 
 
-def polish(A, b, c, x, nu, threshold=1e-9):
-    """Project (x, ν) onto the face S = {j : x_j > threshold·max(1, ‖x‖∞)}; None if S is empty."""
-    S = np.flatnonzero(x > threshold * max(1.0, float(x.max(initial=0.0))))
+def support(x, threshold):
+    """The guessed optimal face S = {j : x_j > threshold·max(1, ‖x‖∞)}."""
+    return np.flatnonzero(x > threshold * max(1.0, float(x.max(initial=0.0))))
+
+
+def polish(A, b, c, x, nu, threshold=1e-9, S=None):
+    """Project (x, ν) onto the face S = `support` (x, threshold) (or the S given); None if S
+    is empty."""
+    if S is None:
+        S = support(x, threshold)
     if S.size == 0:
         return None
     # the products go through the sparse A (no threaded BLAS), the dense copy only to _lstsq
@@ -228,8 +236,14 @@ def best_polish(A, b, c, x, nu, good_enough=0.0):
     Newton step. Stops at the first candidate whose worst LP measure is ≤ ``good_enough``.
     """
     best, best_val = None, np.inf
+    tried = None
     for thr in (1e-9, 1e-6, 1e-3):
-        pol = polish(A, b, c, x, nu, threshold=thr)
+        S = support(x, thr)
+        # the thresholds often pick the same face: its projection would be the same
+        if tried is not None and np.array_equal(S, tried):
+            continue
+        tried = S
+        pol = polish(A, b, c, x, nu, S=S)
         if pol is None:
             continue
         for cand in (pol, (pol[0], nu)):
@@ -324,7 +338,7 @@ class _LambdaPath:
     def solve(self, reg, nu):
         self.reg = reg
         # a stage may not take more steps than the budget has left: nit never exceeds maxiter
-        nu_s, x_s, steps, ok = newton_stage(self.A, self.b, self.c, reg, nu, 1e-10,
+        nu_s, x_s, steps, ok = newton_stage(self.A, self.b, self.c, reg, nu, _STAGE_TOL,
                                             min(100, max(1, self.max_newton - self.nit)),
                                             self.deadline, self.A_normal, self.engine)
         self.nit += steps
