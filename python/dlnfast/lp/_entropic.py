@@ -42,8 +42,8 @@ _STALL_TOL = 1e-8
 # relative primal residual at which a Newton stage counts as solved: on the way to an LP
 # optimum (reg_final None) each stage only needs to be near the path, since the result is
 # certified by the polish or by the LP measures, never by a stage (1e-6 instead of 1e-10:
-# 21 % fewer Newton steps over netlib, 9 % fewer on the median instance); the exact entropic
-# solve at the user's λ keeps 1e-10
+# 22 271 → 13 777 Newton steps over the 30 netlib instances, benchmarks/README.md); the exact
+# entropic solve at the user's λ keeps 1e-10
 _STAGE_TOL = 1e-6
 _ENTROPIC_TOL = 1e-10
 
