@@ -148,21 +148,45 @@ def validate(c, A_ub, b_ub, A_eq, b_eq, bounds):
 
 
 def _ruiz(A, n_iter=20):
-    """Ruiz equilibration: D_r, D_c with every row and column of D_r A D_c of ∞-norm ≈ 1."""
+    """Ruiz equilibration: D_r, D_c with every row and column of D_r A D_c of ∞-norm ≈ 1.
+
+    Works on the CSR arrays directly (row and column maxima by ``np.maximum.reduceat`` over
+    the entries in row and in column order): scipy's abs/max/diags products cost ~1 ms per
+    sweep in overhead, 25 ms of a 0.2 s netlib solve (scagr7). Same products in the same order
+    as ``diag(1/r) M diag(1/c)``, so the scaled matrix is the same to the bit.
+    """
     m, n = A.shape
     dr, dc = np.ones(m), np.ones(n)
-    M = A.tocsr().copy()
+    M = sp.csr_matrix(A, copy=True)
+    M.sum_duplicates()
+    val = M.data.astype(np.float64, copy=True)
+    rows = np.repeat(np.arange(m), np.diff(M.indptr))
+    cols = M.indices
+    by_col = np.argsort(cols, kind="stable")
+    cstart = np.searchsorted(cols[by_col], np.arange(n))
+    rnon = np.diff(M.indptr) > 0
+    cnon = np.bincount(cols, minlength=n) > 0
+
+    def seg_max(v, starts, nonempty, size):
+        out = np.zeros(size)
+        if v.size:
+            out[nonempty] = np.maximum.reduceat(v, starts[nonempty])
+        return out
+
     for _ in range(n_iter):
-        rmax = np.sqrt(abs(M).max(axis=1).toarray().ravel())
-        cmax = np.sqrt(abs(M).max(axis=0).toarray().ravel())
+        av = np.abs(val)
+        rmax = np.sqrt(seg_max(av, M.indptr[:-1], rnon, m))
+        cmax = np.sqrt(seg_max(av[by_col], cstart, cnon, n))
         rmax[rmax == 0] = 1.0
         cmax[cmax == 0] = 1.0
         dr /= rmax
         dc /= cmax
-        M = sp.diags(1.0 / rmax) @ M @ sp.diags(1.0 / cmax)
+        val = val * (1.0 / rmax)[rows]
+        val = val * (1.0 / cmax)[cols]
         if max(abs(rmax - 1).max(initial=0), abs(cmax - 1).max(initial=0)) < 1e-3:
             break
-    return M.tocsr(), dr, dc
+    M.data = val
+    return M, dr, dc
 
 
 #: largest growth of the cost's spread (max|ĉ_j| / min nonzero |ĉ_j|) that the column scaling
