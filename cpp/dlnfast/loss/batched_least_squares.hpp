@@ -63,11 +63,11 @@ class BatchedLeastSquares {
     const Index per = n_slots_ * d * Index(sizeof(double));
     group_ = std::max<Index>(1, kMaxPartialBytes / std::max<Index>(per, 1));
     if (blocked) {
-      group_ = std::max<Index>(4, group_ / 4 * 4);  // whole tiles of configurations
-      // rows per block: a multiple of 4 with the block (rows × d) about 1 MiB, within [4, 64]
-      rows_ = std::max<Index>(4, std::min<Index>(64, 4 * ((Index(1) << 20) / (Index(sizeof(T)) * 4 * std::max<Index>(d, 1)))));
-      zero_row_.assign(static_cast<std::size_t>(d), T(0));
-      zero_beta_.assign(static_cast<std::size_t>(d), 0.0);
+      group_ = std::max<Index>(detail::kBatchLanes, group_ / detail::kBatchLanes * detail::kBatchLanes);  // whole vectors
+      // rows per block: a multiple of 24 (whole tiles of 6, 8 and 12 rows) with the block
+      // (rows × d) about 768 KiB, so that it is still in L2 for the backward product; at least
+      // 24 rows so that each pass over the partial gradients (d × Kp) serves 24 rows
+      rows_ = std::max<Index>(24, std::min<Index>(96, (Index(768) << 10) / (Index(sizeof(T)) * std::max<Index>(d, 1)) / 24 * 24));
     }
   }
 
@@ -87,7 +87,8 @@ class BatchedLeastSquares {
     const Index nc = n_slots_;
     for (Index c0 = 0; c0 < m; c0 += group_) {
       const Index mg = std::min(group_, m - c0);
-      const Index kp = blocked_ ? (mg + 3) / 4 * 4 : mg;  // configurations padded to whole tiles
+      const Index kp = blocked_ ? (mg + detail::kBatchLanes - 1) / detail::kBatchLanes * detail::kBatchLanes
+                                : mg;  // configurations padded to whole vectors
       partial_g_.resize(static_cast<std::size_t>(kp * nc * d_));
       partial_loss_.assign(static_cast<std::size_t>(mg * nc), 0.0);
       partial_sum_c_.assign(static_cast<std::size_t>(mg * nc), 0.0);
@@ -97,12 +98,9 @@ class BatchedLeastSquares {
         for (Index c = 0; c < mg; ++c)
           shift_[c] = Eigen::Map<const Eigen::VectorXd>(x_mean_, d_).dot(
               Eigen::Map<const Eigen::VectorXd>(betas[c0 + c], d_));
-      // partial of configuration c (of the group) and chunk k
-      auto part = [&](Index c, Index k) {
-        return partial_g_.data() + (blocked_ ? (k * kp + c) : (c * nc + k)) * d_;
-      };
+      auto part = [&](Index c, Index k) { return partial_g_.data() + (c * nc + k) * d_; };
       if (blocked_) {
-        evaluate_blocked(team, mg, kp, betas + c0, part);
+        evaluate_blocked(team, mg, kp, betas + c0);
       } else {
         // pass 1: chunk k's rows for every configuration of the group while they are in cache
         team.parallel_for(nc, [&](Index k) {
@@ -129,9 +127,28 @@ class BatchedLeastSquares {
         sum_c_[c] = s;
         losses[c0 + c] = l;
       }
-      // pass 2: g_c = Σ_k G_{c,k} − x̄·Σc, per (configuration, block of coordinates), then the
-      // caller's hook (configurations in parallel too: with d ≤ kBlock one block per configuration)
+      // pass 2: g_c = Σ_k G_{c,k} (k in order) − x̄·Σc, per (configuration, block of
+      // coordinates), then the caller's hook (configurations in parallel too: with d ≤ kBlock
+      // one block per configuration)
       const Index nb = chunks_.n_blocks();
+      if (blocked_) {
+        // the partials are d × kp (configurations innermost): one task per block of
+        // coordinates and vector of 8 configurations sums them lane-wise, then scatters
+        const Index nv = kp / detail::kBatchLanes;
+        team.parallel_for(nv * nb, [&](Index t) {
+          const Index v = t / nb, b = t % nb, j0 = b * RowChunks::kBlock, j1 = std::min(d_, j0 + RowChunks::kBlock);
+          const Index cv = v * detail::kBatchLanes, cn = std::min(mg - cv, detail::kBatchLanes);
+          double* g[detail::kBatchLanes];
+          double sc[detail::kBatchLanes] = {};
+          for (Index l = 0; l < cn; ++l) {
+            g[l] = gs[c0 + cv + l];
+            sc[l] = sum_c_[cv + l];
+          }
+          detail::reduce_partials(partial_g_.data() + cv, nc, d_ * kp, kp, j0, j1, x_mean_, sc, g, cn);
+          for (Index l = 0; l < cn; ++l) on_block(c0 + cv + l, b, j0, j1);
+        });
+        continue;
+      }
       team.parallel_for(mg * nb, [&](Index t) {
         const Index c = t / nb, b = t % nb, j0 = b * RowChunks::kBlock, j1 = std::min(d_, j0 + RowChunks::kBlock);
         double* g = gs[c0 + c];
@@ -153,55 +170,44 @@ class BatchedLeastSquares {
 
  private:
   // Pass 1, fused (see the file comment): partition k's rows block by block into its partials
-  // G_{c,k} (part(c, k), c < kp; the padding configurations' β is zero and their G ignored),
-  // loss_c = ½Σ c∘r and Σc in row order.
-  template <class Part>
-  void evaluate_blocked(Team& team, Index mg, Index kp, const double* const* betas, Part&& part) {
+  // G_k (d × kp at partial_g_ + k·d·kp; the padding configurations' β is zero and their G
+  // ignored), loss_c = ½Σ c∘r and Σc in row order.
+  void evaluate_blocked(Team& team, Index mg, Index kp, const double* const* betas) {
     const Index nc = n_slots_, rb = rows_;
-    bptr_.resize(static_cast<std::size_t>(kp));
-    for (Index c = 0; c < kp; ++c) bptr_[c] = c < mg ? betas[c] : zero_beta_.data();
+    // B packed d × kp, configurations innermost (padding columns zero)
+    B_.resize(static_cast<std::size_t>(d_ * kp));
     shift_.resize(static_cast<std::size_t>(kp), 0.0);
+    detail::pack_columns(betas, mg, d_, kp, B_.data());
     R_.resize(static_cast<std::size_t>(nc * rb * kp));
+    acc_.assign(static_cast<std::size_t>(nc * 2 * kp), 0.0);
     xrows_.resize(static_cast<std::size_t>(nc * rb));
-    gptr_.resize(static_cast<std::size_t>(nc * kp));
     team.parallel_for(nc, [&](Index k) {
-      double* loss = &partial_loss_[0];
-      double* csum = &partial_sum_c_[0];
       if (interrupt_pending()) {  // Ctrl-C inside a long pass (see interrupt.hpp)
-        for (Index c = 0; c < mg; ++c) loss[c * nc + k] = std::numeric_limits<double>::quiet_NaN();
+        for (Index c = 0; c < mg; ++c) partial_loss_[c * nc + k] = std::numeric_limits<double>::quiet_NaN();
         return;
       }
       const Index groups = (n_ + 3) / 4;
       const Index r0 = std::min(n_, 4 * (k * groups / nc)), r1 = std::min(n_, 4 * ((k + 1) * groups / nc));
-      double** gp = gptr_.data() + k * kp;
-      for (Index c = 0; c < kp; ++c) {
-        gp[c] = part(c, k);
-        std::fill(gp[c], gp[c] + d_, 0.0);
-      }
+      double* G = partial_g_.data() + k * d_ * kp;
+      std::fill(G, G + d_ * kp, 0.0);
       double* R = R_.data() + k * rb * kp;
+      double* loss = acc_.data() + k * 2 * kp;  // per configuration Σ c·r, then Σ c
+      double* csum = loss + kp;
       const T** xr = xrows_.data() + k * rb;
       const double uniform_w = 1.0 / double(n_);
       for (Index i0 = r0; i0 < r1; i0 += rb) {
-        const Index rows = std::min(rb, r1 - i0), rows4 = (rows + 3) / 4 * 4;
-        for (Index i = 0; i < rows4; ++i) xr[i] = i < rows ? X_ + (i0 + i) * d_ : zero_row_.data();
-        std::fill(R, R + rows4 * kp, 0.0);
-        detail::batch_forward(xr, rows4, d_, bptr_.data(), kp, R);  // R = X_blk·B
-        for (Index i = 0; i < rows; ++i) {
-          const double yi = y_[i0 + i], wi = w_ ? w_[i0 + i] : uniform_w;
-          double* Ri = R + i * kp;
-          for (Index c = 0; c < mg; ++c) {
-            const double r = Ri[c] - yi - shift_[c];
-            const double cc = wi * r;
-            loss[c * nc + k] += cc * r;
-            csum[c * nc + k] += cc;
-            Ri[c] = cc;
-          }
-          for (Index c = mg; c < kp; ++c) Ri[c] = 0.0;
-        }
-        for (Index i = rows; i < rows4; ++i) std::fill(R + i * kp, R + (i + 1) * kp, 0.0);  // padding rows
-        detail::batch_backward(xr, rows4, d_, R, kp, gp);  // G_k += X_blkᵀ·C
+        const Index rows = std::min(rb, r1 - i0);
+        for (Index i = 0; i < rows; ++i) xr[i] = X_ + (i0 + i) * d_;
+        std::fill(R, R + rows * kp, 0.0);
+        detail::batch_forward(xr, rows, d_, B_.data(), kp, R);  // R = X_blk·B
+        // C = W(R − Ỹ − shift), in place
+        detail::batch_residual(R, rows, kp, y_ + i0, w_ ? w_ + i0 : nullptr, uniform_w, shift_.data(), loss, csum);
+        detail::batch_backward(xr, rows, d_, R, kp, G);  // G_k += X_blkᵀ·C
       }
-      for (Index c = 0; c < mg; ++c) loss[c * nc + k] *= 0.5;
+      for (Index c = 0; c < mg; ++c) {
+        partial_loss_[c * nc + k] = 0.5 * loss[c];
+        partial_sum_c_[c * nc + k] = csum[c];
+      }
     });
   }
 
@@ -216,10 +222,7 @@ class BatchedLeastSquares {
   bool blocked_ = false;
   Index n_slots_ = 1;  // partial-sum slots per configuration: row chunks, or partitions (blocked)
   Index rows_ = 4;     // rows per block (blocked)
-  std::vector<T> zero_row_;
-  std::vector<double> zero_beta_, R_;
-  std::vector<const double*> bptr_;
-  std::vector<double*> gptr_;
+  std::vector<double> B_, R_, acc_;
   std::vector<const T*> xrows_;
   std::vector<double> partial_g_, partial_loss_, partial_sum_c_, shift_, sum_c_;
 };
