@@ -132,16 +132,16 @@ DLNFAST_ALWAYS_INLINE void batch_forward_impl(const T* const* xrows, Index rows,
   }
 }
 
-/// G (d × Kp, row-major) += X_blkᵀ·C, C rows × Kp row-major.
+/// G[j0:j1] (G d × Kp, row-major) += X_blk[:, j0:j1]ᵀ·C, C rows × Kp row-major.
 template <class T>
-DLNFAST_ALWAYS_INLINE void batch_backward_impl(const T* const* xrows, Index rows, Index d, const double* C, Index Kp,
-                                               double* G) {
+DLNFAST_ALWAYS_INLINE void batch_backward_impl(const T* const* xrows, Index rows, Index jb, Index je, const double* C,
+                                               Index Kp, double* G) {
   const Index nvec = Kp / kBatchLanes;
   // columns in strips of a few tiles, every panel of configurations per strip, so that the
   // strip's columns of the block stay in L1 while C's panels pass over them
   constexpr Index kCols = 48;
-  for (Index j0 = 0; j0 < d; j0 += kCols) {
-    const Index j1 = std::min(d, j0 + kCols);
+  for (Index j0 = jb; j0 < je; j0 += kCols) {
+    const Index j1 = std::min(je, j0 + kCols);
     for (Index p = 0; p < nvec; p += 4) {
       const double* Cp = C + p * kBatchLanes;
       double* Gp = G + p * kBatchLanes;
@@ -215,13 +215,13 @@ DLNFAST_CLONES static void batch_forward(const float* const* xrows, Index rows, 
                                          double* R) {
   batch_forward_impl(xrows, rows, d, B, Kp, R);
 }
-DLNFAST_CLONES static void batch_backward(const double* const* xrows, Index rows, Index d, const double* C, Index Kp,
-                                          double* G) {
-  batch_backward_impl(xrows, rows, d, C, Kp, G);
+DLNFAST_CLONES static void batch_backward(const double* const* xrows, Index rows, Index j0, Index j1, const double* C,
+                                          Index Kp, double* G) {
+  batch_backward_impl(xrows, rows, j0, j1, C, Kp, G);
 }
-DLNFAST_CLONES static void batch_backward(const float* const* xrows, Index rows, Index d, const double* C, Index Kp,
-                                          double* G) {
-  batch_backward_impl(xrows, rows, d, C, Kp, G);
+DLNFAST_CLONES static void batch_backward(const float* const* xrows, Index rows, Index j0, Index j1, const double* C,
+                                          Index Kp, double* G) {
+  batch_backward_impl(xrows, rows, j0, j1, C, Kp, G);
 }
 
 #pragma GCC diagnostic pop

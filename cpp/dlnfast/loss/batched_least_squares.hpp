@@ -29,6 +29,7 @@
 #pragma once
 #include <Eigen/Core>
 #include <algorithm>
+#include <atomic>
 #include <limits>
 #include <stdexcept>
 #include <type_traits>
@@ -53,6 +54,10 @@ class BatchedLeastSquares {
   /// Row partitions of the blocked mode (at most; fewer for small n): the units of work shared
   /// between threads, each with its own partial gradients.
   static constexpr Index kParts = 4;
+  /// Largest X (bytes) evaluated in split mode (two products, no partial gradients).
+  static constexpr Index kSplitBytes = Index(8) << 20;
+  /// Columns per task of the split mode's backward product.
+  static constexpr Index kSplitCols = 128;
 
   /// Arguments as for LeastSquares (X used in place, never copied).
   BatchedLeastSquares(const T* X, Index n, Index d, const double* y_centred, const double* weights,
@@ -60,7 +65,9 @@ class BatchedLeastSquares {
       : single_(X, n, d, y_centred, weights, x_mean), X_(X), n_(n), d_(d), y_(y_centred), w_(weights),
         x_mean_(x_mean), chunks_(n, d), blocked_(blocked) {
     n_slots_ = blocked ? std::min<Index>(kParts, RowChunks::chunk_count(n)) : chunks_.n_chunks();
-    const Index per = n_slots_ * d * Index(sizeof(double));
+    // split: X small enough to stay in cache between the two products (see the file comment)
+    split_ = blocked && n * d * Index(sizeof(T)) <= kSplitBytes;
+    const Index per = (split_ ? n + d : n_slots_ * d) * Index(sizeof(double));
     group_ = std::max<Index>(1, kMaxPartialBytes / std::max<Index>(per, 1));
     if (blocked) {
       group_ = std::max<Index>(detail::kBatchLanes, group_ / detail::kBatchLanes * detail::kBatchLanes);  // whole vectors
@@ -89,7 +96,7 @@ class BatchedLeastSquares {
       const Index mg = std::min(group_, m - c0);
       const Index kp = blocked_ ? (mg + detail::kBatchLanes - 1) / detail::kBatchLanes * detail::kBatchLanes
                                 : mg;  // configurations padded to whole vectors
-      partial_g_.resize(static_cast<std::size_t>(kp * nc * d_));
+      partial_g_.resize(static_cast<std::size_t>(kp * (split_ ? 1 : nc) * d_));
       partial_loss_.assign(static_cast<std::size_t>(mg * nc), 0.0);
       partial_sum_c_.assign(static_cast<std::size_t>(mg * nc), 0.0);
       shift_.assign(static_cast<std::size_t>(mg), 0.0);
@@ -100,7 +107,7 @@ class BatchedLeastSquares {
               Eigen::Map<const Eigen::VectorXd>(betas[c0 + c], d_));
       auto part = [&](Index c, Index k) { return partial_g_.data() + (c * nc + k) * d_; };
       if (blocked_) {
-        evaluate_blocked(team, mg, kp, betas + c0);
+        evaluate_blocked(team, mg, kp, betas + c0, gs + c0);
       } else {
         // pass 1: chunk k's rows for every configuration of the group while they are in cache
         team.parallel_for(nc, [&](Index k) {
@@ -131,6 +138,14 @@ class BatchedLeastSquares {
       // coordinates), then the caller's hook (configurations in parallel too: with d ≤ kBlock
       // one block per configuration)
       const Index nb = chunks_.n_blocks();
+      if (split_) {
+        // the gradients are final (split mode): only the hooks remain
+        team.parallel_for(mg * nb, [&](Index t) {
+          const Index c = t / nb, b = t % nb, j0 = b * RowChunks::kBlock, j1 = std::min(d_, j0 + RowChunks::kBlock);
+          on_block(c0 + c, b, j0, j1);
+        });
+        continue;
+      }
       if (blocked_) {
         // the partials are d × kp (configurations innermost): one task per block of
         // coordinates and vector of 8 configurations sums them lane-wise, then scatters
@@ -172,41 +187,64 @@ class BatchedLeastSquares {
   // Pass 1, fused (see the file comment): partition k's rows block by block into its partials
   // G_k (d × kp at partial_g_ + k·d·kp; the padding configurations' β is zero and their G
   // ignored), loss_c = ½Σ c∘r and Σc in row order.
-  void evaluate_blocked(Team& team, Index mg, Index kp, const double* const* betas) {
+  void evaluate_blocked(Team& team, Index mg, Index kp, const double* const* betas, double* const* gs) {
     const Index nc = n_slots_, rb = rows_;
     // B packed d × kp, configurations innermost (padding columns zero)
     B_.resize(static_cast<std::size_t>(d_ * kp));
     shift_.resize(static_cast<std::size_t>(kp), 0.0);
     detail::pack_columns(betas, mg, d_, kp, B_.data());
-    R_.resize(static_cast<std::size_t>(nc * rb * kp));
+    // split mode: C for all rows (n × kp), then one partial gradient (d × kp)
+    R_.resize(static_cast<std::size_t>((split_ ? n_ : nc * rb) * kp));
     acc_.assign(static_cast<std::size_t>(nc * 2 * kp), 0.0);
-    xrows_.resize(static_cast<std::size_t>(nc * rb));
+    xrows_.resize(static_cast<std::size_t>(split_ ? n_ : nc * rb));
+    std::atomic<bool> stop{false};
     team.parallel_for(nc, [&](Index k) {
       if (interrupt_pending()) {  // Ctrl-C inside a long pass (see interrupt.hpp)
         for (Index c = 0; c < mg; ++c) partial_loss_[c * nc + k] = std::numeric_limits<double>::quiet_NaN();
+        stop = true;
         return;
       }
       const Index groups = (n_ + 3) / 4;
       const Index r0 = std::min(n_, 4 * (k * groups / nc)), r1 = std::min(n_, 4 * ((k + 1) * groups / nc));
       double* G = partial_g_.data() + k * d_ * kp;
-      std::fill(G, G + d_ * kp, 0.0);
-      double* R = R_.data() + k * rb * kp;
+      if (!split_) std::fill(G, G + d_ * kp, 0.0);
       double* loss = acc_.data() + k * 2 * kp;  // per configuration Σ c·r, then Σ c
       double* csum = loss + kp;
-      const T** xr = xrows_.data() + k * rb;
       const double uniform_w = 1.0 / double(n_);
       for (Index i0 = r0; i0 < r1; i0 += rb) {
         const Index rows = std::min(rb, r1 - i0);
+        double* R = split_ ? R_.data() + i0 * kp : R_.data() + k * rb * kp;
+        const T** xr = split_ ? xrows_.data() + i0 : xrows_.data() + k * rb;
         for (Index i = 0; i < rows; ++i) xr[i] = X_ + (i0 + i) * d_;
         std::fill(R, R + rows * kp, 0.0);
         detail::batch_forward(xr, rows, d_, B_.data(), kp, R);  // R = X_blk·B
         // C = W(R − Ỹ − shift), in place
         detail::batch_residual(R, rows, kp, y_ + i0, w_ ? w_ + i0 : nullptr, uniform_w, shift_.data(), loss, csum);
-        detail::batch_backward(xr, rows, d_, R, kp, G);  // G_k += X_blkᵀ·C
+        if (!split_) detail::batch_backward(xr, rows, 0, d_, R, kp, G);  // G_k += X_blkᵀ·C
       }
       for (Index c = 0; c < mg; ++c) {
         partial_loss_[c * nc + k] = 0.5 * loss[c];
         partial_sum_c_[c * nc + k] = csum[c];
+      }
+    });
+    if (!split_ || stop) return;
+    // split mode, backward: G = XᵀC over all rows at once, by strips of columns in parallel
+    // (each G[j][c] sums the rows in order), then g_c = G[·][c] − x̄·Σc straight into gs
+    sum_c_.assign(static_cast<std::size_t>(kp), 0.0);
+    for (Index c = 0; c < mg; ++c)
+      for (Index k = 0; k < nc; ++k) sum_c_[c] += partial_sum_c_[c * nc + k];
+    const Index ns = (d_ + kSplitCols - 1) / kSplitCols, nv = kp / detail::kBatchLanes;
+    team.parallel_for(ns, [&](Index s) {
+      const Index j0 = s * kSplitCols, j1 = std::min(d_, j0 + kSplitCols);
+      double* G = partial_g_.data();
+      std::fill(G + j0 * kp, G + j1 * kp, 0.0);
+      detail::batch_backward(xrows_.data(), n_, j0, j1, R_.data(), kp, G);
+      for (Index v = 0; v < nv; ++v) {
+        const Index cv = v * detail::kBatchLanes, cn = std::min(mg - cv, detail::kBatchLanes);
+        if (cn <= 0) break;
+        double* g[detail::kBatchLanes];
+        for (Index l = 0; l < cn; ++l) g[l] = gs[cv + l];
+        detail::reduce_partials(G + cv, 1, 0, kp, j0, j1, x_mean_, sum_c_.data() + cv, g, cn);
       }
     });
   }
@@ -220,6 +258,7 @@ class BatchedLeastSquares {
   RowChunks chunks_;
   Index group_ = 1;
   bool blocked_ = false;
+  bool split_ = false;  // blocked, X small: forward over row partitions, backward over column strips
   Index n_slots_ = 1;  // partial-sum slots per configuration: row chunks, or partitions (blocked)
   Index rows_ = 4;     // rows per block (blocked)
   std::vector<double> B_, R_, acc_;
