@@ -266,8 +266,9 @@ def test_blocked_products_equal_separate_fits_up_to_rounding(rng, solver, fit_in
 
 
 def test_blocked_row_partitions_equal_separate_fits_up_to_rounding(rng, real_team):
-    # X of 8.8 MB (above the split mode's 8 MB): the forward and backward products run per block
-    # of rows inside four row partitions, whose partial gradients are added in order. Bound as
+    # X of 8.8 MB (above the split mode's 8 MB) and 3 configurations: the forward and backward
+    # products run per block of rows inside four row partitions, whose partial gradients are
+    # added in order. Bound as
     # above: (n+d)·u ≈ 2.3e-13 per gradient, 40 iterations ≈ 1e-11, asserted as rtol 1e-9. The
     # same with 1 and 2 threads, and whatever configurations share the batch.
     X, y, _ = sparse_problem(rng, n=1100, d=1000)
@@ -279,6 +280,13 @@ def test_blocked_row_partitions_equal_separate_fits_up_to_rounding(rng, real_tea
     np.testing.assert_array_equal(one.coefs_, two.coefs_)
     alone = _path(X, y, init_scales=scales[1:2], sample_weight=sw, exact=False, n_jobs=2, **common)
     np.testing.assert_array_equal(alone.coefs_[0], one.coefs_[1])
+    # 80 configurations make the partials (d × 80) costlier than a second read of X: the split
+    # mode runs (columns for the backward product), and sums each gradient as the partitions do
+    many = _path(X, y, init_scales=np.r_[scales, np.logspace(-2, 0, 77)], sample_weight=sw, exact=False,
+                 n_jobs=2, max_iter=5, tol=0.0, fit_intercept=True)
+    few = _path(X, y, init_scales=scales, sample_weight=sw, exact=False, n_jobs=2, max_iter=5, tol=0.0,
+                fit_intercept=True)
+    np.testing.assert_array_equal(many.coefs_[:3], few.coefs_)
     for i, a in enumerate(scales):
         est = _alone(X, y, sample_weight=sw, init_scale=a, **common)
         np.testing.assert_allclose(one.coefs_[i], est.coef_, rtol=1e-9, atol=1e-12 * np.abs(est.coef_).max())

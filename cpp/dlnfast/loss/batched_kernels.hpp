@@ -156,15 +156,25 @@ DLNFAST_ALWAYS_INLINE void batch_backward_impl(const T* const* xrows, Index rows
 }
 
 /// B (d × Kp, row-major) from the columns betas[c] (c < m, length d each); columns m..Kp zero.
-inline void pack_columns(const double* const* betas, Index m, Index d, Index Kp, double* B) {
-  constexpr Index kTile = 64;  // rows of B per tile: the m input segments stay in L1
-  for (Index j0 = 0; j0 < d; j0 += kTile) {
-    const Index j1 = std::min(d, j0 + kTile);
-    for (Index c = 0; c < m; ++c) {
-      const double* b = betas[c];
-      for (Index j = j0; j < j1; ++j) B[j * Kp + c] = b[j];
+/// By 8 × 8 tiles: 8 cache lines read (one per column) and 8 written per tile.
+DLNFAST_CLONES static void pack_columns(const double* const* betas, Index m, Index d, Index Kp, double* B) {
+  constexpr Index L = kBatchLanes;
+  for (Index c0 = 0; c0 < Kp; c0 += L) {
+    const Index cn = std::max<Index>(0, std::min(L, m - c0));
+    const double* src[L];
+    for (Index l = 0; l < L; ++l) src[l] = l < cn ? betas[c0 + l] : nullptr;
+    Index j0 = 0;
+    if (cn == L) {
+      for (; j0 + L <= d; j0 += L)
+        for (Index r = 0; r < L; ++r) {
+          double* dst = B + (j0 + r) * Kp + c0;
+          for (Index l = 0; l < L; ++l) dst[l] = src[l][j0 + r];
+        }
     }
-    for (Index j = j0; j < j1; ++j) std::fill(B + j * Kp + m, B + (j + 1) * Kp, 0.0);
+    for (Index j = j0; j < d; ++j) {
+      double* dst = B + j * Kp + c0;
+      for (Index l = 0; l < L; ++l) dst[l] = l < cn ? src[l][j] : 0.0;
+    }
   }
 }
 
@@ -197,6 +207,12 @@ DLNFAST_ALWAYS_INLINE void reduce_partials_impl(const double* P, Index nc, Index
     if (x_mean) v -= x_mean[j] * s;
     for (Index l = 0; l < cn; ++l) g[l][j] = v[l];
   }
+}
+
+/// a[i] += b[i] for i < n.
+DLNFAST_CLONES static void add_rows(double* a, const double* b, Index n) {
+#pragma omp simd
+  for (Index i = 0; i < n; ++i) a[i] += b[i];
 }
 
 DLNFAST_CLONES static void batch_residual(double* R, Index rows, Index Kp, const double* y, const double* w,

@@ -13,19 +13,30 @@
 // and then served from cache to the K kernels. A blocked matrix product X_k·[β_1 … β_K] would
 // reach a higher flop rate but sums in another order; bit-identity to single fits was chosen.
 //
-// With `blocked = true` (the fused mode, fit_path(..., exact=False)) the rows are instead split
-// into kParts partitions (a number that depends on n only), each processed block by block: per
-// block of rows (its size depends on d only, so that the block stays in L2),
-//   R = X_blk·B − Ỹ_blk − shift,  C = W R,  G_p += X_blkᵀ·C
-// by the register-blocked kernels of loss/batched_kernels.hpp (4 rows × 4 configurations per
-// tile), so a block is read from memory once for both products and every configuration. The
-// partials G_p are summed in partition order. No step depends on the thread count or on which
-// configurations share the batch (a configuration's bits are those it gets alone in blocked
-// mode), but the summation order differs from the single kernel's, so results equal single fits
-// up to rounding (bounded in tests/test_sweep.py).
+// With `blocked = true` (the fused mode, fit_path(..., exact=False)) the K coefficient vectors
+// are packed side by side (B, d × Kp, configurations innermost) and the products are those of
+// loss/batched_kernels.hpp (register tiles vectorised across configurations):
+//   * split (X up to kSplitBytes, or partials costlier than a second read of X: split_for):
+//     R = X_blk·B − Ỹ_blk − shift and C = W R for the rows, block by block within kParts row
+//     partitions (a number that depends on n only; the block's size depends on d only, so that
+//     it stays in L2), into C (n × Kp); then G = XᵀC by strips of kSplitCols columns, each
+//     strip summing the rows of each partition in order and adding the partitions in order,
+//     straight into g_c. X is read twice (from cache when small); no partial gradients are kept.
+//   * row partitions (otherwise): per block of rows of each partition, R, C and G_p += X_blkᵀ·C
+//     while the block is in cache, so X is read from memory once per evaluation for both
+//     products and every configuration; the partials G_p (d × Kp each) are summed in partition
+//     order.
+//   Both modes perform the same operations on each configuration's numbers in the same order
+//   (tests/test_sweep.py checks that they give the same bits), so the choice may depend on the
+//   number of configurations in the batch.
+// No step depends on the thread count or on which configurations share the batch (a
+// configuration's bits are those it gets alone in blocked mode), but the summation order
+// differs from the single kernel's, so results equal single fits up to rounding (bounded in
+// tests/test_sweep.py).
 //
-// Memory: the partial gradients take K_g × n_parts × d doubles, for groups of K_g configurations
-// bounded by kMaxPartialBytes; a larger sweep makes one pass over X per group.
+// Memory: the partial gradients take K_g × n_parts × d doubles (split: K_g × (n + d)), for
+// groups of K_g configurations bounded by kMaxPartialBytes; a larger sweep makes one pass over
+// X per group.
 #pragma once
 #include <Eigen/Core>
 #include <algorithm>
@@ -65,9 +76,8 @@ class BatchedLeastSquares {
       : single_(X, n, d, y_centred, weights, x_mean), X_(X), n_(n), d_(d), y_(y_centred), w_(weights),
         x_mean_(x_mean), chunks_(n, d), blocked_(blocked) {
     n_slots_ = blocked ? std::min<Index>(kParts, RowChunks::chunk_count(n)) : chunks_.n_chunks();
-    // split: X small enough to stay in cache between the two products (see the file comment)
-    split_ = blocked && n * d * Index(sizeof(T)) <= kSplitBytes;
-    const Index per = (split_ ? n + d : n_slots_ * d) * Index(sizeof(double));
+    // per configuration: the partials of either blocked mode (split: C and two d-vectors)
+    const Index per = (blocked ? std::max(n_slots_ * d, n + 2 * d) : n_slots_ * d) * Index(sizeof(double));
     group_ = std::max<Index>(1, kMaxPartialBytes / std::max<Index>(per, 1));
     if (blocked) {
       group_ = std::max<Index>(detail::kBatchLanes, group_ / detail::kBatchLanes * detail::kBatchLanes);  // whole vectors
@@ -96,7 +106,8 @@ class BatchedLeastSquares {
       const Index mg = std::min(group_, m - c0);
       const Index kp = blocked_ ? (mg + detail::kBatchLanes - 1) / detail::kBatchLanes * detail::kBatchLanes
                                 : mg;  // configurations padded to whole vectors
-      partial_g_.resize(static_cast<std::size_t>(kp * (split_ ? 1 : nc) * d_));
+      split_ = blocked_ && split_for(kp);
+      partial_g_.resize(static_cast<std::size_t>(kp * (split_ ? 2 : nc) * d_));
       partial_loss_.assign(static_cast<std::size_t>(mg * nc), 0.0);
       partial_sum_c_.assign(static_cast<std::size_t>(mg * nc), 0.0);
       shift_.assign(static_cast<std::size_t>(mg), 0.0);
@@ -184,6 +195,16 @@ class BatchedLeastSquares {
   }
 
  private:
+  // Split mode for kp configurations (see the file comment): when X stays in cache between the
+  // two products, or when the row-partition mode's traffic in partial gradients (each block of
+  // rb rows reads and writes G_p, d × kp, unless it fits in L2) exceeds a second read of X.
+  // Both modes give the same bits, so the choice may depend on kp.
+  bool split_for(Index kp) const {
+    if (n_ * d_ * Index(sizeof(T)) <= kSplitBytes) return true;
+    const bool g_in_l2 = d_ * kp * Index(sizeof(double)) <= (Index(512) << 10);
+    return !g_in_l2 && 2 * kp * Index(sizeof(double)) > rows_ * Index(sizeof(T));
+  }
+
   // Pass 1, fused (see the file comment): partition k's rows block by block into its partials
   // G_k (d × kp at partial_g_ + k·d·kp; the padding configurations' β is zero and their G
   // ignored), loss_c = ½Σ c∘r and Σc in row order.
@@ -228,17 +249,26 @@ class BatchedLeastSquares {
       }
     });
     if (!split_ || stop) return;
-    // split mode, backward: G = XᵀC over all rows at once, by strips of columns in parallel
-    // (each G[j][c] sums the rows in order), then g_c = G[·][c] − x̄·Σc straight into gs
+    // split mode, backward: G = XᵀC by strips of columns in parallel (each strip over the rows
+    // of every partition, so each G[j][c] is summed exactly as in the row-partition mode), then
+    // g_c = G[·][c] − x̄·Σc straight into gs
     sum_c_.assign(static_cast<std::size_t>(kp), 0.0);
     for (Index c = 0; c < mg; ++c)
       for (Index k = 0; k < nc; ++k) sum_c_[c] += partial_sum_c_[c * nc + k];
     const Index ns = (d_ + kSplitCols - 1) / kSplitCols, nv = kp / detail::kBatchLanes;
+    const Index groups = (n_ + 3) / 4;
     team.parallel_for(ns, [&](Index s) {
       const Index j0 = s * kSplitCols, j1 = std::min(d_, j0 + kSplitCols);
+      // partition by partition, as the row-partition mode: G = G_0, then G += G_k in order
       double* G = partial_g_.data();
-      std::fill(G + j0 * kp, G + j1 * kp, 0.0);
-      detail::batch_backward(xrows_.data(), n_, j0, j1, R_.data(), kp, G);
+      double* Gk = partial_g_.data() + d_ * kp;
+      for (Index k = 0; k < nc; ++k) {
+        const Index r0 = std::min(n_, 4 * (k * groups / nc)), r1 = std::min(n_, 4 * ((k + 1) * groups / nc));
+        double* dst = k == 0 ? G : Gk;
+        std::fill(dst + j0 * kp, dst + j1 * kp, 0.0);
+        detail::batch_backward(xrows_.data() + r0, r1 - r0, j0, j1, R_.data() + r0 * kp, kp, dst);
+        if (k > 0) detail::add_rows(G + j0 * kp, Gk + j0 * kp, (j1 - j0) * kp);
+      }
       for (Index v = 0; v < nv; ++v) {
         const Index cv = v * detail::kBatchLanes, cn = std::min(mg - cv, detail::kBatchLanes);
         if (cn <= 0) break;
