@@ -212,8 +212,10 @@ def table(args):
         X = rng.standard_normal((n, d))
         y = X[:, :5] @ np.ones(5)
         for K in map(int, args.ks.split(",")):
-            # iterations so that one batched run takes about `budget` s at ~2 GFLOP/s
-            n_iter = int(max(3, min(20_000, args.budget * 2e9 / (4 * n * d * K))))
+            # iterations so that one fused run takes about `budget` s at ~40 GFLOP/s (at least 5:
+            # each call's fixed costs, building K networks and returning their log-weights, are
+            # in every timing)
+            n_iter = int(max(5, min(20_000, args.budget * 4e10 / (4 * n * d * K))))
             for threads in map(int, args.threads.split(",")):
                 methods = (("batched", time_batched), ("blocked", time_blocked), ("alone", time_one_by_one),
                            ("numpy", time_numpy))

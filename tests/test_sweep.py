@@ -236,15 +236,17 @@ def test_demo_sweep_moves_from_basis_pursuit_to_min_l2(rng, capsys):
 @pytest.mark.parametrize("fit_intercept", [False, True])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_blocked_products_equal_separate_fits_up_to_rounding(rng, solver, fit_intercept, dtype):
-    # exact=False (the fused kernel) sums each x_iᵀβ_c in vector lanes over strips of columns and
-    # each gradient over row quads, instead of the single kernel's order. Both are sums of the
-    # same n·d products (float32 X is widened exactly to float64), so one gradient differs by at
-    # most 2γ_{n+d}·(|X|ᵀ|W|(|X||β| + |ỹ|)), about (n+d)·u ≈ 3e-14 relative here. The 300
+    # exact=False (the fused kernel) sums each x_iᵀβ_c over the columns in order and each
+    # gradient over the rows in order (by row partitions for X above 8 MB, partitions then added
+    # in order), one multiply-add at a time, instead of the single kernel's order (vector lanes,
+    # row quads). Both are sums of the same n·d products (float32 X is widened exactly to
+    # float64), and any order of a sum of m terms errs by at most γ_m·Σ|terms|, so one gradient
+    # differs by at most 2γ_{n+d}·(|X|ᵀ|W|(|X||β| + |ỹ|)), about (n+d)·u ≈ 3e-14 relative here. The 300
     # iterations of these contracting dynamics (step below 1/λ_max) add such differences at most
     # linearly and do not amplify them: 300·3e-14 ≈ 1e-11, asserted as rtol 1e-9 (a factor 100
     # for the loss landscape's conditioning). n = 42 gives two row partitions, the last ending in
-    # a padded row quad; 3 configurations leave one padded column of the 4-wide tile; d = 90 a
-    # partial strip.
+    # a padded row quad; 3 configurations leave 5 padded lanes of the 8-wide vector; d = 90 a
+    # partial tile of columns.
     X, y, _ = sparse_problem(rng, n=42, d=90, dtype=dtype)
     sw = rng.uniform(0.5, 2.0, X.shape[0])
     common = dict(solver=solver, fit_intercept=fit_intercept, tol=0.0, max_iter=300)
@@ -263,8 +265,37 @@ def test_blocked_products_equal_separate_fits_up_to_rounding(rng, solver, fit_in
         for i, a in enumerate([0.05, 0.5, 1.0]))
 
 
+def test_blocked_row_partitions_equal_separate_fits_up_to_rounding(rng, real_team):
+    # X of 8.8 MB (above the split mode's 8 MB) and 3 configurations: the forward and backward
+    # products run per block of rows inside four row partitions, whose partial gradients are
+    # added in order. Bound as
+    # above: (n+d)·u ≈ 2.3e-13 per gradient, 40 iterations ≈ 1e-11, asserted as rtol 1e-9. The
+    # same with 1 and 2 threads, and whatever configurations share the batch.
+    X, y, _ = sparse_problem(rng, n=1100, d=1000)
+    sw = rng.uniform(0.5, 2.0, X.shape[0])
+    scales = [0.05, 0.5, 1.0]
+    common = dict(fit_intercept=True, tol=0.0, max_iter=40)
+    one = _path(X, y, init_scales=scales, sample_weight=sw, exact=False, n_jobs=1, **common)
+    two = _path(X, y, init_scales=scales, sample_weight=sw, exact=False, n_jobs=2, **common)
+    np.testing.assert_array_equal(one.coefs_, two.coefs_)
+    alone = _path(X, y, init_scales=scales[1:2], sample_weight=sw, exact=False, n_jobs=2, **common)
+    np.testing.assert_array_equal(alone.coefs_[0], one.coefs_[1])
+    # 80 configurations make the partials (d × 80) costlier than a second read of X: the split
+    # mode runs (columns for the backward product), and sums each gradient as the partitions do
+    many = _path(X, y, init_scales=np.r_[scales, np.logspace(-2, 0, 77)], sample_weight=sw, exact=False,
+                 n_jobs=2, max_iter=5, tol=0.0, fit_intercept=True)
+    few = _path(X, y, init_scales=scales, sample_weight=sw, exact=False, n_jobs=2, max_iter=5, tol=0.0,
+                fit_intercept=True)
+    np.testing.assert_array_equal(many.coefs_[:3], few.coefs_)
+    for i, a in enumerate(scales):
+        est = _alone(X, y, sample_weight=sw, init_scale=a, **common)
+        np.testing.assert_allclose(one.coefs_[i], est.coef_, rtol=1e-9, atol=1e-12 * np.abs(est.coef_).max())
+        np.testing.assert_allclose(one.loss_curves_[i], est.loss_curve_, rtol=1e-9)
+        assert not np.array_equal(one.coefs_[i], est.coef_)
+
+
 def test_blocked_products_thread_invariant(rng, real_team):
-    # d = 2100: several strips and a 4-row block smaller than n/4; n = 64: four row partitions
+    # d = 2100: several tasks of columns for the backward product; n = 64: four row partitions
     X, y, _ = sparse_problem(rng, n=64, d=2100)
     kw = dict(init_scales=[1e-2, 0.1, 1.0, 0.3, 3e-2], max_iter=40, tol=0.0, exact=False)
     np.testing.assert_array_equal(_path(X, y, n_jobs=1, **kw).coefs_, _path(X, y, n_jobs=2, **kw).coefs_)

@@ -237,14 +237,15 @@ def fit_path(X, y, *, init_scales=None, step_sizes=None, init_shapes=None, momen
         Train compatible configurations together (see Notes); False fits each alone.
     exact : bool, default=True
         True: every batched result is bit-identical to its single fit. False: the fused
-        multi-configuration kernel, which per block of rows (read from memory once) forms
-        R = X_blk·B − Y_blk for all configurations at once and adds X_blkᵀ·(W R) to the gradients,
-        in register tiles of 4 rows × 4 configurations. It sums in another order, so results equal
+        multi-configuration kernel, which per block of rows forms R = X_blk·B − Y_blk for all
+        configurations at once and adds X_blkᵀ·(W R) to the gradients, with the configurations
+        side by side in vector registers (X is read from memory once per iteration, or twice
+        from cache when it is small). It sums in another order, so results equal
         the single fits up to rounding (asserted in the tests: relative 1e-9 after 300
         iterations); they are still identical for any thread count and do not depend on which
         configurations share the batch. Measured (``benchmarks/bench_sweep.py``, K = 32, a
-        shared 2-core machine): 1.3-3.2× the per-configuration speed of ``exact=True`` and
-        1.2-4.3× that of fitting one by one, from (100, 1000) to (1000, 10000). The default stays
+        shared 2-core machine): 1.6-3.8× the per-configuration speed of ``exact=True`` and
+        2.1-4.4× that of fitting one by one, from (100, 1000) to (1000, 10000). The default stays
         exact: bit-identity with a single fit is what makes a row of the path reproducible by
         ``DiagonalLinearRegressor`` alone; ask for ``exact=False`` when that speed matters more.
     **estimator_params

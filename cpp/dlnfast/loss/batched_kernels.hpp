@@ -1,25 +1,30 @@
 // Register-blocked kernels of the fused multi-configuration evaluation (the blocked mode of
-// loss/batched_least_squares.hpp): for a block of rows of X (already in cache) and K
-// coefficient vectors β_c,
-//   forward:   R[i][c] += Σ_j x_i[j]·β_c[j]          (4 rows × 4 configurations per tile)
-//   backward:  G_c[j]  += Σ_i C[i][c]·x_i[j]          (4 configurations × 4 rows per tile)
-// Both loop over the columns in strips of kStrip so that a tile's operands stay in L1 while the
-// tile is computed; the block of rows is read from memory once for both products.
+// loss/batched_least_squares.hpp). The K coefficient vectors are packed side by side, K
+// innermost: B is d × Kp row-major (B[j·Kp + c] = β_c[j], Kp a multiple of 8, padding columns
+// zero), and so are the residuals C (rows × Kp) and the partial gradients G (d × Kp). For a
+// block of rows of X (given by row pointers, already in cache):
+//   forward:   R[i][c] += Σ_j x_i[j]·B[j][c]       (MR rows × 8·NV configurations per tile)
+//   backward:  G[j][c] += Σ_i x_i[j]·C[i][c]       (MR columns × 8·NV configurations per tile)
+// Each tile's MR·NV accumulators are vectors of 8 configurations held in registers while the
+// reduction dimension streams past: a scalar of X is broadcast once and multiplies NV vectors of
+// B (or C), so there are no horizontal sums and X's scalars are read once per tile row.
 //
-// Summation order: R[i][c] is the sum over strips (in order) of one `omp simd` reduction per
-// strip; G_c[j] adds the row quads of the block in order. Neither depends on the tile's other
-// rows or configurations, on the thread count, nor on which configurations share the batch;
-// only on the ISA (vector width, FMA) and on d. It differs from the single-configuration kernel
-// (row_kernels.hpp), so results equal single fits up to rounding only.
+// Summation order: every R[i][c] is Σ_j in increasing j and every G[j][c] is Σ_i in increasing
+// i (row blocks in order), one multiply-add at a time (fused on ISAs with FMA). This is the
+// same for every configuration c whatever its position in a vector, its tile or its batch, the
+// tile shape or the thread count: a configuration's bits depend only on the ISA and its own
+// data. It differs from the single-configuration kernel (row_kernels.hpp), so results equal
+// single fits up to rounding only.
 //
-// ISA: the same source is compiled by GCC's target_clones (x86-64-v4 = AVX-512, x86-64-v3 =
-// AVX2+FMA, baseline SSE2) behind the guard of row_kernels.hpp (glibc/x86-64/GCC only; elsewhere
-// the baseline build). A 4×4 tile holds 16 vector accumulators plus 8 operands: AVX-512's 32
-// registers fit it (checked: the v4 clone's loop is all zmm); AVX2's 16 registers spill some of
-// the tile (not measured: the machines here have AVX-512).
+// ISA: GCC vector extensions (8 doubles = one AVX-512 register, two AVX2 ones), compiled by
+// GCC's target_clones (x86-64-v4 = AVX-512, x86-64-v3 = AVX2+FMA, baseline SSE2) behind the
+// guard of row_kernels.hpp (glibc/x86-64/GCC only; elsewhere the baseline build). The tiles
+// (MR·NV ≤ 24 accumulators + NV operands + 1 broadcast) fit AVX-512's 32 registers; AVX2's 16
+// spill part of the tile (not measured: the machines here have AVX-512).
 #pragma once
 #include <algorithm>
 #include <cstddef>
+#include <cstring>
 
 #include "dlnfast/core/types.hpp"
 #include "dlnfast/loss/row_kernels.hpp"
@@ -27,103 +32,215 @@
 namespace dlnfast {
 namespace detail {
 
-/// Columns per strip: a 4×kStrip tile of X and of β (or G) is 2 × 8 KiB, in L1.
-inline constexpr Index kBatchStrip = 256;
+/// Columns of X per forward strip: a strip of B (kBatchStrip × Kp) stays in L2 while every
+/// row tile of the block passes over it.
+inline constexpr Index kBatchStrip = 128;
+/// Configurations per vector.
+inline constexpr Index kBatchLanes = 8;
 
-/// R (rows4 × Kp, row-major, row stride Kp) += X_blk·B over the rows given by `xrows` (rows4
-/// pointers, a multiple of 4) and the Kp (a multiple of 4) vectors `betas`, each of length d.
+// (the vector type never crosses a call boundary: every helper is inlined into the clones)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+typedef double batch_vec __attribute__((vector_size(64)));
+
+DLNFAST_ALWAYS_INLINE batch_vec batch_load(const double* p) {
+  batch_vec v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+DLNFAST_ALWAYS_INLINE void batch_store(double* p, const batch_vec& v) { std::memcpy(p, &v, sizeof(v)); }
+
+// Rows per forward tile / columns per backward tile for NV vectors of configurations.
+template <int NV>
+inline constexpr int kTileRows = NV == 4 ? 6 : NV == 3 ? 8 : NV == 2 ? 12 : 16;
+
+// R[r][·] (row stride Kp) += Σ_{j∈[j0,j1)} x_r[j]·B[j][·] for MR rows, NV vectors at B + p.
+template <int MR, int NV, class T>
+DLNFAST_ALWAYS_INLINE void fwd_tile(const T* const* xr, Index j0, Index j1, const double* B, Index Kp, double* R) {
+  batch_vec acc[MR][NV];
+  for (int r = 0; r < MR; ++r)
+    for (int v = 0; v < NV; ++v) acc[r][v] = batch_load(R + r * Kp + v * kBatchLanes);
+  for (Index j = j0; j < j1; ++j) {
+    const double* b = B + j * Kp;
+    batch_vec bv[NV];
+    for (int v = 0; v < NV; ++v) bv[v] = batch_load(b + v * kBatchLanes);
+    for (int r = 0; r < MR; ++r) {
+      const double x = double(xr[r][j]);
+      for (int v = 0; v < NV; ++v) acc[r][v] += x * bv[v];
+    }
+  }
+  for (int r = 0; r < MR; ++r)
+    for (int v = 0; v < NV; ++v) batch_store(R + r * Kp + v * kBatchLanes, acc[r][v]);
+}
+
+// G[j][·] (row stride Kp) += Σ_{i<rows} x_i[j]·C[i][·] for MR columns j0.., NV vectors at C + p.
+template <int MR, int NV, class T>
+DLNFAST_ALWAYS_INLINE void bwd_tile(const T* const* xr, Index rows, Index j0, const double* C, Index Kp, double* G) {
+  batch_vec acc[MR][NV];
+  for (int r = 0; r < MR; ++r)
+    for (int v = 0; v < NV; ++v) acc[r][v] = batch_load(G + (j0 + r) * Kp + v * kBatchLanes);
+  for (Index i = 0; i < rows; ++i) {
+    const double* c = C + i * Kp;
+    batch_vec cv[NV];
+    for (int v = 0; v < NV; ++v) cv[v] = batch_load(c + v * kBatchLanes);
+    const T* x = xr[i] + j0;
+    for (int r = 0; r < MR; ++r) {
+      const double xs = double(x[r]);
+      for (int v = 0; v < NV; ++v) acc[r][v] += xs * cv[v];
+    }
+  }
+  for (int r = 0; r < MR; ++r)
+    for (int v = 0; v < NV; ++v) batch_store(G + (j0 + r) * Kp + v * kBatchLanes, acc[r][v]);
+}
+
+template <int NV, class T>
+DLNFAST_ALWAYS_INLINE void fwd_panel(const T* const* xr, Index rows, Index j0, Index j1, const double* B, Index Kp,
+                                     double* R) {
+  constexpr int MR = kTileRows<NV>;
+  Index i = 0;
+  for (; i + MR <= rows; i += MR) fwd_tile<MR, NV>(xr + i, j0, j1, B, Kp, R + i * Kp);
+  for (; i < rows; ++i) fwd_tile<1, NV>(xr + i, j0, j1, B, Kp, R + i * Kp);
+}
+
+template <int NV, class T>
+DLNFAST_ALWAYS_INLINE void bwd_panel(const T* const* xr, Index rows, Index j0, Index j1, const double* C, Index Kp,
+                                     double* G) {
+  constexpr int MR = kTileRows<NV>;
+  Index j = j0;
+  for (; j + MR <= j1; j += MR) bwd_tile<MR, NV>(xr, rows, j, C, Kp, G);
+  for (; j < j1; ++j) bwd_tile<1, NV>(xr, rows, j, C, Kp, G);
+}
+
+/// R (rows × Kp, row-major) += X_blk·B over the rows `xrows` (row pointers, each of length d).
 template <class T>
-DLNFAST_ALWAYS_INLINE void batch_forward_impl(const T* const* xrows, Index rows4, Index d,
-                                              const double* const* betas, Index Kp, double* R) {
+DLNFAST_ALWAYS_INLINE void batch_forward_impl(const T* const* xrows, Index rows, Index d, const double* B, Index Kp,
+                                              double* R) {
+  const Index nvec = Kp / kBatchLanes;
   for (Index j0 = 0; j0 < d; j0 += kBatchStrip) {
-    const Index len = std::min(kBatchStrip, d - j0);
-    for (Index c = 0; c < Kp; c += 4) {
-      const double* b0 = betas[c] + j0;
-      const double* b1 = betas[c + 1] + j0;
-      const double* b2 = betas[c + 2] + j0;
-      const double* b3 = betas[c + 3] + j0;
-      for (Index i = 0; i < rows4; i += 4) {
-        const T* x0 = xrows[i] + j0;
-        const T* x1 = xrows[i + 1] + j0;
-        const T* x2 = xrows[i + 2] + j0;
-        const T* x3 = xrows[i + 3] + j0;
-        double s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
-        double s20 = 0, s21 = 0, s22 = 0, s23 = 0, s30 = 0, s31 = 0, s32 = 0, s33 = 0;
-#pragma omp simd reduction(+ : s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23, s30, s31, s32, s33)
-        for (Index j = 0; j < len; ++j) {
-          const double a0 = double(x0[j]), a1 = double(x1[j]), a2 = double(x2[j]), a3 = double(x3[j]);
-          const double c0 = b0[j], c1 = b1[j], c2 = b2[j], c3 = b3[j];
-          s00 += a0 * c0; s01 += a0 * c1; s02 += a0 * c2; s03 += a0 * c3;
-          s10 += a1 * c0; s11 += a1 * c1; s12 += a1 * c2; s13 += a1 * c3;
-          s20 += a2 * c0; s21 += a2 * c1; s22 += a2 * c2; s23 += a2 * c3;
-          s30 += a3 * c0; s31 += a3 * c1; s32 += a3 * c2; s33 += a3 * c3;
-        }
-        double* r0 = R + i * Kp + c;
-        double* r1 = r0 + Kp;
-        double* r2 = r1 + Kp;
-        double* r3 = r2 + Kp;
-        r0[0] += s00; r0[1] += s01; r0[2] += s02; r0[3] += s03;
-        r1[0] += s10; r1[1] += s11; r1[2] += s12; r1[3] += s13;
-        r2[0] += s20; r2[1] += s21; r2[2] += s22; r2[3] += s23;
-        r3[0] += s30; r3[1] += s31; r3[2] += s32; r3[3] += s33;
+    const Index j1 = std::min(d, j0 + kBatchStrip);
+    // panels of 4 vectors of configurations, then one of the remaining 1–3
+    for (Index p = 0; p < nvec; p += 4) {
+      const double* Bp = B + p * kBatchLanes;
+      double* Rp = R + p * kBatchLanes;
+      switch (std::min<Index>(4, nvec - p)) {
+        case 4: fwd_panel<4>(xrows, rows, j0, j1, Bp, Kp, Rp); break;
+        case 3: fwd_panel<3>(xrows, rows, j0, j1, Bp, Kp, Rp); break;
+        case 2: fwd_panel<2>(xrows, rows, j0, j1, Bp, Kp, Rp); break;
+        default: fwd_panel<1>(xrows, rows, j0, j1, Bp, Kp, Rp); break;
       }
     }
   }
 }
 
-/// G_c += X_blkᵀ·C[:, c] for the Kp vectors `gs` (length d each), C rows4 × Kp row-major.
+/// G[j0:j1] (G d × Kp, row-major) += X_blk[:, j0:j1]ᵀ·C, C rows × Kp row-major.
 template <class T>
-DLNFAST_ALWAYS_INLINE void batch_backward_impl(const T* const* xrows, Index rows4, Index d, const double* C,
-                                               Index Kp, double* const* gs) {
-  for (Index j0 = 0; j0 < d; j0 += kBatchStrip) {
-    const Index len = std::min(kBatchStrip, d - j0);
-    for (Index c = 0; c < Kp; c += 4) {
-      double* g0 = gs[c] + j0;
-      double* g1 = gs[c + 1] + j0;
-      double* g2 = gs[c + 2] + j0;
-      double* g3 = gs[c + 3] + j0;
-      for (Index i = 0; i < rows4; i += 4) {
-        const T* x0 = xrows[i] + j0;
-        const T* x1 = xrows[i + 1] + j0;
-        const T* x2 = xrows[i + 2] + j0;
-        const T* x3 = xrows[i + 3] + j0;
-        const double* q0 = C + i * Kp + c;  // C[i][c..c+3]
-        const double* q1 = q0 + Kp;
-        const double* q2 = q1 + Kp;
-        const double* q3 = q2 + Kp;
-        const double e00 = q0[0], e01 = q0[1], e02 = q0[2], e03 = q0[3];
-        const double e10 = q1[0], e11 = q1[1], e12 = q1[2], e13 = q1[3];
-        const double e20 = q2[0], e21 = q2[1], e22 = q2[2], e23 = q2[3];
-        const double e30 = q3[0], e31 = q3[1], e32 = q3[2], e33 = q3[3];
+DLNFAST_ALWAYS_INLINE void batch_backward_impl(const T* const* xrows, Index rows, Index jb, Index je, const double* C,
+                                               Index Kp, double* G) {
+  const Index nvec = Kp / kBatchLanes;
+  // columns in strips of a few tiles, every panel of configurations per strip, so that the
+  // strip's columns of the block stay in L1 while C's panels pass over them
+  constexpr Index kCols = 48;
+  for (Index j0 = jb; j0 < je; j0 += kCols) {
+    const Index j1 = std::min(je, j0 + kCols);
+    for (Index p = 0; p < nvec; p += 4) {
+      const double* Cp = C + p * kBatchLanes;
+      double* Gp = G + p * kBatchLanes;
+      switch (std::min<Index>(4, nvec - p)) {
+        case 4: bwd_panel<4>(xrows, rows, j0, j1, Cp, Kp, Gp); break;
+        case 3: bwd_panel<3>(xrows, rows, j0, j1, Cp, Kp, Gp); break;
+        case 2: bwd_panel<2>(xrows, rows, j0, j1, Cp, Kp, Gp); break;
+        default: bwd_panel<1>(xrows, rows, j0, j1, Cp, Kp, Gp); break;
+      }
+    }
+  }
+}
+
+/// B (d × Kp, row-major) from the columns betas[c] (c < m, length d each); columns m..Kp zero.
+/// By 8 × 8 tiles: 8 cache lines read (one per column) and 8 written per tile.
+DLNFAST_CLONES static void pack_columns(const double* const* betas, Index m, Index d, Index Kp, double* B) {
+  constexpr Index L = kBatchLanes;
+  for (Index c0 = 0; c0 < Kp; c0 += L) {
+    const Index cn = std::max<Index>(0, std::min(L, m - c0));
+    const double* src[L];
+    for (Index l = 0; l < L; ++l) src[l] = l < cn ? betas[c0 + l] : nullptr;
+    Index j0 = 0;
+    if (cn == L) {
+      for (; j0 + L <= d; j0 += L)
+        for (Index r = 0; r < L; ++r) {
+          double* dst = B + (j0 + r) * Kp + c0;
+          for (Index l = 0; l < L; ++l) dst[l] = src[l][j0 + r];
+        }
+    }
+    for (Index j = j0; j < d; ++j) {
+      double* dst = B + j * Kp + c0;
+      for (Index l = 0; l < L; ++l) dst[l] = l < cn ? src[l][j] : 0.0;
+    }
+  }
+}
+
+/// In place over R (rows × Kp): r = R − y_i − shift_c, c = w_i·r; loss[c] += c·r and
+/// csum[c] += c in row order (weights == nullptr: w_i = uniform_w).
+DLNFAST_ALWAYS_INLINE void batch_residual_impl(double* R, Index rows, Index Kp, const double* y, const double* w,
+                                               double uniform_w, const double* shift, double* loss, double* csum) {
+  for (Index i = 0; i < rows; ++i) {
+    const double yi = y[i], wi = w ? w[i] : uniform_w;
+    double* Ri = R + i * Kp;
 #pragma omp simd
-        for (Index j = 0; j < len; ++j) {
-          const double a0 = double(x0[j]), a1 = double(x1[j]), a2 = double(x2[j]), a3 = double(x3[j]);
-          g0[j] += e00 * a0 + e10 * a1 + e20 * a2 + e30 * a3;
-          g1[j] += e01 * a0 + e11 * a1 + e21 * a2 + e31 * a3;
-          g2[j] += e02 * a0 + e12 * a1 + e22 * a2 + e32 * a3;
-          g3[j] += e03 * a0 + e13 * a1 + e23 * a2 + e33 * a3;
-        }
-      }
+    for (Index c = 0; c < Kp; ++c) {
+      const double r = Ri[c] - yi - shift[c];
+      const double cc = wi * r;
+      loss[c] += cc * r;
+      csum[c] += cc;
+      Ri[c] = cc;
     }
   }
 }
 
-DLNFAST_CLONES static void batch_forward(const double* const* xrows, Index rows4, Index d,
-                                         const double* const* betas, Index Kp, double* R) {
-  batch_forward_impl(xrows, rows4, d, betas, Kp, R);
+/// g_l[j] = Σ_k P[k·stride + j·Kp + l] (k = 0..nc−1 in order) − x̄_j·sc[l], for j in [j0, j1)
+/// and the lanes l < cn of the vector of configurations at P (x_mean == nullptr: no shift).
+DLNFAST_ALWAYS_INLINE void reduce_partials_impl(const double* P, Index nc, Index stride, Index Kp, Index j0, Index j1,
+                                                const double* x_mean, const double* sc, double* const* g, Index cn) {
+  const batch_vec s = batch_load(sc);
+  for (Index j = j0; j < j1; ++j) {
+    batch_vec v = batch_load(P + j * Kp);
+    for (Index k = 1; k < nc; ++k) v += batch_load(P + k * stride + j * Kp);
+    if (x_mean) v -= x_mean[j] * s;
+    for (Index l = 0; l < cn; ++l) g[l][j] = v[l];
+  }
 }
-DLNFAST_CLONES static void batch_forward(const float* const* xrows, Index rows4, Index d,
-                                         const double* const* betas, Index Kp, double* R) {
-  batch_forward_impl(xrows, rows4, d, betas, Kp, R);
+
+/// a[i] += b[i] for i < n.
+DLNFAST_CLONES static void add_rows(double* a, const double* b, Index n) {
+#pragma omp simd
+  for (Index i = 0; i < n; ++i) a[i] += b[i];
 }
-DLNFAST_CLONES static void batch_backward(const double* const* xrows, Index rows4, Index d, const double* C,
-                                          Index Kp, double* const* gs) {
-  batch_backward_impl(xrows, rows4, d, C, Kp, gs);
+
+DLNFAST_CLONES static void batch_residual(double* R, Index rows, Index Kp, const double* y, const double* w,
+                                          double uniform_w, const double* shift, double* loss, double* csum) {
+  batch_residual_impl(R, rows, Kp, y, w, uniform_w, shift, loss, csum);
 }
-DLNFAST_CLONES static void batch_backward(const float* const* xrows, Index rows4, Index d, const double* C,
-                                          Index Kp, double* const* gs) {
-  batch_backward_impl(xrows, rows4, d, C, Kp, gs);
+DLNFAST_CLONES static void reduce_partials(const double* P, Index nc, Index stride, Index Kp, Index j0, Index j1,
+                                           const double* x_mean, const double* sc, double* const* g, Index cn) {
+  reduce_partials_impl(P, nc, stride, Kp, j0, j1, x_mean, sc, g, cn);
 }
+DLNFAST_CLONES static void batch_forward(const double* const* xrows, Index rows, Index d, const double* B, Index Kp,
+                                         double* R) {
+  batch_forward_impl(xrows, rows, d, B, Kp, R);
+}
+DLNFAST_CLONES static void batch_forward(const float* const* xrows, Index rows, Index d, const double* B, Index Kp,
+                                         double* R) {
+  batch_forward_impl(xrows, rows, d, B, Kp, R);
+}
+DLNFAST_CLONES static void batch_backward(const double* const* xrows, Index rows, Index j0, Index j1, const double* C,
+                                          Index Kp, double* G) {
+  batch_backward_impl(xrows, rows, j0, j1, C, Kp, G);
+}
+DLNFAST_CLONES static void batch_backward(const float* const* xrows, Index rows, Index j0, Index j1, const double* C,
+                                          Index Kp, double* G) {
+  batch_backward_impl(xrows, rows, j0, j1, C, Kp, G);
+}
+
+#pragma GCC diagnostic pop
 
 }  // namespace detail
 }  // namespace dlnfast

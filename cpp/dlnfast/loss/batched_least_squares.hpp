@@ -13,22 +13,34 @@
 // and then served from cache to the K kernels. A blocked matrix product X_k·[β_1 … β_K] would
 // reach a higher flop rate but sums in another order; bit-identity to single fits was chosen.
 //
-// With `blocked = true` (the fused mode, fit_path(..., exact=False)) the rows are instead split
-// into kParts partitions (a number that depends on n only), each processed block by block: per
-// block of rows (its size depends on d only, so that the block stays in L2),
-//   R = X_blk·B − Ỹ_blk − shift,  C = W R,  G_p += X_blkᵀ·C
-// by the register-blocked kernels of loss/batched_kernels.hpp (4 rows × 4 configurations per
-// tile), so a block is read from memory once for both products and every configuration. The
-// partials G_p are summed in partition order. No step depends on the thread count or on which
-// configurations share the batch (a configuration's bits are those it gets alone in blocked
-// mode), but the summation order differs from the single kernel's, so results equal single fits
-// up to rounding (bounded in tests/test_sweep.py).
+// With `blocked = true` (the fused mode, fit_path(..., exact=False)) the K coefficient vectors
+// are packed side by side (B, d × Kp, configurations innermost) and the products are those of
+// loss/batched_kernels.hpp (register tiles vectorised across configurations):
+//   * split (X up to kSplitBytes, or partials costlier than a second read of X: split_for):
+//     R = X_blk·B − Ỹ_blk − shift and C = W R for the rows, block by block within kParts row
+//     partitions (a number that depends on n only; the block's size depends on d only, so that
+//     it stays in L2), into C (n × Kp); then G = XᵀC by strips of kSplitCols columns, each
+//     strip summing the rows of each partition in order and adding the partitions in order,
+//     straight into g_c. X is read twice (from cache when small); no partial gradients are kept.
+//   * row partitions (otherwise): per block of rows of each partition, R, C and G_p += X_blkᵀ·C
+//     while the block is in cache, so X is read from memory once per evaluation for both
+//     products and every configuration; the partials G_p (d × Kp each) are summed in partition
+//     order.
+//   Both modes perform the same operations on each configuration's numbers in the same order
+//   (tests/test_sweep.py checks that they give the same bits), so the choice may depend on the
+//   number of configurations in the batch.
+// No step depends on the thread count or on which configurations share the batch (a
+// configuration's bits are those it gets alone in blocked mode), but the summation order
+// differs from the single kernel's, so results equal single fits up to rounding (bounded in
+// tests/test_sweep.py).
 //
-// Memory: the partial gradients take K_g × n_parts × d doubles, for groups of K_g configurations
-// bounded by kMaxPartialBytes; a larger sweep makes one pass over X per group.
+// Memory: the partial gradients take K_g × n_parts × d doubles (split: K_g × (n + d)), for
+// groups of K_g configurations bounded by kMaxPartialBytes; a larger sweep makes one pass over
+// X per group.
 #pragma once
 #include <Eigen/Core>
 #include <algorithm>
+#include <atomic>
 #include <limits>
 #include <stdexcept>
 #include <type_traits>
@@ -53,6 +65,10 @@ class BatchedLeastSquares {
   /// Row partitions of the blocked mode (at most; fewer for small n): the units of work shared
   /// between threads, each with its own partial gradients.
   static constexpr Index kParts = 4;
+  /// Largest X (bytes) evaluated in split mode (two products, no partial gradients).
+  static constexpr Index kSplitBytes = Index(8) << 20;
+  /// Columns per task of the split mode's backward product.
+  static constexpr Index kSplitCols = 128;
 
   /// Arguments as for LeastSquares (X used in place, never copied).
   BatchedLeastSquares(const T* X, Index n, Index d, const double* y_centred, const double* weights,
@@ -60,14 +76,15 @@ class BatchedLeastSquares {
       : single_(X, n, d, y_centred, weights, x_mean), X_(X), n_(n), d_(d), y_(y_centred), w_(weights),
         x_mean_(x_mean), chunks_(n, d), blocked_(blocked) {
     n_slots_ = blocked ? std::min<Index>(kParts, RowChunks::chunk_count(n)) : chunks_.n_chunks();
-    const Index per = n_slots_ * d * Index(sizeof(double));
+    // per configuration: the partials of either blocked mode (split: C and two d-vectors)
+    const Index per = (blocked ? std::max(n_slots_ * d, n + 2 * d) : n_slots_ * d) * Index(sizeof(double));
     group_ = std::max<Index>(1, kMaxPartialBytes / std::max<Index>(per, 1));
     if (blocked) {
-      group_ = std::max<Index>(4, group_ / 4 * 4);  // whole tiles of configurations
-      // rows per block: a multiple of 4 with the block (rows × d) about 1 MiB, within [4, 64]
-      rows_ = std::max<Index>(4, std::min<Index>(64, 4 * ((Index(1) << 20) / (Index(sizeof(T)) * 4 * std::max<Index>(d, 1)))));
-      zero_row_.assign(static_cast<std::size_t>(d), T(0));
-      zero_beta_.assign(static_cast<std::size_t>(d), 0.0);
+      group_ = std::max<Index>(detail::kBatchLanes, group_ / detail::kBatchLanes * detail::kBatchLanes);  // whole vectors
+      // rows per block: a multiple of 24 (whole tiles of 6, 8 and 12 rows) with the block
+      // (rows × d) about 768 KiB, so that it is still in L2 for the backward product; at least
+      // 24 rows so that each pass over the partial gradients (d × Kp) serves 24 rows
+      rows_ = std::max<Index>(24, std::min<Index>(96, (Index(768) << 10) / (Index(sizeof(T)) * std::max<Index>(d, 1)) / 24 * 24));
     }
   }
 
@@ -87,8 +104,10 @@ class BatchedLeastSquares {
     const Index nc = n_slots_;
     for (Index c0 = 0; c0 < m; c0 += group_) {
       const Index mg = std::min(group_, m - c0);
-      const Index kp = blocked_ ? (mg + 3) / 4 * 4 : mg;  // configurations padded to whole tiles
-      partial_g_.resize(static_cast<std::size_t>(kp * nc * d_));
+      const Index kp = blocked_ ? (mg + detail::kBatchLanes - 1) / detail::kBatchLanes * detail::kBatchLanes
+                                : mg;  // configurations padded to whole vectors
+      split_ = blocked_ && split_for(kp);
+      partial_g_.resize(static_cast<std::size_t>(kp * (split_ ? 2 : nc) * d_));
       partial_loss_.assign(static_cast<std::size_t>(mg * nc), 0.0);
       partial_sum_c_.assign(static_cast<std::size_t>(mg * nc), 0.0);
       shift_.assign(static_cast<std::size_t>(mg), 0.0);
@@ -97,12 +116,9 @@ class BatchedLeastSquares {
         for (Index c = 0; c < mg; ++c)
           shift_[c] = Eigen::Map<const Eigen::VectorXd>(x_mean_, d_).dot(
               Eigen::Map<const Eigen::VectorXd>(betas[c0 + c], d_));
-      // partial of configuration c (of the group) and chunk k
-      auto part = [&](Index c, Index k) {
-        return partial_g_.data() + (blocked_ ? (k * kp + c) : (c * nc + k)) * d_;
-      };
+      auto part = [&](Index c, Index k) { return partial_g_.data() + (c * nc + k) * d_; };
       if (blocked_) {
-        evaluate_blocked(team, mg, kp, betas + c0, part);
+        evaluate_blocked(team, mg, kp, betas + c0, gs + c0);
       } else {
         // pass 1: chunk k's rows for every configuration of the group while they are in cache
         team.parallel_for(nc, [&](Index k) {
@@ -129,9 +145,36 @@ class BatchedLeastSquares {
         sum_c_[c] = s;
         losses[c0 + c] = l;
       }
-      // pass 2: g_c = Σ_k G_{c,k} − x̄·Σc, per (configuration, block of coordinates), then the
-      // caller's hook (configurations in parallel too: with d ≤ kBlock one block per configuration)
+      // pass 2: g_c = Σ_k G_{c,k} (k in order) − x̄·Σc, per (configuration, block of
+      // coordinates), then the caller's hook (configurations in parallel too: with d ≤ kBlock
+      // one block per configuration)
       const Index nb = chunks_.n_blocks();
+      if (split_) {
+        // the gradients are final (split mode): only the hooks remain
+        team.parallel_for(mg * nb, [&](Index t) {
+          const Index c = t / nb, b = t % nb, j0 = b * RowChunks::kBlock, j1 = std::min(d_, j0 + RowChunks::kBlock);
+          on_block(c0 + c, b, j0, j1);
+        });
+        continue;
+      }
+      if (blocked_) {
+        // the partials are d × kp (configurations innermost): one task per block of
+        // coordinates and vector of 8 configurations sums them lane-wise, then scatters
+        const Index nv = kp / detail::kBatchLanes;
+        team.parallel_for(nv * nb, [&](Index t) {
+          const Index v = t / nb, b = t % nb, j0 = b * RowChunks::kBlock, j1 = std::min(d_, j0 + RowChunks::kBlock);
+          const Index cv = v * detail::kBatchLanes, cn = std::min(mg - cv, detail::kBatchLanes);
+          double* g[detail::kBatchLanes];
+          double sc[detail::kBatchLanes] = {};
+          for (Index l = 0; l < cn; ++l) {
+            g[l] = gs[c0 + cv + l];
+            sc[l] = sum_c_[cv + l];
+          }
+          detail::reduce_partials(partial_g_.data() + cv, nc, d_ * kp, kp, j0, j1, x_mean_, sc, g, cn);
+          for (Index l = 0; l < cn; ++l) on_block(c0 + cv + l, b, j0, j1);
+        });
+        continue;
+      }
       team.parallel_for(mg * nb, [&](Index t) {
         const Index c = t / nb, b = t % nb, j0 = b * RowChunks::kBlock, j1 = std::min(d_, j0 + RowChunks::kBlock);
         double* g = gs[c0 + c];
@@ -152,56 +195,87 @@ class BatchedLeastSquares {
   }
 
  private:
+  // Split mode for kp configurations (see the file comment): when X stays in cache between the
+  // two products, or when the row-partition mode's traffic in partial gradients (each block of
+  // rb rows reads and writes G_p, d × kp, unless it fits in L2) exceeds a second read of X.
+  // Both modes give the same bits, so the choice may depend on kp.
+  bool split_for(Index kp) const {
+    if (n_ * d_ * Index(sizeof(T)) <= kSplitBytes) return true;
+    const bool g_in_l2 = d_ * kp * Index(sizeof(double)) <= (Index(512) << 10);
+    return !g_in_l2 && 2 * kp * Index(sizeof(double)) > rows_ * Index(sizeof(T));
+  }
+
   // Pass 1, fused (see the file comment): partition k's rows block by block into its partials
-  // G_{c,k} (part(c, k), c < kp; the padding configurations' β is zero and their G ignored),
-  // loss_c = ½Σ c∘r and Σc in row order.
-  template <class Part>
-  void evaluate_blocked(Team& team, Index mg, Index kp, const double* const* betas, Part&& part) {
+  // G_k (d × kp at partial_g_ + k·d·kp; the padding configurations' β is zero and their G
+  // ignored), loss_c = ½Σ c∘r and Σc in row order.
+  void evaluate_blocked(Team& team, Index mg, Index kp, const double* const* betas, double* const* gs) {
     const Index nc = n_slots_, rb = rows_;
-    bptr_.resize(static_cast<std::size_t>(kp));
-    for (Index c = 0; c < kp; ++c) bptr_[c] = c < mg ? betas[c] : zero_beta_.data();
+    // B packed d × kp, configurations innermost (padding columns zero)
+    B_.resize(static_cast<std::size_t>(d_ * kp));
     shift_.resize(static_cast<std::size_t>(kp), 0.0);
-    R_.resize(static_cast<std::size_t>(nc * rb * kp));
-    xrows_.resize(static_cast<std::size_t>(nc * rb));
-    gptr_.resize(static_cast<std::size_t>(nc * kp));
+    detail::pack_columns(betas, mg, d_, kp, B_.data());
+    // split mode: C for all rows (n × kp), then one partial gradient (d × kp)
+    R_.resize(static_cast<std::size_t>((split_ ? n_ : nc * rb) * kp));
+    acc_.assign(static_cast<std::size_t>(nc * 2 * kp), 0.0);
+    xrows_.resize(static_cast<std::size_t>(split_ ? n_ : nc * rb));
+    std::atomic<bool> stop{false};
     team.parallel_for(nc, [&](Index k) {
-      double* loss = &partial_loss_[0];
-      double* csum = &partial_sum_c_[0];
       if (interrupt_pending()) {  // Ctrl-C inside a long pass (see interrupt.hpp)
-        for (Index c = 0; c < mg; ++c) loss[c * nc + k] = std::numeric_limits<double>::quiet_NaN();
+        for (Index c = 0; c < mg; ++c) partial_loss_[c * nc + k] = std::numeric_limits<double>::quiet_NaN();
+        stop = true;
         return;
       }
       const Index groups = (n_ + 3) / 4;
       const Index r0 = std::min(n_, 4 * (k * groups / nc)), r1 = std::min(n_, 4 * ((k + 1) * groups / nc));
-      double** gp = gptr_.data() + k * kp;
-      for (Index c = 0; c < kp; ++c) {
-        gp[c] = part(c, k);
-        std::fill(gp[c], gp[c] + d_, 0.0);
-      }
-      double* R = R_.data() + k * rb * kp;
-      const T** xr = xrows_.data() + k * rb;
+      double* G = partial_g_.data() + k * d_ * kp;
+      if (!split_) std::fill(G, G + d_ * kp, 0.0);
+      double* loss = acc_.data() + k * 2 * kp;  // per configuration Σ c·r, then Σ c
+      double* csum = loss + kp;
       const double uniform_w = 1.0 / double(n_);
       for (Index i0 = r0; i0 < r1; i0 += rb) {
-        const Index rows = std::min(rb, r1 - i0), rows4 = (rows + 3) / 4 * 4;
-        for (Index i = 0; i < rows4; ++i) xr[i] = i < rows ? X_ + (i0 + i) * d_ : zero_row_.data();
-        std::fill(R, R + rows4 * kp, 0.0);
-        detail::batch_forward(xr, rows4, d_, bptr_.data(), kp, R);  // R = X_blk·B
-        for (Index i = 0; i < rows; ++i) {
-          const double yi = y_[i0 + i], wi = w_ ? w_[i0 + i] : uniform_w;
-          double* Ri = R + i * kp;
-          for (Index c = 0; c < mg; ++c) {
-            const double r = Ri[c] - yi - shift_[c];
-            const double cc = wi * r;
-            loss[c * nc + k] += cc * r;
-            csum[c * nc + k] += cc;
-            Ri[c] = cc;
-          }
-          for (Index c = mg; c < kp; ++c) Ri[c] = 0.0;
-        }
-        for (Index i = rows; i < rows4; ++i) std::fill(R + i * kp, R + (i + 1) * kp, 0.0);  // padding rows
-        detail::batch_backward(xr, rows4, d_, R, kp, gp);  // G_k += X_blkᵀ·C
+        const Index rows = std::min(rb, r1 - i0);
+        double* R = split_ ? R_.data() + i0 * kp : R_.data() + k * rb * kp;
+        const T** xr = split_ ? xrows_.data() + i0 : xrows_.data() + k * rb;
+        for (Index i = 0; i < rows; ++i) xr[i] = X_ + (i0 + i) * d_;
+        std::fill(R, R + rows * kp, 0.0);
+        detail::batch_forward(xr, rows, d_, B_.data(), kp, R);  // R = X_blk·B
+        // C = W(R − Ỹ − shift), in place
+        detail::batch_residual(R, rows, kp, y_ + i0, w_ ? w_ + i0 : nullptr, uniform_w, shift_.data(), loss, csum);
+        if (!split_) detail::batch_backward(xr, rows, 0, d_, R, kp, G);  // G_k += X_blkᵀ·C
       }
-      for (Index c = 0; c < mg; ++c) loss[c * nc + k] *= 0.5;
+      for (Index c = 0; c < mg; ++c) {
+        partial_loss_[c * nc + k] = 0.5 * loss[c];
+        partial_sum_c_[c * nc + k] = csum[c];
+      }
+    });
+    if (!split_ || stop) return;
+    // split mode, backward: G = XᵀC by strips of columns in parallel (each strip over the rows
+    // of every partition, so each G[j][c] is summed exactly as in the row-partition mode), then
+    // g_c = G[·][c] − x̄·Σc straight into gs
+    sum_c_.assign(static_cast<std::size_t>(kp), 0.0);
+    for (Index c = 0; c < mg; ++c)
+      for (Index k = 0; k < nc; ++k) sum_c_[c] += partial_sum_c_[c * nc + k];
+    const Index ns = (d_ + kSplitCols - 1) / kSplitCols, nv = kp / detail::kBatchLanes;
+    const Index groups = (n_ + 3) / 4;
+    team.parallel_for(ns, [&](Index s) {
+      const Index j0 = s * kSplitCols, j1 = std::min(d_, j0 + kSplitCols);
+      // partition by partition, as the row-partition mode: G = G_0, then G += G_k in order
+      double* G = partial_g_.data();
+      double* Gk = partial_g_.data() + d_ * kp;
+      for (Index k = 0; k < nc; ++k) {
+        const Index r0 = std::min(n_, 4 * (k * groups / nc)), r1 = std::min(n_, 4 * ((k + 1) * groups / nc));
+        double* dst = k == 0 ? G : Gk;
+        std::fill(dst + j0 * kp, dst + j1 * kp, 0.0);
+        detail::batch_backward(xrows_.data() + r0, r1 - r0, j0, j1, R_.data() + r0 * kp, kp, dst);
+        if (k > 0) detail::add_rows(G + j0 * kp, Gk + j0 * kp, (j1 - j0) * kp);
+      }
+      for (Index v = 0; v < nv; ++v) {
+        const Index cv = v * detail::kBatchLanes, cn = std::min(mg - cv, detail::kBatchLanes);
+        if (cn <= 0) break;
+        double* g[detail::kBatchLanes];
+        for (Index l = 0; l < cn; ++l) g[l] = gs[cv + l];
+        detail::reduce_partials(G + cv, 1, 0, kp, j0, j1, x_mean_, sum_c_.data() + cv, g, cn);
+      }
     });
   }
 
@@ -214,12 +288,10 @@ class BatchedLeastSquares {
   RowChunks chunks_;
   Index group_ = 1;
   bool blocked_ = false;
+  bool split_ = false;  // blocked, X small: forward over row partitions, backward over column strips
   Index n_slots_ = 1;  // partial-sum slots per configuration: row chunks, or partitions (blocked)
   Index rows_ = 4;     // rows per block (blocked)
-  std::vector<T> zero_row_;
-  std::vector<double> zero_beta_, R_;
-  std::vector<const double*> bptr_;
-  std::vector<double*> gptr_;
+  std::vector<double> B_, R_, acc_;
   std::vector<const T*> xrows_;
   std::vector<double> partial_g_, partial_loss_, partial_sum_c_, shift_, sum_c_;
 };

@@ -29,9 +29,57 @@
 #include "dlnfast/core/control.hpp"
 #include "dlnfast/core/team.hpp"
 #include "dlnfast/core/types.hpp"
+#include "dlnfast/loss/row_kernels.hpp"
 #include "dlnfast/optim/weight_decay.hpp"
 
 namespace dlnfast {
+
+namespace detail {
+
+// The depth-2 update of DiagonalNet (w₊ ← w₊(1 − 2ηg), w₋ ← w₋(1 + 2ηg) on n coordinates from
+// j0 of g and β; mp, mn, sp, sn already offset to j0). Branch-free so that it vectorises; each
+// coordinate's update does not depend on the block split. Compiled per ISA by target_clones
+// (row_kernels.hpp) with floating-point contraction off: every operation stays a correctly
+// rounded IEEE operation in the source's order, so every clone gives the bits of the baseline
+// (SSE2) build; the vector width only changes which coordinates share an instruction, and the
+// reductions (min, max, or) are exact in any order.
+DLNFAST_CLONES __attribute__((optimize("fp-contract=off"))) static StepStats diag_update2(
+    double eta, double keep, const double* g, double* mp, double* mn, const double* sp, const double* sn,
+    double* beta, Index j0, Index n) {
+  constexpr double inf = std::numeric_limits<double>::infinity();
+  constexpr double big = std::numeric_limits<double>::max();
+  constexpr double lo = 0x1p-100, hi = 0x1p100;  // DiagonalNet::kLow, kHigh
+  g += j0;
+  beta += j0;
+  double min_factor = inf, wmax = 0.0;
+  int flags = 0;  // 1: renormalise, 2: non-finite
+#pragma omp simd reduction(min : min_factor) reduction(max : wmax) reduction(| : flags)
+  for (Index j = 0; j < n; ++j) {
+    const double a = 2.0 * eta * g[j];
+    const double fp = keep - a, fn = keep + a;
+    const double p = mp[j] * fp, q = mn[j] * fn;
+    mp[j] = p;
+    mn[j] = q;
+    const double wp2 = p * p * sp[j], wn2 = q * q * sn[j];
+    const double b = wp2 - wn2;  // β = w₊² − w₋²
+    beta[j] = b;
+    // only live branches (m ≠ 0) count for the sign-flip bound and renormalisation
+    min_factor = std::min(min_factor, std::min(p != 0.0 ? fp : inf, q != 0.0 ? fn : inf));
+    const bool out_p = (p != 0.0) & ((p < lo) | (p > hi));
+    const bool out_q = (q != 0.0) & ((q < lo) | (q > hi));
+    flags |= (out_p | out_q) ? 1 : 0;
+    flags |= (std::abs(b) <= big) ? 0 : 2;
+    wmax = std::max(wmax, wp2 + wn2);
+  }
+  StepStats st;
+  st.min_factor = min_factor;
+  st.weight_max = wmax;
+  st.renormalise = flags & 1;
+  st.nonfinite = flags & 2;
+  return st;
+}
+
+}  // namespace detail
 
 class DiagonalNet {
  public:
@@ -226,42 +274,10 @@ class DiagonalNet {
     }
   }
 
-  // Depth 2: w₊ ← w₊(1 − 2ηg), w₋ ← w₋(1 + 2ηg) on [j0, j1). Branch-free so that it
-  // vectorises; each coordinate's update does not depend on the block split.
+  // Depth 2: w₊ ← w₊(1 − 2ηg), w₋ ← w₋(1 + 2ηg) on [j0, j1) (detail::diag_update2).
   StepStats update_block2(double eta, const double* g, double* beta, Index j0, Index j1) {
-    constexpr double inf = std::numeric_limits<double>::infinity();
-    constexpr double big = std::numeric_limits<double>::max();
-    const double keep = 1.0 - eta * decay_.lambda;  // exactly 1 without weight decay
-    double* mp = m_.data();
-    double* mn = m_.data() + d_;
-    const double* sp = pow_.data();
-    const double* sn = pow_.data() + d_;
-    double min_factor = inf, wmax = 0.0;
-    int flags = 0;  // 1: renormalise, 2: non-finite
-#pragma omp simd reduction(min : min_factor) reduction(max : wmax) reduction(| : flags)
-    for (Index j = j0; j < j1; ++j) {
-      const double a = 2.0 * eta * g[j];
-      const double fp = keep - a, fn = keep + a;
-      const double p = mp[j] * fp, q = mn[j] * fn;
-      mp[j] = p;
-      mn[j] = q;
-      const double wp2 = p * p * sp[j], wn2 = q * q * sn[j];
-      const double b = wp2 - wn2;  // β = w₊² − w₋²
-      beta[j] = b;
-      // only live branches (m ≠ 0) count for the sign-flip bound and renormalisation
-      min_factor = std::min(min_factor, std::min(p != 0.0 ? fp : inf, q != 0.0 ? fn : inf));
-      const bool out_p = (p != 0.0) & ((p < kLow) | (p > kHigh));
-      const bool out_q = (q != 0.0) & ((q < kLow) | (q > kHigh));
-      flags |= (out_p | out_q) ? 1 : 0;
-      flags |= (std::abs(b) <= big) ? 0 : 2;
-      wmax = std::max(wmax, wp2 + wn2);
-    }
-    StepStats st;
-    st.min_factor = min_factor;
-    st.weight_max = wmax;
-    st.renormalise = flags & 1;
-    st.nonfinite = flags & 2;
-    return st;
+    return detail::diag_update2(eta, 1.0 - eta * decay_.lambda, g, m_.data() + j0, m_.data() + d_ + j0,
+                                pow_.data() + j0, pow_.data() + d_ + j0, beta, j0, j1 - j0);
   }
 
   // Depth D: w± ← w±(1 ∓ η·D·w±^{D−2}·g) on [j0, j1).
