@@ -7,9 +7,10 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import OptimizeResult
 
+from dlnfast import _core
 from dlnfast._validation import as_real_array, check_real
 from dlnfast.lp import _kernel
-from dlnfast.lp._entropic import elastic_path_following, path_following
+from dlnfast.lp._entropic import path_following
 from dlnfast.lp._options import check_solver_options
 
 
@@ -161,18 +162,21 @@ def _several_targets(a, b, M, reg, warn, kwargs):
 def _transport(a, b, M, reg, *, method, tol, maxiter, time_limit, step_rule, step_size, n_jobs):
     """One (a, b) pair: the body of :func:`transport`."""
     t0 = time.perf_counter()
-    opts = check_solver_options(method=method, reg=reg, tol=tol, maxiter=maxiter,
-                                time_limit=time_limit, step_rule=step_rule, step_size=step_size,
-                                n_jobs=n_jobs)
-    if opts.reg is None and method != "newton":
-        raise ValueError("reg=None (exact OT) needs method='newton'")
+    exact_only = method == "network_simplex"
+    opts = check_solver_options(method="newton" if exact_only else method, reg=reg, tol=tol,
+                                maxiter=maxiter, time_limit=time_limit, step_rule=step_rule,
+                                step_size=step_size, n_jobs=n_jobs)
+    if opts.reg is None and method not in ("newton", "network_simplex"):
+        raise ValueError("reg=None (exact OT) needs method='newton' or 'network_simplex'")
+    if exact_only and opts.reg is not None:
+        raise ValueError(f"method='network_simplex' solves exact OT: it needs reg=None, got reg={reg!r}")
     a, b, M = _check_marginals(a, b, M)
+    if sp.issparse(M) and opts.reg is not None:
+        raise ValueError("M is sparse (POT's convention: only its stored entries are allowed "
+                         "edges): a sparse M (an edge list) needs reg=None (exact OT)")
+    if opts.reg is None:
+        return _network_simplex(a, b, M, maxiter, opts.time_limit, method, t0)
     n1, n2 = M.shape
-    if sp.issparse(M):
-        if opts.reg is not None or method != "newton":
-            raise ValueError("M is sparse (POT's convention: only its stored entries are "
-                             "allowed edges): a sparse M (an edge list) needs reg=None and method='newton' (exact OT)")
-        return _sparse_exact(a, b, M, opts, t0)
 
     def out(P, status, message, nit, **extra):
         err = float(np.abs(P.sum(axis=1) - a).sum() + np.abs(P.sum(axis=0) - b).sum())
@@ -203,19 +207,10 @@ def _transport(a, b, M, reg, *, method, tol, maxiter, time_limit, step_rule, ste
         rhs = np.concatenate([a_u, b_u[:-1]])
         c = M_u.ravel()
         left = opts.time_limit - (time.perf_counter() - t0)
-        if opts.reg is None:
-            # skip the path's first stages: start at λ₀ = 0.01·max M (M − min M, so the cost
-            # range) from Sinkhorn sweeps there (100×100: 221 → 118 Newton steps, 0.25 → 0.08 s)
-            reg0 = 0.01 * float(M_u.max())
-            start = _sinkhorn_start(a_u, b_u, M_u, reg0) if reg0 > 0 else None
-            kw = {} if start is None else {"reg0": reg0, "nu0": start}
-            r, _, _ = elastic_path_following(A, rhs, c, tol=opts.tol, time_limit=left,
-                                             max_newton=opts.max_iter, n_diag=n1, **kw)
-        else:
-            start = _sinkhorn_start(a_u, b_u, M_u, opts.reg)
-            kw = {} if start is None else {"reg0": opts.reg, "nu0": start}
-            r = path_following(A, rhs, c, reg_final=opts.reg, time_limit=left,
-                               max_newton=opts.max_iter, n_diag=n1, **kw)
+        start = _sinkhorn_start(a_u, b_u, M_u, opts.reg)
+        kw = {} if start is None else {"reg0": opts.reg, "nu0": start}
+        r = path_following(A, rhs, c, reg_final=opts.reg, time_limit=left,
+                           max_newton=opts.max_iter, n_diag=n1, **kw)
         # PathResult statuses are already ours (0 optimal, 1 limit, 4 numerical)
         msg = "Optimization terminated successfully." if r.status == 0 else r.message
         return out(mass * r.x.reshape(n1, n2), r.status, msg, r.nit, reg_reached=r.reg)
@@ -266,32 +261,49 @@ def _sinkhorn_start(a, b, M, reg, sweeps=30):
     return nu if np.all(np.isfinite(nu)) else None
 
 
-def _sparse_exact(a, b, M, opts, t0):
-    """Exact OT restricted to the stored entries of a sparse M (POT's ``ot.emd`` convention:
-    a missing entry is a forbidden edge, not a zero cost), as an LP over the edges; the plan
-    comes back as a ``scipy.sparse.coo_array`` with M's pattern."""
-    from dlnfast.lp._linprog import linprog
-
+def _network_simplex(a, b, M, maxiter, time_limit, method, t0):
+    """Exact OT (reg=None) by the network simplex in C++ (dlnfast/lp/network_simplex.hpp):
+    a vertex of the transportation polytope, its potentials (f, g) centred so that
+    aᵀf = bᵀg, and for a sparse M (POT's ``ot.emd`` convention: a missing entry is a forbidden
+    edge, not a zero cost) the plan as a ``scipy.sparse.coo_array`` with M's pattern."""
     n1, n2 = M.shape
-    E = sp.coo_array(M)
-    E.sum_duplicates()
-    rows, cols, cost = E.row, E.col, E.data
-    k = cost.size
+    max_pivots = 1000 * (n1 + n2) + 10_000 if maxiter is None else int(maxiter)
+    left = max(time_limit - (time.perf_counter() - t0), 0.0)
+    a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)  # b may be a column of a 2-D b
+    if sp.issparse(M):
+        E = M.copy()
+        E.sum_duplicates()
+        rows, cols, cost = E.row.astype(np.int64), E.col.astype(np.int64), E.data
+        flow, f, g, status, nit, art, timed_out = _core.network_simplex_edges(
+            a, b, rows, cols, np.ascontiguousarray(cost), max_pivots, left)
+        plan = sp.coo_array((flow, (rows, cols)), shape=(n1, n2))
+        cost_value = float(cost @ flow)
+        row_sum, col_sum = np.bincount(rows, flow, n1), np.bincount(cols, flow, n2)
+    else:
+        flow, f, g, status, nit, art, timed_out = _core.network_simplex_dense(
+            a, b, np.ascontiguousarray(M), max_pivots, left)
+        plan = flow.reshape(n1, n2)
+        cost_value = float(flow @ M.ravel())
+        row_sum, col_sum = plan.sum(axis=1), plan.sum(axis=0)
+    if status == 3:  # interrupted without a Python error set (none expected): say so
+        raise KeyboardInterrupt("transport: network simplex interrupted")
     mass = float(a.sum())
-    A = sp.csr_matrix((np.ones(2 * k), (np.concatenate([rows, n1 + cols]),
-                                         np.tile(np.arange(k), 2))), shape=(n1 + n2, k))
-    left = max(opts.time_limit - (time.perf_counter() - t0), 1e-3)
-    res = linprog(cost - (cost.min() if k else 0.0), A_eq=A,
-                  b_eq=np.concatenate([a, b]) / (mass if mass > 0 else 1.0), tol=opts.tol,
-                  maxiter=opts.max_iter, time_limit=left if np.isfinite(left) else None)
-    flow = mass * res.x if res.status in (0, 1) else np.full(k, np.nan)
-    plan = sp.coo_array((flow, (rows, cols)), shape=(n1, n2))
-    err = float(np.abs(np.bincount(rows, flow, n1) - a).sum()
-                + np.abs(np.bincount(cols, flow, n2) - b).sum())
-    msg = ("Optimization terminated successfully." if res.status == 0 else res.message)
-    return OptimizeResult(plan=plan, cost=float(cost @ flow), status=res.status,
-                          success=res.status == 0, message=msg, nit=res.nit, reg=None,
-                          method="newton", marginal_error=err)
+    if mass > 0:  # f_i + g_j is all that is determined; centre: aᵀf = bᵀg
+        shift = (float(b @ g) - float(a @ f)) / (2.0 * mass)
+        f, g = f + shift, g - shift
+    if status == 0:
+        message = "Optimization terminated successfully."
+    elif status == 1:
+        what = "time_limit" if timed_out else "maxiter"
+        message = (f"The {what} was reached after {nit} pivots before optimality (the plan "
+                   f"is not optimal and may miss the marginals, see marginal_error).")
+    else:
+        message = (f"The problem is infeasible: the allowed edges (M's stored entries) cannot "
+                   f"carry the marginals ({art / 2:.3e} of the mass {mass:.3e} has no edge).")
+    err = float(np.abs(row_sum - a).sum() + np.abs(col_sum - b).sum())
+    return OptimizeResult(plan=plan, cost=cost_value, status=int(status), success=status == 0,
+                          message=message, nit=int(nit), reg=None, method=method,
+                          marginal_error=err, dual=(f, g))
 
 
 def _check_marginals(a, b, M):
