@@ -34,14 +34,16 @@ py::tuple solve(std::int64_t n1, std::int64_t n2, const std::vector<std::int32_t
   double* gp = g.mutable_data();
   Monitor monitor = make_monitor(py::none());
   lp::NetworkSimplexResult r;
+  double total = 0.0;  // <c, x> here: numpy's 1-D matmul goes to a (possibly threaded) BLAS
   {
     py::gil_scoped_release release;
     lp::NetworkSimplex ns(n1, n2, k, src.data(), dst.data(), cost, a.data(), b.data());
     r = ns.solve(fl, fp, gp, max_pivots, time_limit, monitor);
+    for (std::int64_t e = 0; e < k; ++e) total += cost[e] * fl[e];
   }
   raise_if_python_error();
   return py::make_tuple(flow, f, g, static_cast<int>(r.status), r.n_pivots, r.artificial_flow,
-                        r.time_limit_hit);
+                        r.time_limit_hit, total);
 }
 
 void check_marginals(const DArray& a, const DArray& b) {
@@ -83,8 +85,8 @@ py::tuple ns_edges(const DArray& a, const DArray& b, const IArray& rows, const I
 
 void bind_network_simplex(py::module_& m) {
 #define DLNFAST_NS_RETURNS                                                                     \
-  "; returns (flow, f, g, status, n_pivots, artificial_flow, time_limit_hit) with status 0 " \
-  "optimal, 1 limit, 2 infeasible, 3 interrupted."
+  "; returns (flow, f, g, status, n_pivots, artificial_flow, time_limit_hit, cost) with " \
+  "status 0 optimal, 1 limit, 2 infeasible, 3 interrupted."
   m.def("network_simplex_dense", &ns_dense, py::arg("a").noconvert(), py::arg("b").noconvert(),
         py::arg("M").noconvert(), py::arg("max_pivots"), py::arg("time_limit"),
         "Exact OT on all n1·n2 edges by the network simplex (flow in M's C order)" DLNFAST_NS_RETURNS);

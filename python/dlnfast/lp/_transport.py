@@ -49,21 +49,27 @@ def transport(a, b, M, reg, *, method="newton", tol=1e-9, maxiter=None, time_lim
         entries are allowed edges; needs ``reg=None``, and ``plan`` is then a
         ``scipy.sparse.coo_array`` with M's pattern.
     reg : float > 0 or None
-        λ. ``None`` (method "newton" only): drive λ down to the exact OT plan.
-    method : {"newton", "dln", "eg"}, default "newton"
+        λ. ``None``: the exact OT linear program, solved by the network simplex (method
+        "newton", the default, or "network_simplex"; see Notes).
+    method : {"newton", "network_simplex", "dln", "eg"}, default "newton"
         ``"dln"``: gradient descent on P = U⊙U from ``U₀ = exp(−M/(2λ))``,
         ``U ← U⊙(1 − 2η(g_i + h_j))`` (log-domain, C++). ``"eg"``: exponentiated gradient
         ``P ← P⊙exp(−4η(g_i + h_j))``. ``"newton"``: Newton on the entropic dual
         ``min λ Σ exp((f_i + g_j − M_ij)/λ) − aᵀf − bᵀg`` with continuation in λ, exact at λ.
         Unlike "dln"/"eg" it builds the sparse marginal operator (2·n1·n2 nonzeros); its
         Newton matrix [[diag(P1), P], [Pᵀ, diag(Pᵀ1)]] is solved through the dense
-        (n2−1)² Schur complement diag(Pᵀ1) − Pᵀ diag(P1)⁻¹ P (in C++).
+        (n2−1)² Schur complement diag(Pᵀ1) − Pᵀ diag(P1)⁻¹ P (in C++). With ``reg=None``
+        "newton" and "network_simplex" are the same exact solver (see Notes).
     tol : float, default 1e-9
         "dln"/"eg": stop when ``‖(P1 − a, Pᵀ1 − b)‖₂ ≤ tol·(1 + ‖(a, b)‖₂)`` for the
         marginals rescaled to mass one. "newton": relative
         marginal error of each Newton stage (and LP tolerance with ``reg=None``).
     maxiter, time_limit, step_rule, step_size, n_jobs
         As in :func:`dlnfast.linprog` ("dln": the plan's O(η) bias ω shrinks with step_size).
+        With ``reg=None``: ``maxiter`` bounds the simplex pivots (default
+        1000·(n1 + n2) + 10⁴, POT's ``numItermax``), ``time_limit`` the seconds (both
+        status 1); ``tol``, ``step_rule``, ``step_size`` and ``n_jobs`` are not used (one
+        thread, exact to rounding).
     warn : bool, default True
         Warn (sklearn's ``ConvergenceWarning``, a ``UserWarning`` as POT's) where POT warns: a solve
         that stops at ``maxiter`` or
@@ -75,9 +81,15 @@ def transport(a, b, M, reg, *, method="newton", tol=1e-9, maxiter=None, time_lim
     -------
     res : scipy.optimize.OptimizeResult
         ``plan`` (n1×n2), ``cost`` = <M, P>, ``status`` (0 converged, 1 iteration/time limit,
-        4 numerical difficulties), ``success``, ``message``, ``nit``, ``reg``,
+        2 infeasible: a sparse M whose edges cannot carry the marginals, 4 numerical
+        difficulties), ``success``, ``message``, ``nit`` (Newton steps, iterations, or
+        simplex pivots with ``reg=None``), ``reg``,
         ``marginal_error`` = ‖P1 − a‖₁ + ‖Pᵀ1 − b‖₁; for "dln"/"eg" also ``omega`` (n1×n2):
-        the plan is exactly the entropic plan for cost ``M + λω`` and its own marginals.
+        the plan is exactly the entropic plan for cost ``M + λω`` and its own marginals;
+        for "dln"/"eg" and ``reg=None`` also ``dual = (f, g)``. With ``reg=None`` these are
+        the exact OT potentials (POT's ``ot.emd(..., log=True)`` ``'u'``, ``'v'``):
+        ``f_i + g_j ≤ M_ij`` on every allowed edge, with equality where the plan is
+        positive, ``aᵀf + bᵀg = cost``, centred so that ``aᵀf = bᵀg``.
         With a 2-D ``b``: ``cost`` (k,) — what ``ot.sinkhorn(a, b, M, reg)`` returns for
         such a b — ``plan`` (k, n1, n2), ``status``, ``nit``, ``marginal_error`` (k,),
         ``success`` (all succeeded), ``message`` (the first failure's, if any), and
@@ -85,13 +97,24 @@ def transport(a, b, M, reg, *, method="newton", tol=1e-9, maxiter=None, time_lim
 
     Notes
     -----
-    The solvers see ``a/mass``, ``b/mass`` and ``M − min M`` (the entropic plan is exactly
+    Exact OT (``reg=None``) runs a primal network simplex (C++) on the bipartite graph of the
+    allowed edges: a spanning-tree basis with node potentials, block-search pricing, the
+    strongly-feasible leaving-arc rule (no cycling in degenerate pivots), big-M artificial
+    arcs from a root (so a sparse pattern that cannot carry the marginals ends as status 2).
+    It returns a vertex of the transportation polytope (at most n1 + n2 − 1 positive entries,
+    no cycle) whose marginals are exact to rounding, for float marginals and costs of any
+    sign. It starts cold: a warm start (crossover) from the entropic Newton's plan at a
+    moderate λ was measured to cost more than the whole cold solve (the Newton solve at
+    λ = 0.01 alone takes longer than the simplex; benchmarks/README.md), so the entropic
+    path is used only for ``reg > 0``. Ctrl-C stops it (KeyboardInterrupt).
+
+    With ``reg > 0`` the solvers see ``a/mass``, ``b/mass`` and ``M − min M`` (the entropic plan is exactly
     invariant under both, since Σ P_ij is fixed by the marginals), so every tolerance is
     relative to the total mass and a constant shift of the costs changes nothing; zero mass
     gives the zero plan. Status 0 only for a finite plan with
     ``‖P1 − a‖₁ + ‖Pᵀ1 − b‖₁ ≤ max(1e-6, 1e3·tol)·2·mass``.
 
-    Log-domain state throughout, so λ far below the cost scale works: with ``reg=1e-4`` and
+    Log-domain state throughout (``reg > 0``), so λ far below the cost scale works: with ``reg=1e-4`` and
     costs in [0.1, 1.1] the kernel exp(−M/λ) underflows to 0 everywhere, which makes
     standard (non-log) Sinkhorn return an all-zero plan; here the plan stays valid.
 
@@ -274,22 +297,20 @@ def _network_simplex(a, b, M, maxiter, time_limit, method, t0):
         E = M.copy()
         E.sum_duplicates()
         rows, cols, cost = E.row.astype(np.int64), E.col.astype(np.int64), E.data
-        flow, f, g, status, nit, art, timed_out = _core.network_simplex_edges(
+        flow, f, g, status, nit, art, timed_out, cost_value = _core.network_simplex_edges(
             a, b, rows, cols, np.ascontiguousarray(cost), max_pivots, left)
         plan = sp.coo_array((flow, (rows, cols)), shape=(n1, n2))
-        cost_value = float(cost @ flow)
         row_sum, col_sum = np.bincount(rows, flow, n1), np.bincount(cols, flow, n2)
     else:
-        flow, f, g, status, nit, art, timed_out = _core.network_simplex_dense(
+        flow, f, g, status, nit, art, timed_out, cost_value = _core.network_simplex_dense(
             a, b, np.ascontiguousarray(M), max_pivots, left)
         plan = flow.reshape(n1, n2)
-        cost_value = float(flow @ M.ravel())
         row_sum, col_sum = plan.sum(axis=1), plan.sum(axis=0)
     if status == 3:  # interrupted without a Python error set (none expected): say so
         raise KeyboardInterrupt("transport: network simplex interrupted")
     mass = float(a.sum())
     if mass > 0:  # f_i + g_j is all that is determined; centre: aᵀf = bᵀg
-        shift = (float(b @ g) - float(a @ f)) / (2.0 * mass)
+        shift = (float((b * g).sum()) - float((a * f).sum())) / (2.0 * mass)
         f, g = f + shift, g - shift
     if status == 0:
         message = "Optimization terminated successfully."
