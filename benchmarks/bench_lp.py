@@ -154,7 +154,8 @@ def bench_ot(repeats, threads, dln_time):
         t, (f, reason, it) = timed(lambda: pdlp_solve(M.ravel(), None, None, A, beq, (0, None), eps, threads), repeats)
         res.append(("exact", f"OR-Tools PDLP eps={eps:g}", t, f"gap {rel(f, f_emd):.1e}", f"{reason} / {it}"))
     t, r = timed(lambda: dlnfast.transport(a, b, M, None), repeats)
-    res.append(("exact", "dlnfast reg=None (network simplex)", t, f"gap {rel(r.cost, f_emd):.1e}", f"{r.status} / {r.nit}"))
+    res.append(("exact", "dlnfast reg=None (network simplex)", t, f"gap {rel(r.cost, f_emd):.1e}",
+                f"{r.status} / {r.nit}"))
 
     reg = 0.01
     t_sl, P_ref = timed(lambda: ot.bregman.sinkhorn_log(a, b, M, reg, numItermax=100000, stopThr=1e-9), repeats)
