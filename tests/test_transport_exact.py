@@ -233,3 +233,24 @@ def test_ctrl_c_interrupts_a_large_exact_solve():
         dlnfast.transport(a, a, M, None)
     timer.join()
     assert time.perf_counter() - t0 < 5.0
+
+
+def test_several_targets_each_solved_exactly():
+    rng = np.random.default_rng(9)
+    a = random_marginal(rng, 12)
+    B = np.stack([random_marginal(rng, 15) for _ in range(3)], axis=1)  # columns: not contiguous
+    M = rng.random((12, 15))
+    res = dlnfast.transport(a, B, M, None)
+    assert res.plan.shape == (3, 12, 15) and np.all(res.status == 0)
+    for k in range(3):
+        check_optimal(res.results[k], a, B[:, k], M)
+        assert res.cost[k] == pytest.approx(ot.emd2(a, B[:, k], M), rel=1e-9)
+
+
+def test_one_by_one_negative_cost():
+    # (ot.emd 0.9.7 reports this one "infeasible" with cost 0; HiGHS agrees with the plan here)
+    res = dlnfast.transport([0.5], [0.5], [[-2.0]], None)
+    assert res.status == 0 and res.cost == -1.0
+    assert highs_cost(np.array([0.5]), np.array([0.5]), np.array([[-2.0]])).fun == -1.0
+    f, g = res.dual
+    assert f[0] + g[0] == pytest.approx(-2.0)

@@ -114,8 +114,10 @@ class NetworkSimplex {
       double total_b = 0.0;
       for (std::int64_t j = 0; j < n2_; ++j) total_b += b_[j];
       // the supply/demand mismatch the front end accepts (≤ 1e-8 relative) lands on the
-      // artificial arcs; anything clearly above it is an edge pattern that cannot carry the mass
-      if (art > 1e-9 * std::max(mass, total_b) + 2.0 * std::abs(mass - total_b))
+      // artificial arcs, and so does the rounding of the subtree sums in recompute_flows;
+      // anything above both is an edge pattern that cannot carry the mass
+      const double rounding = std::max(1e-12, 4.0 * double(n_nodes_) * std::numeric_limits<double>::epsilon());
+      if (art > rounding * std::max(mass, total_b) + 2.0 * std::abs(mass - total_b))
         r.status = NetworkSimplexStatus::infeasible;
     }
     return r;
