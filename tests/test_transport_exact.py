@@ -254,3 +254,9 @@ def test_one_by_one_negative_cost():
     assert highs_cost(np.array([0.5]), np.array([0.5]), np.array([[-2.0]])).fun == -1.0
     f, g = res.dual
     assert f[0] + g[0] == pytest.approx(-2.0)
+
+
+@pytest.mark.parametrize("method", ["simplex", np.array(["newton", "dln"]), None])
+def test_unknown_method_names_all_methods(method):
+    with pytest.raises(ValueError, match="method must be one of .*network_simplex"):
+        dlnfast.transport(np.ones(2) / 2, np.ones(2) / 2, np.eye(2), None, method=method)

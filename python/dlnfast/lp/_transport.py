@@ -13,6 +13,8 @@ from dlnfast.lp import _kernel
 from dlnfast.lp._entropic import path_following
 from dlnfast.lp._options import check_solver_options
 
+_METHODS = ("newton", "network_simplex", "dln", "eg")
+
 
 def _incidence(n1, n2):
     """The OT constraint matrix without its last (redundant) column-sum row: (n1+n2−1)×(n1·n2)."""
@@ -186,6 +188,8 @@ def _several_targets(a, b, M, reg, warn, kwargs):
 def _transport(a, b, M, reg, *, method, tol, maxiter, time_limit, step_rule, step_size, n_jobs):
     """One (a, b) pair: the body of :func:`transport`."""
     t0 = time.perf_counter()
+    if not isinstance(method, str) or method not in _METHODS:  # an array: an ambiguous `in`
+        raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
     exact_only = method == "network_simplex"
     opts = check_solver_options(method="newton" if exact_only else method, reg=reg, tol=tol,
                                 maxiter=maxiter, time_limit=time_limit, step_rule=step_rule,
