@@ -153,8 +153,9 @@ def bench_ot(repeats, threads, dln_time):
     for eps in (1e-4, 1e-6):
         t, (f, reason, it) = timed(lambda: pdlp_solve(M.ravel(), None, None, A, beq, (0, None), eps, threads), repeats)
         res.append(("exact", f"OR-Tools PDLP eps={eps:g}", t, f"gap {rel(f, f_emd):.1e}", f"{reason} / {it}"))
-    t, r = timed(lambda: dlnfast.transport(a, b, M, None, tol=1e-6, n_jobs=threads), repeats)
-    res.append(("exact", "dlnfast newton tol=1e-6", t, f"gap {rel(r.cost, f_emd):.1e}", f"{r.status} / {r.nit}"))
+    t, r = timed(lambda: dlnfast.transport(a, b, M, None), repeats)
+    res.append(("exact", "dlnfast reg=None (network simplex)", t, f"gap {rel(r.cost, f_emd):.1e}",
+                f"{r.status} / {r.nit}"))
 
     reg = 0.01
     t_sl, P_ref = timed(lambda: ot.bregman.sinkhorn_log(a, b, M, reg, numItermax=100000, stopThr=1e-9), repeats)
@@ -207,10 +208,10 @@ def bench_ot_targets(repeats, threads):
     row(["---"] * 6)
     t_emd, P_emd = timed(lambda: ot.emd(a, b, M), repeats)
     f_emd = float((M * P_emd).sum())
-    t, r = timed(lambda: dlnfast.transport(a, b, M, None, n_jobs=threads), repeats)
+    t, r = timed(lambda: dlnfast.transport(a, b, M, None), repeats)
     row(["exact", "POT ot.emd", f"{t_emd:.4f}", "reference", "", "1.00"])
-    row(["exact", "dlnfast newton (reg=None)", f"{t:.4f}", f"gap {rel(r.cost, f_emd):.1e}",
-         f"{r.status} / {r.nit}", f"{t / t_emd:.1f}"])
+    row(["exact", "dlnfast reg=None (network simplex)", f"{t:.4f}", f"gap {rel(r.cost, f_emd):.1e}",
+         f"{r.status} / {r.nit}", f"{t / t_emd:.2f}"])
     for reg in (1e-1, 1e-2):
         t_s, P = timed(lambda: ot.sinkhorn(a, b, M, reg, numItermax=100000, stopThr=1e-9), repeats)
         t, r = timed(lambda: dlnfast.transport(a, b, M, reg, n_jobs=threads), repeats)
@@ -220,6 +221,31 @@ def bench_ot_targets(repeats, threads):
         row([f"reg={reg:g}", "dlnfast newton", f"{t:.4f}",
              f"marginal err {r.marginal_error:.1e}, ‖ΔP‖₁ {np.abs(r.plan - P).sum():.1e}",
              f"{r.status} / {r.nit}", f"{t / t_s:.1f}"])
+
+
+def bench_exact_ot(repeats, sizes=(100, 500)):
+    """Exact OT (reg=None, the network simplex) against ot.emd, and what a warm start from the
+    entropic Newton (crossover) would cost before its first pivot: the Newton solve at λ = 0.01."""
+    print(f"\n### exact OT vs ot.emd, uniform marginals, cost U[0, 1], one thread; medians of "
+          f"{repeats} (interleaved); load average {os.getloadavg()[0]:.2f} at the start\n")
+    row(["n", "ot.emd [s]", "dlnfast reg=None [s]", "ratio", "pivots", "rel. cost gap",
+         "newton reg=0.01 alone [s]", "its ratio to the cold simplex"])
+    row(["---"] * 8)
+    for n in sizes:
+        rng = np.random.default_rng(0)
+        a = np.full(n, 1.0 / n)
+        M = rng.uniform(0.0, 1.0, (n, n))
+        t_e, t_d = [], []
+        for _ in range(repeats):  # interleaved, so that load drifts hit both alike
+            t_e.append(timed(lambda: ot.emd(a, a, M), 1)[0])
+            t, r = timed(lambda: dlnfast.transport(a, a, M, None), 1)
+            t_d.append(t)
+        t_w, _ = timed(lambda: dlnfast.transport(a, a, M, 0.01), repeats)
+        te, td = statistics.median(t_e), statistics.median(t_d)
+        f_emd = float(ot.emd2(a, a, M))
+        row([n, f"{te:.4f}", f"{td:.4f}", f"{td / te:.2f}", r.nit, f"{rel(r.cost, f_emd):.1e}",
+             f"{t_w:.4f}", f"{t_w / td:.1f}"])
+    print(f"\nload average {os.getloadavg()[0]:.2f} at the end")
 
 
 def bench_netlib_newton(repeats):
@@ -290,9 +316,11 @@ def bench_netlib(threads, dln_time, pdlp_time):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--part", choices=["random", "ot", "netlib", "all", "targets"], default="all",
+    ap.add_argument("--part", choices=["random", "ot", "netlib", "all", "targets", "exact-ot"],
+                    default="all",
                     help="targets: issue 15's table (netlib default method vs HiGHS, medians of "
-                         "--repeats, and the OT 100×100 rows against POT)")
+                         "--repeats, and the OT 100×100 rows against POT); exact-ot: exact OT "
+                         "100×100 and 500×500 against ot.emd")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--dln-time", type=float, default=20.0)
@@ -301,10 +329,14 @@ def main():
     print(f"machine: {machine()}; dlnfast {dlnfast.__version__}, OpenMP {dlnfast.has_openmp}, "
           f"threads {args.threads}; numpy {np.__version__}; POT {ot.__version__}")
     print(f"load average (1, 5, 15 min): {os.getloadavg()}")
+    if args.part == "exact-ot":
+        bench_exact_ot(args.repeats)
+        return
     if args.part == "targets":
         # no thread limit: dlnfast's default method calls no BLAS in its hot loop
         bench_netlib_newton(args.repeats)
         bench_ot_targets(args.repeats, args.threads)
+        bench_exact_ot(args.repeats)
         return
     # one BLAS thread for every solver that uses BLAS (HiGHS does not)
     with threadpool_limits(limits=1, user_api="blas"):

@@ -11,4 +11,5 @@ void bind_lp(py::module_& m);
 void bind_newton(py::module_& m);
 void bind_factor_solvers(py::module_& m);
 void bind_batched(py::module_& m);
+void bind_network_simplex(py::module_& m);
 }  // namespace dlnfast::bindings

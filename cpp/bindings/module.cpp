@@ -13,4 +13,5 @@ PYBIND11_MODULE(_core, m) {
   dlnfast::bindings::bind_lp(m);
   dlnfast::bindings::bind_newton(m);
   dlnfast::bindings::bind_batched(m);
+  dlnfast::bindings::bind_network_simplex(m);
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['EntropicNewton', 'FactorOptions', 'LpOptions', 'LpStepRule', 'LpUpdate', 'MirrorSpec', 'Result', 'SolveOptions', 'Status', 'factor_gd', 'factor_sgd', 'flow', 'flow_many', 'gd', 'gd_many', 'has_openmp', 'lp_dense', 'lp_sparse', 'lp_transport', 'md', 'md_many', 'min_norm_lstsq', 'omp_max_threads', 'sgd', 'stream_sum', 'xt_dot']
+__all__: list[str] = ['EntropicNewton', 'FactorOptions', 'LpOptions', 'LpStepRule', 'LpUpdate', 'MirrorSpec', 'Result', 'SolveOptions', 'Status', 'factor_gd', 'factor_sgd', 'flow', 'flow_many', 'gd', 'gd_many', 'has_openmp', 'lp_dense', 'lp_sparse', 'lp_transport', 'md', 'md_many', 'min_norm_lstsq', 'network_simplex_dense', 'network_simplex_edges', 'omp_max_threads', 'sgd', 'stream_sum', 'xt_dot']
 class Status:
     """
     Members:
@@ -736,6 +736,14 @@ def md_many(X: numpy.typing.NDArray[numpy.float32], y: numpy.typing.NDArray[nump
 def min_norm_lstsq(A: numpy.typing.NDArray[numpy.float64], r: numpy.typing.NDArray[numpy.float64]) -> numpy.typing.NDArray[numpy.float64]:
     """
     Least-norm least-squares solution of A x = r (complete orthogonal decomposition).
+    """
+def network_simplex_dense(a: numpy.typing.NDArray[numpy.float64], b: numpy.typing.NDArray[numpy.float64], M: numpy.typing.NDArray[numpy.float64], max_pivots: typing.SupportsInt | typing.SupportsIndex, time_limit: typing.SupportsFloat | typing.SupportsIndex) -> tuple:
+    """
+    Exact OT on all n1·n2 edges by the network simplex (flow in M's C order); returns (flow, f, g, status, n_pivots, artificial_flow, time_limit_hit, cost) with status 0 optimal, 1 limit, 2 infeasible, 3 interrupted.
+    """
+def network_simplex_edges(a: numpy.typing.NDArray[numpy.float64], b: numpy.typing.NDArray[numpy.float64], rows: numpy.typing.NDArray[numpy.int64], cols: numpy.typing.NDArray[numpy.int64], cost: numpy.typing.NDArray[numpy.float64], max_pivots: typing.SupportsInt | typing.SupportsIndex, time_limit: typing.SupportsFloat | typing.SupportsIndex) -> tuple:
+    """
+    Exact OT on the listed edges (rows[e] → cols[e], cost[e]) by the network simplex; returns (flow, f, g, status, n_pivots, artificial_flow, time_limit_hit, cost) with status 0 optimal, 1 limit, 2 infeasible, 3 interrupted.
     """
 def omp_max_threads() -> int:
     """
