@@ -29,13 +29,12 @@
 // supplies bottom-up (the basic solution of the final tree to rounding).
 #pragma once
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <vector>
 
-#include "dlnfast/core/interrupt.hpp"
+#include "dlnfast/core/control.hpp"
 #include "dlnfast/core/monitor.hpp"
 
 namespace dlnfast::lp {
@@ -66,6 +65,9 @@ class NetworkSimplex {
         std::min<std::int64_t>(n_edges_, 10), static_cast<std::int64_t>(std::sqrt(double(n_edges_))));
     std::int64_t next = 0;
     bool verified = false;
+    StopRules rules;
+    rules.max_iter = max_pivots;
+    rules.time_limit = time_limit;
     while (true) {
       std::int64_t e = -1;
       if (n_edges_ > 0) e = price(block, next);
@@ -77,25 +79,14 @@ class NetworkSimplex {
         continue;
       }
       verified = false;
-      if (r.n_pivots >= max_pivots) {
-        r.status = NetworkSimplexStatus::limit;
+      // the engine's budget rules (interrupt, max_iter, time_limit, the monitor's poll); the
+      // clock is read once per 16 pivots (a pivot: ~1 µs)
+      const Status stop = check_stop(rules, r.n_pivots, 0.0, 0.0, monitor, /*evaluated=*/false,
+                                     /*poll=*/(r.n_pivots & 15) == 0);
+      if (stop != Status::Running) {
+        r.status = stop == Status::Interrupted ? NetworkSimplexStatus::interrupted : NetworkSimplexStatus::limit;
+        r.time_limit_hit = stop == Status::TimeLimit;
         break;
-      }
-      if ((r.n_pivots & 15) == 0) {  // one clock read per 16 pivots (a pivot: ~1 µs)
-        if (interrupt_pending() && consume_interrupt()) {
-          monitor.poll_now(r.n_pivots, 0.0, 0.0);
-          r.status = NetworkSimplexStatus::interrupted;
-          break;
-        }
-        if (time_limit < std::numeric_limits<double>::infinity() && monitor.elapsed() >= time_limit) {
-          r.status = NetworkSimplexStatus::limit;
-          r.time_limit_hit = true;
-          break;
-        }
-        if (monitor.should_stop(r.n_pivots, 0.0, 0.0)) {
-          r.status = NetworkSimplexStatus::interrupted;
-          break;
-        }
       }
       pivot(e);
       ++r.n_pivots;
