@@ -81,6 +81,57 @@ def test_log_loss_where_exp_underflows(loss):
     assert res.loss == 0.0  # L itself is below the double range: only log L carries it
 
 
+@pytest.mark.parametrize("loss", ["logistic", "exponential"])
+@pytest.mark.parametrize("shift", [-30.0, 0.0, 300.0, 590.0, 620.0, 700.0, 740.0])
+def test_loss_and_gradient_across_scales_match_mpmath(loss, shift):
+    # margins falling by ~50 over each row chunk of 16 rows (so a chunk's scaling reference, set
+    # by its first rows, is raised part-way through), shifted so that log L crosses the switch
+    # from plain to log form (|log L| ≈ 600) and nears the double range's end (L ≈ 1e-304 at
+    # shift 740, where the step η ≈ 1e-3/‖g‖∞ is still a double; below it, see the test above)
+    rng = np.random.default_rng(7)
+    n, d = 64, 6
+    X = rng.standard_normal((n, d))
+    beta = rng.standard_normal(d)
+    s = np.where(rng.random(n) < 0.5, -1.0, 1.0)
+    want = shift + np.linspace(100.0, -100.0, n)  # target margins, the loss rising row by row
+    X = X + np.outer((want - s * (X @ beta)) * s, beta) / (beta @ beta)  # rows moved along beta
+    from dlnfast import _core
+    wp, wn = np.sqrt(np.maximum(beta, 0) + 0.5), np.sqrt(np.maximum(-beta, 0) + 0.5)  # wp² − wn² = β
+    exact_m = [mpmath.fsum(mpmath.mpf(float(X[i, j])) * mpmath.mpf(float(wp[j] ** 2 - wn[j] ** 2))
+                           for j in range(d)) * int(s[i]) for i in range(n)]
+    with mpmath.workdps(60):
+        if loss == "logistic":
+            ell = [mpmath.log1p(mpmath.exp(-m)) for m in exact_m]
+            dell = [mpmath.exp(-m) / (1 + mpmath.exp(-m)) for m in exact_m]  # −ℓ'(m) = σ(−m)
+        else:
+            ell = dell = [mpmath.exp(-m) for m in exact_m]
+        L = mpmath.fsum(ell) / n
+        g = [-mpmath.fsum(int(s[i]) * dell[i] * mpmath.mpf(float(X[i, j])) for i in range(n)) / n
+             for j in range(d)]
+        log_l = float(mpmath.log(L))
+        eta = 1e-3 / float(max(abs(gj) for gj in g))  # one step moves the factors by ~1e-3 relative
+        g_scaled = np.array([float(gj * eta) for gj in g])  # ηg, in range where g itself underflows
+    opts = _core.SolveOptions(max_iter=1, tol=0.0, loss=1 if loss == "logistic" else 2,
+                              auto_step=False, step=eta)
+    lp, ln = np.log(wp), np.log(wn)
+    res = _core.gd(np.ascontiguousarray(X), s, lp, ln, opts)
+    assert res.n_iter == 1
+    # pm, depth 2: w₊ ← w₊(1 − 2ηg), w₋ ← w₋(1 + 2ηg) at the starting β
+    got_pos = (1.0 - np.exp(lp - np.log(wp))) / 2.0
+    got_neg = (np.exp(ln - np.log(wn)) - 1.0) / 2.0
+    np.testing.assert_allclose(got_pos, g_scaled, rtol=1e-9, atol=0)
+    np.testing.assert_allclose(got_neg, g_scaled, rtol=1e-9, atol=0)
+    # the loss reported is at the returned β: check log L there against mpmath too
+    beta1 = np.exp(2 * lp) - np.exp(2 * ln)
+    m1 = [mpmath.fsum(mpmath.mpf(float(X[i, j])) * mpmath.mpf(float(beta1[j])) for j in range(d)) * int(s[i])
+          for i in range(n)]
+    with mpmath.workdps(60):
+        terms = [mpmath.log1p(mpmath.exp(-m)) if loss == "logistic" else mpmath.exp(-m) for m in m1]
+        log_l1 = float(mpmath.log(mpmath.fsum(terms) / n))
+    assert abs(res.log_loss - log_l1) <= 1e-12 * max(1.0, abs(log_l1))
+    assert log_l1 < log_l  # the step descended
+
+
 def test_target_loss_1e300_reached_and_matches_logaddexp():
     rng = np.random.default_rng(3)
     X, s = _separable(rng, n=30, d=40)
