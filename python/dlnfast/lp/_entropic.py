@@ -46,6 +46,8 @@ _STALL_TOL = 1e-8
 # entropic solve at the user's λ keeps 1e-10
 _STAGE_TOL = 1e-6
 _ENTROPIC_TOL = 1e-10
+# PathResult.message of a path that stopped short of the LP tolerance without blowing up
+_STALLED = "stalled before the LP tolerance"
 
 
 @dataclass
@@ -305,6 +307,8 @@ def elastic_path_following(A, b, c, big_m=1e3, max_big_m=1e9, **kwargs):
     budget = kwargs.pop("max_newton", 2000)
     bnorm = 1.0 + float(np.abs(b).max(initial=0.0))
     nit = 0  # Newton steps over every M tried: one budget for the whole solve
+    t_start = time.perf_counter()
+    deadline = kwargs.get("time_limit", np.inf) + t_start
     while True:
         ca = np.concatenate([c, np.full(2 * m, big_m)])
         r = path_following(Aa, b, ca, max_newton=budget - nit, **kwargs)
@@ -314,12 +318,35 @@ def elastic_path_following(A, b, c, big_m=1e3, max_big_m=1e9, **kwargs):
         pf, df, gp = lp_measures(A, b, c, x, r.nu)
         out = PathResult(x, r.nu, r.reg, r.status, nit, r.stages, r.polished, pf, df, gp,
                            r.message)
+        if r.status == 4 and r.message == _STALLED:
+            # the path stalled short of the LP tolerance, typically because it priced out a
+            # column of the optimal basis (forplan): pivots can bring it back. Not after a
+            # blow-up (unbounded or infeasible: the elastic LP has no useful vertex there)
+            out = _crossover_result(A, b, c, big_m, out, tol, deadline)
+            if out.status == 0:
+                return out, 0.0, big_m
         if mass <= tol * bnorm or big_m >= max_big_m or r.status == 1 or nit >= budget:
             if r.status == 0 and max(pf, df, gp) > tol:
                 out.status = 4
                 out.message = f"elastic variables carry {mass:.3e} at M = {big_m:.0e}"
             return out, mass, big_m
         big_m *= 1000.0
+
+
+def _crossover_result(A, b, c, big_m, res, tol, deadline):
+    """``res`` replaced by the crossover's vertex (`dlnfast.lp._crossover`) from res.x when
+    that vertex passes the LP measures at ``tol``; else ``res`` unchanged."""
+    from dlnfast.lp._crossover import crossover
+
+    out = crossover(A, b, c, big_m, res.x, deadline=deadline)
+    if out is None:
+        return res
+    x, nu, pivots = out
+    pf, df, gp = lp_measures(A, b, c, x, nu)
+    if max(pf, df, gp) > tol:
+        return res
+    return PathResult(x, nu, res.reg, 0, res.nit, res.stages, True, pf, df, gp,
+                      f"optimal (crossover, {pivots} pivots)")
 
 
 class _LambdaPath:
@@ -449,7 +476,7 @@ class _LambdaPath:
         limit = self.out_of_budget()
         return PathResult(xo, nuo, self.reg, 1 if limit else 4, self.nit, self.stages, polished,
                           pf, df, gp,
-                          "time or iteration limit" if limit else "stalled before the LP tolerance")
+                          "time or iteration limit" if limit else _STALLED)
 
 
 def _path_following(A, b, c, tol=1e-9, reg0=None, reg_min=1e-13, max_newton=2000,
