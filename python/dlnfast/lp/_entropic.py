@@ -207,10 +207,13 @@ def support(x, threshold):
     return np.flatnonzero(x > threshold * max(1.0, float(x.max(initial=0.0))))
 
 
-def polish(A, b, c, x, nu, threshold=1e-9, S=None, AT=None, A_csc=None):
+def polish(A, b, c, x, nu, threshold=1e-9, S=None, AT=None, A_csc=None, ptol=np.inf):
     """Project (x, ν) onto the face S = `support` (x, threshold) (or the S given); None if S
     is empty. ``AT`` (Aᵀ, CSR) and ``A_csc`` (A, CSC): the same A in the formats its products
-    and column slices are cheapest in, when the caller keeps them."""
+    and column slices are cheapest in, when the caller keeps them. ``ptol``: when the projected
+    x misses Ax = b by more than this (relative, as `lp_measures`), the pair can fail the LP
+    tolerance whatever ν is: ν is then returned unprojected (its least squares, 3 of the ~4
+    dense solves of a polish on netlib, are skipped)."""
     if S is None:
         S = support(x, threshold)
     if S.size == 0:
@@ -226,6 +229,10 @@ def polish(A, b, c, x, nu, threshold=1e-9, S=None, AT=None, A_csc=None):
     xs = np.maximum(xs + dx, 0.0)
     xp = np.zeros_like(x)
     xp[S] = xs
+    if np.isfinite(ptol):
+        pf = float(np.abs(AS @ xs - b).max(initial=0.0)) / (1.0 + float(np.abs(b).max(initial=0.0)))
+        if pf > ptol:
+            return xp, nu
     # ν ← ν + (A_Dᵀ)⁺ (c_D − A_Dᵀ ν): reduced costs exactly zero on D ⊇ S. D starts at S and
     # takes in the columns whose reduced cost came out negative (x_j = 0 there, so s_j = 0 keeps
     # complementarity): on a degenerate vertex the least-norm ν otherwise leaves s_j < 0.
@@ -242,12 +249,13 @@ def polish(A, b, c, x, nu, threshold=1e-9, S=None, AT=None, A_csc=None):
     return xp, nu_p
 
 
-def best_polish(A, b, c, x, nu, good_enough=0.0, AT=None, A_csc=None):
+def best_polish(A, b, c, x, nu, good_enough=0.0, AT=None, A_csc=None, ptol=np.inf):
     """The best of `polish` over three support thresholds, with the polished or the entropic ν.
 
     A too low threshold puts columns with s_j > 0 into S (forcing s_j = 0 distorts ν); a too
     high one drops support columns (A_S x_S = b then fails): trying a few is cheap next to a
     Newton step. Stops at the first candidate whose worst LP measure is ≤ ``good_enough``.
+    ``ptol``: as in `polish` (a face whose projection misses Ax = b by more keeps the entropic ν).
     """
     best, best_val = None, np.inf
     tried = None
@@ -257,10 +265,10 @@ def best_polish(A, b, c, x, nu, good_enough=0.0, AT=None, A_csc=None):
         if tried is not None and np.array_equal(S, tried):
             continue
         tried = S
-        pol = polish(A, b, c, x, nu, S=S, AT=AT, A_csc=A_csc)
+        pol = polish(A, b, c, x, nu, S=S, AT=AT, A_csc=A_csc, ptol=ptol)
         if pol is None:
             continue
-        for cand in (pol, (pol[0], nu)):
+        for cand in (pol,) if pol[1] is nu else (pol, (pol[0], nu)):
             val = max(lp_measures(A, b, c, *cand, AT=AT))
             if val < best_val:
                 best, best_val = cand, val
@@ -419,7 +427,7 @@ class _LambdaPath:
         A, b, c = self.A, self.b, self.c
         self.polished_x = self.x
         pol = best_polish(A, b, c, self.x, self.nu, good_enough=0.1 * self.tol, AT=self.AT,
-                          A_csc=self.A_csc)
+                          A_csc=self.A_csc, ptol=self.tol)
         if pol is None:
             return None
         ppf, pdf, pgp = lp_measures(A, b, c, *pol, AT=self.AT)
