@@ -99,3 +99,22 @@ def test_dense_inverse_against_numpy_and_singular_is_none():
     assert _core.dense_inverse(S) is None
     with pytest.raises(ValueError, match="square"):
         _core.dense_inverse(np.ones((2, 3)))
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_blands_rule_reaches_the_same_optimum(seed, monkeypatch):
+    # Bland's rule (smallest entering and leaving index) from the first pivot on
+    import dlnfast.lp._crossover as X
+
+    monkeypatch.setattr(X, "_BLAND_AFTER", 0)
+    A, b, c = random_lp(seed)
+    ref = scipy_linprog(c, A_eq=A.toarray(), b_eq=b, method="highs")
+    x, nu, _ = crossover(A, b, c, 1e4, np.zeros(c.size))
+    assert_optimal(A, b, c, x, nu, ref.fun)
+
+
+def test_too_many_rows_is_not_attempted():
+    # the dense B⁻¹ of m > 5000 rows is not built
+    m = 5001
+    A = sp.eye(m, format="csr")
+    assert crossover(A, np.ones(m), np.ones(m), 1e3, np.ones(m)) is None

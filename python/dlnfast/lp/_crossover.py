@@ -39,10 +39,12 @@ import scipy.sparse as sp
 _REFACTOR = 64
 # degenerate pivots in a row before Bland's rule (smallest index) replaces Dantzig's
 _BLAND_AFTER = 50
+# B⁻¹ is dense: above this many rows (200 MB of B⁻¹) the crossover is not attempted
+_MAX_ROWS = 5000
 
 
 def _inverse(B):
-    """B⁻¹ (dense) in C++ by full-pivoting LU, no LAPACK threads; None when B is singular."""
+    """B⁻¹ (dense) in C++ by partial-pivoting LU, no LAPACK threads; None when B is singular."""
     from dlnfast import _core
 
     return _core.dense_inverse(np.ascontiguousarray(B, dtype=np.float64))
@@ -55,11 +57,11 @@ def crossover(A, b, c, big_m, x, *, max_pivots=None, deadline=np.inf):
     penalty ``big_m``. Returns (x, ν, pivots) at an optimal basis of the elastic LP, with x on
     A's n columns (the elastic part is dropped: the caller's LP measures say whether it was 0),
     or None when the pivots do not finish (pivot limit, deadline, an unbounded direction or a
-    singular basis).
+    singular basis) or m > 5000 (the dense B⁻¹ would take more than 200 MB).
     """
     A = sp.csc_matrix(A)
     m, n = A.shape
-    if m == 0:
+    if m == 0 or m > _MAX_ROWS:
         return None
     x0 = np.maximum(np.asarray(x, dtype=np.float64), 0.0)
     r = b - A @ x0
@@ -122,9 +124,13 @@ def crossover(A, b, c, big_m, x, *, max_pivots=None, deadline=np.inf):
         if dec.size:
             ratios = np.maximum(xa[basis[dec]], 0.0) / mw[dec]
             tmin = float(ratios.min())
-            # among near ties, the largest pivot (stabler B)
+            # among near ties, the largest pivot (stabler B); under Bland's rule the smallest
+            # column index, which with the smallest entering index rules out cycling
             near = dec[ratios <= tmin + 1e-12 * max(1.0, tmin)]
-            leave = int(near[np.argmax(np.abs(w[near]))])
+            if degenerate >= _BLAND_AFTER and not superbasic:
+                leave = int(near[np.argmin(basis[near])])
+            else:
+                leave = int(near[np.argmax(np.abs(w[near]))])
         else:
             tmin, leave = np.inf, -1
         if t_j <= tmin:
