@@ -35,11 +35,12 @@ def answers():
 
 
 # Measured on the 2-core CI-class machine: these take ≤ ~3 s each with method="newton".
-FAST = {"adlittle", "blend", "boeing2", "bore3d", "forest6", "kb2", "lotfi", "recipe", "sc105",
-        "sc205", "sc50a", "sc50b", "scagr7", "scsd1", "share2b", "stocfor1", "woodinfe"}
-# Known failure, measured: the entropic path stalls at λ ≈ 1e-11 with a 2.8e-4 relative
-# objective gap (status 4, reported as such); see benchmarks/README.md.
-KNOWN_FAILURES = {"forplan": "stalls at a 2.8e-4 relative gap (status 4)"}
+# forplan (0.1–0.3 s) is the crossover's instance: its λ path prices out a column of the
+# optimal basis and stalls at a 1.5e-5 relative gap; the crossover's pivots bring it back.
+FAST = {"adlittle", "blend", "boeing2", "bore3d", "forest6", "forplan", "kb2", "lotfi", "recipe",
+        "sc105", "sc205", "sc50a", "sc50b", "scagr7", "scsd1", "share2b", "stocfor1", "woodinfe"}
+# Known failures (strict xfail: fixing one fails the suite until it is removed from here).
+KNOWN_FAILURES: dict[str, str] = {}
 
 
 def cases():
@@ -61,7 +62,7 @@ def read(row):
 def test_bundled_instances_are_present_and_small():
     # a fresh clone has them: the suite below never skips
     names = {r["name"] for r in answers() if r["bundled"]}
-    assert {"adlittle", "blend", "forest6", "kb2", "sc50a", "sc50b"} <= names
+    assert {"adlittle", "blend", "forest6", "forplan", "kb2", "sc50a", "sc50b"} <= names
     assert all((BUNDLED / f"{n}.mps").is_file() for n in names)
     assert sum((BUNDLED / f"{n}.mps").stat().st_size for n in names) < 1_000_000
 
@@ -100,3 +101,23 @@ def test_netlib_instance_solved(row):
 def test_read_mps_rejects_a_missing_file(tmp_path):
     with pytest.raises(ValueError, match="path: no such file"):
         dlnfast.read_mps(tmp_path / "nope.mps")
+
+
+def test_forplan_is_certified_by_the_crossover():
+    # the λ path alone stalls on forplan (a column of the optimal basis priced out, status 4
+    # before the crossover existed); the crossover's vertex is primal and dual feasible in the
+    # user's units, checked here against HiGHS's objective and the constraints directly
+    row = next(r for r in answers() if r["name"] == "forplan")
+    prob = read(row)
+    res = dlnfast.linprog(**prob)
+    assert res.status == 0, res.message
+    assert res.polished
+    c0 = prob.pop("c0")
+    ref = scipy_linprog(method="highs", **prob)
+    assert abs(res.fun - (ref.fun + c0)) <= 1e-8 * abs(ref.fun + c0)
+    lo = np.array([b[0] if b[0] is not None else -np.inf for b in prob["bounds"]])
+    hi = np.array([b[1] if b[1] is not None else np.inf for b in prob["bounds"]])
+    scale = 1.0 + np.abs(res.x).max()
+    assert np.all(res.x >= lo - 1e-9 * scale) and np.all(res.x <= hi + 1e-9 * scale)
+    assert np.abs(prob["A_eq"] @ res.x - prob["b_eq"]).max(initial=0.0) <= 1e-9 * scale
+    assert (prob["A_ub"] @ res.x - prob["b_ub"]).max(initial=0.0) <= 1e-9 * scale

@@ -4,6 +4,7 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <Eigen/LU>
 #include <Eigen/QR>
 
 #include <algorithm>
@@ -82,6 +83,28 @@ DArray min_norm_lstsq(const DArray& a, const DArray& r) {
   return x;
 }
 
+// B⁻¹ of a dense square matrix (C order) by LU with partial pivoting, or None when B is
+// singular to working precision (reciprocal condition estimate below 1e3·ε): the crossover's fresh basis inverse, without LAPACK's threads.
+py::object dense_inverse(const DArray& a) {
+  require(a.ndim() == 2 && a.shape(0) == a.shape(1), "B must be a square 2-D array");
+  const std::int64_t m = a.shape(0);
+  DArray out({m, m});
+  using RowMat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  Eigen::Map<const RowMat> B(a.data(), m, m);
+  Eigen::Map<RowMat> Binv(out.mutable_data(), m, m);
+  bool ok = true;
+  {
+    py::gil_scoped_release release;
+    // partial pivoting (blocked: 622×622 in a few ms where full pivoting took 0.1 s), with
+    // singularity judged by the reciprocal condition estimate
+    Eigen::PartialPivLU<Eigen::MatrixXd> lu(B);
+    ok = m == 0 || lu.rcond() > 1e3 * std::numeric_limits<double>::epsilon();
+    if (ok) Binv = lu.inverse();
+    ok = ok && Binv.allFinite();
+  }
+  return ok ? py::object(out) : py::object(py::none());
+}
+
 }  // namespace
 
 void bind_newton(py::module_& m) {
@@ -105,6 +128,8 @@ void bind_newton(py::module_& m) {
            "(x or None on overflow, steps, converged, reason, residual).");
   m.def("min_norm_lstsq", &min_norm_lstsq, py::arg("A").noconvert(), py::arg("r").noconvert(),
         "Least-norm least-squares solution of A x = r (complete orthogonal decomposition).");
+  m.def("dense_inverse", &dense_inverse, py::arg("B").noconvert(),
+        "Inverse of a dense square matrix by partial-pivoting LU; None when it is singular.");
 }
 
 }  // namespace dlnfast::bindings

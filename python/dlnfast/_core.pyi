@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['EntropicNewton', 'FactorOptions', 'LpOptions', 'LpStepRule', 'LpUpdate', 'MirrorSpec', 'Result', 'SolveOptions', 'Status', 'factor_gd', 'factor_sgd', 'flow', 'flow_many', 'gd', 'gd_many', 'has_openmp', 'lp_dense', 'lp_sparse', 'lp_transport', 'md', 'md_many', 'min_norm_lstsq', 'network_simplex_dense', 'network_simplex_edges', 'omp_max_threads', 'sgd', 'stream_sum', 'xt_dot']
+__all__: list[str] = ['EntropicNewton', 'FactorOptions', 'LpOptions', 'LpStepRule', 'LpUpdate', 'MirrorSpec', 'Result', 'SolveOptions', 'Status', 'dense_inverse', 'factor_gd', 'factor_sgd', 'flow', 'flow_many', 'gd', 'gd_many', 'has_openmp', 'lp_dense', 'lp_sparse', 'lp_transport', 'md', 'md_many', 'min_norm_lstsq', 'network_simplex_dense', 'network_simplex_edges', 'omp_max_threads', 'sgd', 'stream_sum', 'xt_dot']
 class Status:
     """
     Members:
@@ -641,6 +641,10 @@ class EntropicNewton:
     @property
     def mode(self) -> str:
         ...
+def dense_inverse(B: numpy.typing.NDArray[numpy.float64]) -> typing.Any:
+    """
+    Inverse of a dense square matrix by partial-pivoting LU; None when it is singular.
+    """
 @typing.overload
 def factor_gd(X: numpy.typing.NDArray[numpy.float64], y: numpy.typing.NDArray[numpy.float64], theta: numpy.typing.NDArray[numpy.float64], options: FactorOptions, *, weights: numpy.typing.NDArray[numpy.float64] | None = None, x_mean: numpy.typing.NDArray[numpy.float64] | None = None, snapshot_iters: numpy.typing.NDArray[numpy.int64] | None = None, progress: typing.Any = None) -> Result:
     """

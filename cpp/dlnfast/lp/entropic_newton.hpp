@@ -5,7 +5,8 @@
 //
 // A is given once, in CSR (as the caller holds it), and kept; an EntropicNewton object lives for
 // a whole path in λ, so everything that depends only on A's pattern is set up once:
-//   * dense:  H = A diag(x) Aᵀ accumulated column by column into an m×m matrix, Eigen LLT;
+//   * dense:  H = A diag(x) Aᵀ accumulated column by column into an m×m matrix, Eigen LLT
+//             ("auto" takes it only when H's lower triangle is at least half full);
 //   * sparse: H's lower pattern, the position of every column's contribution in it, and the
 //             fill-reducing (AMD) symbolic analysis of SimplicialLLT are computed once; each
 //             Newton step only refills the values and calls factorize;
@@ -240,24 +241,41 @@ class EntropicNewton {
     else if (hint == "sparse") mode = Mode::sparse;
     else if (hint == "schur" || (schur_ok && hint == "auto")) mode = Mode::schur;
     else mode = Mode::dense;
-    if (hint == "auto" && mode != Mode::schur) {
-      // sparse unless the problem is small or H would be dense anyway (the pair map would then
-      // cost as much memory as a dense H, and AMD gains nothing)
-      mode = (m_ > 150 && pairs < 0.15 * double(m_) * double(m_) && pairs < 5e7) ? Mode::sparse : Mode::dense;
-    }
     mode_ = mode;
+    if (hint == "auto" && mode != Mode::schur) {
+      // sparse unless H's lower triangle (its distinct entries, not the pair count, which
+      // counts repeated pairs: boeing2's 0.2·m² pairs fill 13 % of H) is at least half full:
+      // on netlib sparse is 1.3–3.4× faster per solve than dense down to m ≈ 50 (scagr7,
+      // m = 127: 46 → 22 ms), dense only where H is ~80 % full (israel, klein1: 2×)
+      if (pairs < 5e7) {
+        build_sparse_pattern();
+        const double full = double(m_) * double(m_ + 1) / 2;
+        if (double(Hs_.nonZeros()) < 0.5 * full) {
+          mode_ = Mode::sparse;
+          llt_.analyzePattern(Hs_);
+          return;
+        }
+        Hs_ = Eigen::SparseMatrix<double, Eigen::ColMajor, int>();
+        pos_ = std::vector<int>();
+        diag_pos_ = std::vector<int>();
+      }
+      mode_ = Mode::dense;
+    }
     if (mode_ == Mode::schur) {
       nd_ = n_diag;
       setup_schur();
     } else if (mode_ == Mode::sparse) {
-      setup_sparse();
+      build_sparse_pattern();
+      llt_.analyzePattern(Hs_);
     } else {
       Hd_.resize(m_, m_);
     }
   }
 
   // ---------------- sparse ----------------
-  void setup_sparse() {
+  // H's lower pattern and every column pair's position in it (the symbolic analysis is the
+  // caller's, once the mode is settled)
+  void build_sparse_pattern() {
     using Trip = Eigen::Triplet<double, int>;
     std::vector<Trip> trips;
     trips.reserve(std::size_t(m_));
@@ -281,7 +299,6 @@ class EntropicNewton {
         for (std::int64_t q = ccount_[j]; q <= p; ++q) pos_.push_back(position(crow_[p], crow_[q]));
     diag_pos_.resize(m_);
     for (std::int64_t i = 0; i < m_; ++i) diag_pos_[i] = position(i, i);
-    llt_.analyzePattern(Hs_);
   }
 
   // ---------------- schur ----------------

@@ -46,6 +46,8 @@ _STALL_TOL = 1e-8
 # entropic solve at the user's λ keeps 1e-10
 _STAGE_TOL = 1e-6
 _ENTROPIC_TOL = 1e-10
+# PathResult.message of a path that stopped short of the LP tolerance without blowing up
+_STALLED = "stalled before the LP tolerance"
 
 
 @dataclass
@@ -205,10 +207,13 @@ def support(x, threshold):
     return np.flatnonzero(x > threshold * max(1.0, float(x.max(initial=0.0))))
 
 
-def polish(A, b, c, x, nu, threshold=1e-9, S=None, AT=None, A_csc=None):
+def polish(A, b, c, x, nu, threshold=1e-9, S=None, AT=None, A_csc=None, ptol=np.inf):
     """Project (x, ν) onto the face S = `support` (x, threshold) (or the S given); None if S
     is empty. ``AT`` (Aᵀ, CSR) and ``A_csc`` (A, CSC): the same A in the formats its products
-    and column slices are cheapest in, when the caller keeps them."""
+    and column slices are cheapest in, when the caller keeps them. ``ptol``: when the projected
+    x misses Ax = b by more than this (relative, as `lp_measures`), the pair can fail the LP
+    tolerance whatever ν is: ν is then returned unprojected (its least squares, 3 of the ~4
+    dense solves of a polish on netlib, are skipped)."""
     if S is None:
         S = support(x, threshold)
     if S.size == 0:
@@ -224,6 +229,10 @@ def polish(A, b, c, x, nu, threshold=1e-9, S=None, AT=None, A_csc=None):
     xs = np.maximum(xs + dx, 0.0)
     xp = np.zeros_like(x)
     xp[S] = xs
+    if np.isfinite(ptol):
+        pf = float(np.abs(AS @ xs - b).max(initial=0.0)) / (1.0 + float(np.abs(b).max(initial=0.0)))
+        if pf > ptol:
+            return xp, nu
     # ν ← ν + (A_Dᵀ)⁺ (c_D − A_Dᵀ ν): reduced costs exactly zero on D ⊇ S. D starts at S and
     # takes in the columns whose reduced cost came out negative (x_j = 0 there, so s_j = 0 keeps
     # complementarity): on a degenerate vertex the least-norm ν otherwise leaves s_j < 0.
@@ -240,12 +249,13 @@ def polish(A, b, c, x, nu, threshold=1e-9, S=None, AT=None, A_csc=None):
     return xp, nu_p
 
 
-def best_polish(A, b, c, x, nu, good_enough=0.0, AT=None, A_csc=None):
+def best_polish(A, b, c, x, nu, good_enough=0.0, AT=None, A_csc=None, ptol=np.inf):
     """The best of `polish` over three support thresholds, with the polished or the entropic ν.
 
     A too low threshold puts columns with s_j > 0 into S (forcing s_j = 0 distorts ν); a too
     high one drops support columns (A_S x_S = b then fails): trying a few is cheap next to a
     Newton step. Stops at the first candidate whose worst LP measure is ≤ ``good_enough``.
+    ``ptol``: as in `polish` (a face whose projection misses Ax = b by more keeps the entropic ν).
     """
     best, best_val = None, np.inf
     tried = None
@@ -255,10 +265,10 @@ def best_polish(A, b, c, x, nu, good_enough=0.0, AT=None, A_csc=None):
         if tried is not None and np.array_equal(S, tried):
             continue
         tried = S
-        pol = polish(A, b, c, x, nu, S=S, AT=AT, A_csc=A_csc)
+        pol = polish(A, b, c, x, nu, S=S, AT=AT, A_csc=A_csc, ptol=ptol)
         if pol is None:
             continue
-        for cand in (pol, (pol[0], nu)):
+        for cand in (pol,) if pol[1] is nu else (pol, (pol[0], nu)):
             val = max(lp_measures(A, b, c, *cand, AT=AT))
             if val < best_val:
                 best, best_val = cand, val
@@ -305,6 +315,8 @@ def elastic_path_following(A, b, c, big_m=1e3, max_big_m=1e9, **kwargs):
     budget = kwargs.pop("max_newton", 2000)
     bnorm = 1.0 + float(np.abs(b).max(initial=0.0))
     nit = 0  # Newton steps over every M tried: one budget for the whole solve
+    t_start = time.perf_counter()
+    deadline = kwargs.get("time_limit", np.inf) + t_start
     while True:
         ca = np.concatenate([c, np.full(2 * m, big_m)])
         r = path_following(Aa, b, ca, max_newton=budget - nit, **kwargs)
@@ -314,12 +326,35 @@ def elastic_path_following(A, b, c, big_m=1e3, max_big_m=1e9, **kwargs):
         pf, df, gp = lp_measures(A, b, c, x, r.nu)
         out = PathResult(x, r.nu, r.reg, r.status, nit, r.stages, r.polished, pf, df, gp,
                            r.message)
+        if r.status == 4 and r.message == _STALLED:
+            # the path stalled short of the LP tolerance, typically because it priced out a
+            # column of the optimal basis (forplan): pivots can bring it back. Not after a
+            # blow-up (unbounded or infeasible: the elastic LP has no useful vertex there)
+            out = _crossover_result(A, b, c, big_m, out, tol, deadline)
+            if out.status == 0:
+                return out, 0.0, big_m
         if mass <= tol * bnorm or big_m >= max_big_m or r.status == 1 or nit >= budget:
             if r.status == 0 and max(pf, df, gp) > tol:
                 out.status = 4
                 out.message = f"elastic variables carry {mass:.3e} at M = {big_m:.0e}"
             return out, mass, big_m
         big_m *= 1000.0
+
+
+def _crossover_result(A, b, c, big_m, res, tol, deadline):
+    """``res`` replaced by the crossover's vertex (`dlnfast.lp._crossover`) from res.x when
+    that vertex passes the LP measures at ``tol``; else ``res`` unchanged."""
+    from dlnfast.lp._crossover import crossover
+
+    out = crossover(A, b, c, big_m, res.x, deadline=deadline)
+    if out is None:
+        return res
+    x, nu, pivots = out
+    pf, df, gp = lp_measures(A, b, c, x, nu)
+    if max(pf, df, gp) > tol:
+        return res
+    return PathResult(x, nu, res.reg, 0, res.nit, res.stages, True, pf, df, gp,
+                      f"optimal (crossover, {pivots} pivots)")
 
 
 class _LambdaPath:
@@ -392,7 +427,7 @@ class _LambdaPath:
         A, b, c = self.A, self.b, self.c
         self.polished_x = self.x
         pol = best_polish(A, b, c, self.x, self.nu, good_enough=0.1 * self.tol, AT=self.AT,
-                          A_csc=self.A_csc)
+                          A_csc=self.A_csc, ptol=self.tol)
         if pol is None:
             return None
         ppf, pdf, pgp = lp_measures(A, b, c, *pol, AT=self.AT)
@@ -449,7 +484,7 @@ class _LambdaPath:
         limit = self.out_of_budget()
         return PathResult(xo, nuo, self.reg, 1 if limit else 4, self.nit, self.stages, polished,
                           pf, df, gp,
-                          "time or iteration limit" if limit else "stalled before the LP tolerance")
+                          "time or iteration limit" if limit else _STALLED)
 
 
 def _path_following(A, b, c, tol=1e-9, reg0=None, reg_min=1e-13, max_newton=2000,

@@ -203,7 +203,8 @@ def linprog(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds=(0, None), *, 
         (Newton steps, or accepted GD/EG steps; 0 when presolve decides the LP),
         ``slack`` (b_ub − A_ub x), ``con`` (b_eq − A_eq x), ``reg`` (the final λ),
         ``lp_residuals`` (primal, dual, gap of the standard form), ``polished`` (the final
-        point is the projection onto the detected optimal face), ``certificate``: for "dln"/"eg",
+        point is the projection onto the detected optimal face, or the crossover's vertex
+        when the λ path stalled short of the tolerance), ``certificate``: for "dln"/"eg",
         the standard form (``A``, ``b``, ``c``), its point ``y``, ``reg`` = λ, ``omega`` = ω and
         ``dual`` = ν with ``λ log y = Âᵀν − ĉ − λω`` exactly: y solves the entropic LP with cost
         ``ĉ + λω`` (ω = 0 for EG) and right-hand side ``Ây`` (:ref:`ug-identities`).
