@@ -73,12 +73,18 @@ DLNFAST_ALWAYS_INLINE void fwd_tile(const T* const* xr, Index j0, Index j1, cons
     for (int v = 0; v < NV; ++v) batch_store(R + r * Kp + v * kBatchLanes, acc[r][v]);
 }
 
-// G[j][·] (row stride Kp) += Σ_{i<rows} x_i[j]·C[i][·] for MR columns j0.., NV vectors at C + p.
-template <int MR, int NV, class T>
+// Backward modes: G += Σ (the sum continues G's), G = Σ (from zero), G = G + Σ (Σ from zero,
+// then added: the bits of G = Σ into a buffer and then G += buffer, without the buffer).
+enum BwdMode : int { kBwdAccumulate = 0, kBwdStore = 1, kBwdAdd = 2 };
+
+// G[j][·] (row stride Kp) (+)= Σ_{i<rows} x_i[j]·C[i][·] for MR columns j0.., NV vectors at
+// C + p, as Mode says.
+template <int MR, int NV, int Mode = kBwdAccumulate, class T>
 DLNFAST_ALWAYS_INLINE void bwd_tile(const T* const* xr, Index rows, Index j0, const double* C, Index Kp, double* G) {
   batch_vec acc[MR][NV];
   for (int r = 0; r < MR; ++r)
-    for (int v = 0; v < NV; ++v) acc[r][v] = batch_load(G + (j0 + r) * Kp + v * kBatchLanes);
+    for (int v = 0; v < NV; ++v)
+      acc[r][v] = Mode == kBwdAccumulate ? batch_load(G + (j0 + r) * Kp + v * kBatchLanes) : batch_vec{};
   for (Index i = 0; i < rows; ++i) {
     const double* c = C + i * Kp;
     batch_vec cv[NV];
@@ -90,7 +96,10 @@ DLNFAST_ALWAYS_INLINE void bwd_tile(const T* const* xr, Index rows, Index j0, co
     }
   }
   for (int r = 0; r < MR; ++r)
-    for (int v = 0; v < NV; ++v) batch_store(G + (j0 + r) * Kp + v * kBatchLanes, acc[r][v]);
+    for (int v = 0; v < NV; ++v) {
+      double* g = G + (j0 + r) * Kp + v * kBatchLanes;
+      batch_store(g, Mode == kBwdAdd ? batch_load(g) + acc[r][v] : acc[r][v]);
+    }
 }
 
 template <int NV, class T>
@@ -102,13 +111,13 @@ DLNFAST_ALWAYS_INLINE void fwd_panel(const T* const* xr, Index rows, Index j0, I
   for (; i < rows; ++i) fwd_tile<1, NV>(xr + i, j0, j1, B, Kp, R + i * Kp);
 }
 
-template <int NV, class T>
+template <int NV, int Mode, class T>
 DLNFAST_ALWAYS_INLINE void bwd_panel(const T* const* xr, Index rows, Index j0, Index j1, const double* C, Index Kp,
                                      double* G) {
   constexpr int MR = kTileRows<NV>;
   Index j = j0;
-  for (; j + MR <= j1; j += MR) bwd_tile<MR, NV>(xr, rows, j, C, Kp, G);
-  for (; j < j1; ++j) bwd_tile<1, NV>(xr, rows, j, C, Kp, G);
+  for (; j + MR <= j1; j += MR) bwd_tile<MR, NV, Mode>(xr, rows, j, C, Kp, G);
+  for (; j < j1; ++j) bwd_tile<1, NV, Mode>(xr, rows, j, C, Kp, G);
 }
 
 /// R (rows × Kp, row-major) += X_blk·B over the rows `xrows` (row pointers, each of length d).
@@ -133,7 +142,7 @@ DLNFAST_ALWAYS_INLINE void batch_forward_impl(const T* const* xrows, Index rows,
 }
 
 /// G[j0:j1] (G d × Kp, row-major) += X_blk[:, j0:j1]ᵀ·C, C rows × Kp row-major.
-template <class T>
+template <int Mode = kBwdAccumulate, class T>
 DLNFAST_ALWAYS_INLINE void batch_backward_impl(const T* const* xrows, Index rows, Index jb, Index je, const double* C,
                                                Index Kp, double* G) {
   const Index nvec = Kp / kBatchLanes;
@@ -146,10 +155,10 @@ DLNFAST_ALWAYS_INLINE void batch_backward_impl(const T* const* xrows, Index rows
       const double* Cp = C + p * kBatchLanes;
       double* Gp = G + p * kBatchLanes;
       switch (std::min<Index>(4, nvec - p)) {
-        case 4: bwd_panel<4>(xrows, rows, j0, j1, Cp, Kp, Gp); break;
-        case 3: bwd_panel<3>(xrows, rows, j0, j1, Cp, Kp, Gp); break;
-        case 2: bwd_panel<2>(xrows, rows, j0, j1, Cp, Kp, Gp); break;
-        default: bwd_panel<1>(xrows, rows, j0, j1, Cp, Kp, Gp); break;
+        case 4: bwd_panel<4, Mode>(xrows, rows, j0, j1, Cp, Kp, Gp); break;
+        case 3: bwd_panel<3, Mode>(xrows, rows, j0, j1, Cp, Kp, Gp); break;
+        case 2: bwd_panel<2, Mode>(xrows, rows, j0, j1, Cp, Kp, Gp); break;
+        default: bwd_panel<1, Mode>(xrows, rows, j0, j1, Cp, Kp, Gp); break;
       }
     }
   }
@@ -209,11 +218,6 @@ DLNFAST_ALWAYS_INLINE void reduce_partials_impl(const double* P, Index nc, Index
   }
 }
 
-/// a[i] += b[i] for i < n.
-DLNFAST_CLONES static void add_rows(double* a, const double* b, Index n) {
-#pragma omp simd
-  for (Index i = 0; i < n; ++i) a[i] += b[i];
-}
 
 DLNFAST_CLONES static void batch_residual(double* R, Index rows, Index Kp, const double* y, const double* w,
                                           double uniform_w, const double* shift, double* loss, double* csum) {
@@ -238,6 +242,22 @@ DLNFAST_CLONES static void batch_backward(const double* const* xrows, Index rows
 DLNFAST_CLONES static void batch_backward(const float* const* xrows, Index rows, Index j0, Index j1, const double* C,
                                           Index Kp, double* G) {
   batch_backward_impl(xrows, rows, j0, j1, C, Kp, G);
+}
+/// G[j0:j1] = Σ (add = false) or G + Σ (add = true), Σ summed from zero over the rows: the bits
+/// of a zeroed buffer, batch_backward into it and G += buffer (the split mode's partitions).
+template <class T>
+DLNFAST_ALWAYS_INLINE void batch_backward_fresh_impl(const T* const* xrows, Index rows, Index j0, Index j1,
+                                                     const double* C, Index Kp, double* G, bool add) {
+  if (add) batch_backward_impl<kBwdAdd>(xrows, rows, j0, j1, C, Kp, G);
+  else batch_backward_impl<kBwdStore>(xrows, rows, j0, j1, C, Kp, G);
+}
+DLNFAST_CLONES static void batch_backward_fresh(const double* const* xrows, Index rows, Index j0, Index j1,
+                                                const double* C, Index Kp, double* G, bool add) {
+  batch_backward_fresh_impl(xrows, rows, j0, j1, C, Kp, G, add);
+}
+DLNFAST_CLONES static void batch_backward_fresh(const float* const* xrows, Index rows, Index j0, Index j1,
+                                                const double* C, Index Kp, double* G, bool add) {
+  batch_backward_fresh_impl(xrows, rows, j0, j1, C, Kp, G, add);
 }
 
 #pragma GCC diagnostic pop
