@@ -25,8 +25,14 @@ against ``implicit_bias_limit`` from scratch at every 10th of them (same run).
 
 Usage:  python benchmarks/bench_sweep.py [--sizes 100x1000,200x2000,1000x10000]
                                         [--ks 8,32,128] [--threads 1,2] [--repeats 3] [--busy 1]
+                                        [--methods exact,fused,one-by-one,numpy]
         python benchmarks/bench_sweep.py --flow [--sizes 100x1000,1000x10000] [--ks 8,32] [--threads 1]
         python benchmarks/bench_sweep.py --limits
+        python benchmarks/bench_sweep.py --pairs [--sizes ...] [--ks 32] [--repeats 7] [--busy 1]
+
+``--pairs`` times the fused mode with 2 threads against 1 thread, in interleaved runs (the order
+alternating between repeats): the team forced on for every size (``min_parallel_work = 1``) and
+with the default threshold, per-iteration milliseconds and the 2-thread speed-ups.
 """
 import argparse
 import contextlib
@@ -44,9 +50,12 @@ from _common import busy_neighbours, machine_info, quiesce
 STEP = 1e-3
 
 
-def _opts(n_iter, threads):
-    return _core.SolveOptions(auto_step=False, step=STEP, max_iter=int(n_iter), tol=0.0, n_threads=int(threads),
-                              loss_every=0)
+def _opts(n_iter, threads, min_work=None):
+    o = _core.SolveOptions(auto_step=False, step=STEP, max_iter=int(n_iter), tol=0.0, n_threads=int(threads),
+                           loss_every=0)
+    if min_work is not None:
+        o.min_parallel_work = int(min_work)
+    return o
 
 
 def _starts(K, d):
@@ -55,10 +64,10 @@ def _starts(K, d):
     return log_w
 
 
-def time_batched(X, y, K, n_iter, threads, blocked=False):
+def time_batched(X, y, K, n_iter, threads, blocked=False, min_work=None):
     log_w = _starts(K, X.shape[1])
     lp, ln = log_w.copy(), log_w.copy()
-    opts = [_opts(n_iter, threads) for _ in range(K)]
+    opts = [_opts(n_iter, threads, min_work) for _ in range(K)]
     t = time.perf_counter()
     _core.gd_many(X, y, lp, ln, opts, blocked=blocked)
     return time.perf_counter() - t
@@ -108,6 +117,39 @@ def flop_rate(X, K, threads, repeats):
     return 2 * X.size * K / statistics.median(times)
 
 
+def _problems(args):
+    """(n, d, X, y, K, n_iter) for every size and K of the command line: X standard normal, y from
+    its first 5 columns, and iterations so that one fused run takes about ``budget`` s at ~40
+    GFLOP/s (at least 5: each call's fixed costs, building K networks and returning their
+    log-weights, are in every timing)."""
+    rng = np.random.default_rng(0)
+    for size in args.sizes.split(","):
+        n, d = map(int, size.split("x"))
+        X = rng.standard_normal((n, d))
+        y = X[:, :5] @ np.ones(5)
+        for K in map(int, args.ks.split(",")):
+            yield n, d, X, y, K, int(max(5, min(20_000, args.budget * 4e10 / (4 * n * d * K))))
+
+
+def table_pairs(args):
+    """Fused mode, 2 threads against 1, interleaved pairs (order alternating): the team forced
+    on (min_parallel_work = 1) and the default threshold, per size. Ratios > 1: 2 threads faster."""
+    print("| n x d | K | n·d·K | iterations | 1 thread [ms/it] | 2 forced [ms/it] | 2 default [ms/it] | "
+          "forced 2/1 speed-up | default 2/1 speed-up | load |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    runs = (("one", 1, None), ("forced", 2, 1), ("default", 2, None))
+    for n, d, X, y, K, n_iter in _problems(args):
+        ts = {name: [] for name, _, _ in runs}
+        for r in range(args.repeats):
+            for name, threads, mw in (runs if r % 2 == 0 else runs[::-1]):
+                quiesce(0.02)
+                ts[name].append(time_batched(X, y, K, n_iter, threads, blocked=True, min_work=mw))
+        ms = {name: 1e3 * statistics.median(t) / n_iter for name, t in ts.items()}
+        print(f"| {n}x{d} | {K} | {n * d * K:.1e} | {n_iter} | {ms['one']:.4f} | {ms['forced']:.4f} | "
+              f"{ms['default']:.4f} | {ms['one'] / ms['forced']:.2f} | {ms['one'] / ms['default']:.2f} | "
+              f"{os.getloadavg()[0]:.1f} |", flush=True)
+
+
 def _flow_setup(K, d, n_steps, threads):
     alphas = np.logspace(-3, 0, K)
     rk_tols = np.logspace(-9, -6, K)
@@ -137,28 +179,23 @@ def table_flow(args):
     print("| n x d | K | threads | steps | batched steps/s per config | one-by-one | batched vs one-by-one | "
           "gradients per config | load |")
     print("|---|---|---|---|---|---|---|---|---|")
-    rng = np.random.default_rng(0)
-    for size in args.sizes.split(","):
-        n, d = map(int, size.split("x"))
-        X = rng.standard_normal((n, d))
-        y = X[:, :5] @ np.ones(5)
-        for K in map(int, args.ks.split(",")):
-            # steps so that one batched run takes about `budget` s at ~2 GFLOP/s (6 gradients a step)
-            n_steps = int(max(5, min(5_000, args.budget * 2e9 / (6 * 4 * n * d * K))))
-            for threads in map(int, args.threads.split(",")):
-                ts = {"batched": [], "alone": []}
-                for _ in range(args.repeats):
-                    quiesce(0.05)
-                    tb, cb, gb = time_flow_batched(X, y, K, n_steps, threads)
-                    quiesce(0.05)
-                    ta, ca, ga = time_flow_alone(X, y, K, n_steps, threads)
-                    assert gb == ga and all(np.array_equal(a, b) for a, b in zip(ca, cb)), "not bit-identical"
-                    ts["batched"].append(tb)
-                    ts["alone"].append(ta)
-                rates = {name: K * n_steps / statistics.median(t) for name, t in ts.items()}
-                print(f"| {n}x{d} | {K} | {threads} | {n_steps} | {rates['batched']:.1f} | {rates['alone']:.1f} | "
-                      f"{rates['batched'] / rates['alone']:.2f} | {gb / K:.0f} | {os.getloadavg()[0]:.1f} |",
-                      flush=True)
+    for n, d, X, y, K, _ in _problems(args):
+        # steps so that one batched run takes about `budget` s at ~2 GFLOP/s (6 gradients a step)
+        n_steps = int(max(5, min(5_000, args.budget * 2e9 / (6 * 4 * n * d * K))))
+        for threads in map(int, args.threads.split(",")):
+            ts = {"batched": [], "alone": []}
+            for _ in range(args.repeats):
+                quiesce(0.05)
+                tb, cb, gb = time_flow_batched(X, y, K, n_steps, threads)
+                quiesce(0.05)
+                ta, ca, ga = time_flow_alone(X, y, K, n_steps, threads)
+                assert gb == ga and all(np.array_equal(a, b) for a, b in zip(ca, cb)), "not bit-identical"
+                ts["batched"].append(tb)
+                ts["alone"].append(ta)
+            rates = {name: K * n_steps / statistics.median(t) for name, t in ts.items()}
+            print(f"| {n}x{d} | {K} | {threads} | {n_steps} | {rates['batched']:.1f} | {rates['alone']:.1f} | "
+                  f"{rates['batched'] / rates['alone']:.2f} | {gb / K:.0f} | {os.getloadavg()[0]:.1f} |",
+                  flush=True)
 
 
 def bench_limits():
@@ -190,6 +227,10 @@ def main():
     ap.add_argument("--budget", type=float, default=0.3)
     ap.add_argument("--limits", action="store_true")
     ap.add_argument("--flow", action="store_true", help="the batched gradient flow against one-by-one flows")
+    ap.add_argument("--methods", default="exact,fused,one-by-one,numpy",
+                    help="the table's methods to time (the others print nan): a row at (4000, 25000) in minutes")
+    ap.add_argument("--pairs", action="store_true",
+                    help="fused mode: 2 threads (forced and default threshold) against 1, interleaved")
     ap.add_argument("--busy", type=int, default=0, help="busy single-threaded processes beside the runs")
     args = ap.parse_args()
     print(machine_info())
@@ -199,38 +240,38 @@ def main():
     with busy_neighbours(args.busy) if args.busy else contextlib.nullcontext():
         if args.busy:
             print(f"with {args.busy} busy process(es) beside the measurements")
-        table_flow(args) if args.flow else table(args)
+        if args.pairs:
+            table_pairs(args)
+        else:
+            table_flow(args) if args.flow else table(args)
+
+
+_METHOD_NAMES = {"batched": "exact", "blocked": "fused", "alone": "one-by-one", "numpy": "numpy"}
 
 
 def table(args):
     print("| n x d | K | threads | exact it/s per config | fused | one-by-one | numpy batched | "
           "exact vs one-by-one | fused vs one-by-one | fused vs numpy | X@B GFLOP/s | fused fraction of X@B | load |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-    rng = np.random.default_rng(0)
-    for size in args.sizes.split(","):
-        n, d = map(int, size.split("x"))
-        X = rng.standard_normal((n, d))
-        y = X[:, :5] @ np.ones(5)
-        for K in map(int, args.ks.split(",")):
-            # iterations so that one fused run takes about `budget` s at ~40 GFLOP/s (at least 5:
-            # each call's fixed costs, building K networks and returning their log-weights, are
-            # in every timing)
-            n_iter = int(max(5, min(20_000, args.budget * 4e10 / (4 * n * d * K))))
-            for threads in map(int, args.threads.split(",")):
-                methods = (("batched", time_batched), ("blocked", time_blocked), ("alone", time_one_by_one),
-                           ("numpy", time_numpy))
-                ts = {name: [] for name, _ in methods}
-                for _ in range(args.repeats):
-                    for name, fn in methods:
-                        quiesce(0.05)
-                        ts[name].append(fn(X, y, K, n_iter, threads))
-                rates = {name: K * n_iter / statistics.median(t) for name, t in ts.items()}
-                fr = flop_rate(X, K, threads, args.repeats)
-                frac = 4 * n * d * rates["blocked"] / fr
-                print(f"| {n}x{d} | {K} | {threads} | {rates['batched']:.0f} | {rates['blocked']:.0f} | "
-                      f"{rates['alone']:.0f} | {rates['numpy']:.0f} | {rates['batched'] / rates['alone']:.2f} | "
-                      f"{rates['blocked'] / rates['alone']:.2f} | {rates['blocked'] / rates['numpy']:.2f} | "
-                      f"{fr / 1e9:.1f} | {frac:.2f} | {os.getloadavg()[0]:.1f} |", flush=True)
+    for n, d, X, y, K, n_iter in _problems(args):
+        for threads in map(int, args.threads.split(",")):
+            methods = tuple((name, fn) for name, fn in (("batched", time_batched), ("blocked", time_blocked),
+                                                         ("alone", time_one_by_one), ("numpy", time_numpy))
+                            if _METHOD_NAMES[name] in args.methods.split(","))
+            ts = {name: [] for name, _ in methods}
+            for _ in range(args.repeats):
+                for name, fn in methods:
+                    quiesce(0.05)
+                    ts[name].append(fn(X, y, K, n_iter, threads))
+            rates = {name: K * n_iter / statistics.median(t) for name, t in ts.items()}
+            nan = float("nan")
+            rates = {name: rates.get(name, nan) for name in _METHOD_NAMES}
+            fr = flop_rate(X, K, threads, args.repeats)
+            frac = 4 * n * d * rates["blocked"] / fr
+            print(f"| {n}x{d} | {K} | {threads} | {rates['batched']:.0f} | {rates['blocked']:.0f} | "
+                  f"{rates['alone']:.0f} | {rates['numpy']:.0f} | {rates['batched'] / rates['alone']:.2f} | "
+                  f"{rates['blocked'] / rates['alone']:.2f} | {rates['blocked'] / rates['numpy']:.2f} | "
+                  f"{fr / 1e9:.1f} | {frac:.2f} | {os.getloadavg()[0]:.1f} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,15 @@
 
 namespace dlnfast {
 
+/// The fused mode's team threshold over the single fits' (kMinParallelWork): its kernels run
+/// 5–10× faster per multiply-add than the single kernel, so a pass of equal work is that much
+/// shorter, and an iteration has three passes of its own (forward, backward with the maxima,
+/// the K updates). Measured (`python benchmarks/bench_sweep.py --pairs`, K = 32, 2 threads /
+/// 1 thread, 2-core EPYC VM at load 2.6–3.6 from other processes): n·d·K = 8e5: 0.61–0.74;
+/// 3.2e6: 0.77–0.96 (0.124 against ~0.2 ms per iteration, i.e. ~1.6×, when both cores were
+/// free, 2026-12-03); 1.3e7: 0.97–1.6; 2.9e7 and up: 1.0–1.8. So 2^21 ≈ 2.1e6.
+inline constexpr Index kFusedWorkFactor = 16;
+
 /// Runs K configurations from their networks' current states. betas[c] (length d) receives β_c
 /// at its last iterate; results[c] its RunResult. n_threads and min_parallel_work are taken from
 /// opts[0] (the team is shared). Only bad arguments throw (before any work).
@@ -49,9 +58,12 @@ void run_full_batch_many(BatchedLeastSquares<T>& loss, std::vector<Net>& nets, s
   }
   results.assign(K, RunResult{});
   if (K == 0) return;
-  const Index nb = (d + RowChunks::kBlock - 1) / RowChunks::kBlock;
-  // a pass costs n·d multiply-adds per configuration: the team's threshold applies to the batch
-  Team::run(work_threads(opts[0].n_threads, loss.work() * K, opts[0].min_parallel_work), [&](Team& team) {
+  const Index nb = loss.hook_blocks();  // blocks of the evaluation's per-block maxima
+  // a pass costs n·d multiply-adds per configuration: the team's threshold applies to the
+  // batch, kFusedWorkFactor times higher in the fused mode (see there)
+  const Index min_work = loss.blocked() ? opts[0].min_parallel_work * kFusedWorkFactor : opts[0].min_parallel_work;
+  Team::run(work_threads(opts[0].n_threads, loss.work() * K, min_work), [&](Team& team) {
+    team.adapt_to_contention();  // four short passes per iteration: see Team::adapt_to_contention
     double shared_lambda = 0.0;  // λ_max by power iteration, computed once if some config needs it
     std::vector<double> g(static_cast<std::size_t>(K * d)), crit(static_cast<std::size_t>(K * nb)),
         rate(static_cast<std::size_t>(K * nb)), weight_max(K), prev_rate(K, 0.0), losses(K);

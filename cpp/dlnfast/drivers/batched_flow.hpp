@@ -44,7 +44,7 @@ void run_flow_many(BatchedLeastSquares<T>& loss, std::vector<MirrorNet>& nets, c
   for (Index c = 0; c < K; ++c) check_flow_args(nets[c], d, opts[c], nullptr, 0);
   results.assign(K, RunResult{});
   if (K == 0) return;
-  const Index nb = (d + RowChunks::kBlock - 1) / RowChunks::kBlock;
+  const Index nb = loss.hook_blocks();  // blocks of the evaluation's per-block maxima
   // a pass costs n·d multiply-adds per configuration: the team's threshold applies to the batch
   Team::run(work_threads(opts[0].n_threads, loss.work() * K, opts[0].min_parallel_work), [&](Team& team) {
     std::vector<FlowStepper> runs;

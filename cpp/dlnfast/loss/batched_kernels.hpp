@@ -73,12 +73,18 @@ DLNFAST_ALWAYS_INLINE void fwd_tile(const T* const* xr, Index j0, Index j1, cons
     for (int v = 0; v < NV; ++v) batch_store(R + r * Kp + v * kBatchLanes, acc[r][v]);
 }
 
-// G[j][·] (row stride Kp) += Σ_{i<rows} x_i[j]·C[i][·] for MR columns j0.., NV vectors at C + p.
-template <int MR, int NV, class T>
+// Backward modes: G += Σ (the sum continues G's), G = Σ (from zero), G = G + Σ (Σ from zero,
+// then added: the bits of G = Σ into a buffer and then G += buffer, without the buffer).
+enum BwdMode : int { kBwdAccumulate = 0, kBwdStore = 1, kBwdAdd = 2 };
+
+// G[j][·] (row stride Kp) (+)= Σ_{i<rows} x_i[j]·C[i][·] for MR columns j0.., NV vectors at
+// C + p, as Mode says.
+template <int MR, int NV, int Mode = kBwdAccumulate, class T>
 DLNFAST_ALWAYS_INLINE void bwd_tile(const T* const* xr, Index rows, Index j0, const double* C, Index Kp, double* G) {
   batch_vec acc[MR][NV];
   for (int r = 0; r < MR; ++r)
-    for (int v = 0; v < NV; ++v) acc[r][v] = batch_load(G + (j0 + r) * Kp + v * kBatchLanes);
+    for (int v = 0; v < NV; ++v)
+      acc[r][v] = Mode == kBwdAccumulate ? batch_load(G + (j0 + r) * Kp + v * kBatchLanes) : batch_vec{};
   for (Index i = 0; i < rows; ++i) {
     const double* c = C + i * Kp;
     batch_vec cv[NV];
@@ -90,7 +96,10 @@ DLNFAST_ALWAYS_INLINE void bwd_tile(const T* const* xr, Index rows, Index j0, co
     }
   }
   for (int r = 0; r < MR; ++r)
-    for (int v = 0; v < NV; ++v) batch_store(G + (j0 + r) * Kp + v * kBatchLanes, acc[r][v]);
+    for (int v = 0; v < NV; ++v) {
+      double* g = G + (j0 + r) * Kp + v * kBatchLanes;
+      batch_store(g, Mode == kBwdAdd ? batch_load(g) + acc[r][v] : acc[r][v]);
+    }
 }
 
 template <int NV, class T>
@@ -102,13 +111,13 @@ DLNFAST_ALWAYS_INLINE void fwd_panel(const T* const* xr, Index rows, Index j0, I
   for (; i < rows; ++i) fwd_tile<1, NV>(xr + i, j0, j1, B, Kp, R + i * Kp);
 }
 
-template <int NV, class T>
+template <int NV, int Mode, class T>
 DLNFAST_ALWAYS_INLINE void bwd_panel(const T* const* xr, Index rows, Index j0, Index j1, const double* C, Index Kp,
                                      double* G) {
   constexpr int MR = kTileRows<NV>;
   Index j = j0;
-  for (; j + MR <= j1; j += MR) bwd_tile<MR, NV>(xr, rows, j, C, Kp, G);
-  for (; j < j1; ++j) bwd_tile<1, NV>(xr, rows, j, C, Kp, G);
+  for (; j + MR <= j1; j += MR) bwd_tile<MR, NV, Mode>(xr, rows, j, C, Kp, G);
+  for (; j < j1; ++j) bwd_tile<1, NV, Mode>(xr, rows, j, C, Kp, G);
 }
 
 /// R (rows × Kp, row-major) += X_blk·B over the rows `xrows` (row pointers, each of length d).
@@ -133,7 +142,7 @@ DLNFAST_ALWAYS_INLINE void batch_forward_impl(const T* const* xrows, Index rows,
 }
 
 /// G[j0:j1] (G d × Kp, row-major) += X_blk[:, j0:j1]ᵀ·C, C rows × Kp row-major.
-template <class T>
+template <int Mode = kBwdAccumulate, class T>
 DLNFAST_ALWAYS_INLINE void batch_backward_impl(const T* const* xrows, Index rows, Index jb, Index je, const double* C,
                                                Index Kp, double* G) {
   const Index nvec = Kp / kBatchLanes;
@@ -146,10 +155,10 @@ DLNFAST_ALWAYS_INLINE void batch_backward_impl(const T* const* xrows, Index rows
       const double* Cp = C + p * kBatchLanes;
       double* Gp = G + p * kBatchLanes;
       switch (std::min<Index>(4, nvec - p)) {
-        case 4: bwd_panel<4>(xrows, rows, j0, j1, Cp, Kp, Gp); break;
-        case 3: bwd_panel<3>(xrows, rows, j0, j1, Cp, Kp, Gp); break;
-        case 2: bwd_panel<2>(xrows, rows, j0, j1, Cp, Kp, Gp); break;
-        default: bwd_panel<1>(xrows, rows, j0, j1, Cp, Kp, Gp); break;
+        case 4: bwd_panel<4, Mode>(xrows, rows, j0, j1, Cp, Kp, Gp); break;
+        case 3: bwd_panel<3, Mode>(xrows, rows, j0, j1, Cp, Kp, Gp); break;
+        case 2: bwd_panel<2, Mode>(xrows, rows, j0, j1, Cp, Kp, Gp); break;
+        default: bwd_panel<1, Mode>(xrows, rows, j0, j1, Cp, Kp, Gp); break;
       }
     }
   }
@@ -196,24 +205,38 @@ DLNFAST_ALWAYS_INLINE void batch_residual_impl(double* R, Index rows, Index Kp, 
   }
 }
 
+// v = Σ_k P[k·stride + j·Kp + ·] − x̄_j·s (a row of reduce_partials_impl).
+DLNFAST_ALWAYS_INLINE void reduce_partials_row(const double* P, Index nc, Index stride, Index Kp, Index j,
+                                               const double* x_mean, const batch_vec& s, batch_vec& v) {
+  v = batch_load(P + j * Kp);
+  for (Index k = 1; k < nc; ++k) v += batch_load(P + k * stride + j * Kp);
+  if (x_mean) v -= x_mean[j] * s;
+}
+
 /// g_l[j] = Σ_k P[k·stride + j·Kp + l] (k = 0..nc−1 in order) − x̄_j·sc[l], for j in [j0, j1)
 /// and the lanes l < cn of the vector of configurations at P (x_mean == nullptr: no shift).
 DLNFAST_ALWAYS_INLINE void reduce_partials_impl(const double* P, Index nc, Index stride, Index Kp, Index j0, Index j1,
                                                 const double* x_mean, const double* sc, double* const* g, Index cn) {
   const batch_vec s = batch_load(sc);
-  for (Index j = j0; j < j1; ++j) {
-    batch_vec v = batch_load(P + j * Kp);
-    for (Index k = 1; k < nc; ++k) v += batch_load(P + k * stride + j * Kp);
-    if (x_mean) v -= x_mean[j] * s;
+  Index j = j0;
+  // 8 coordinates at a time, so that each g_l receives 8 consecutive numbers (one cache line)
+  // instead of one number per coordinate
+  constexpr Index L = kBatchLanes;
+  for (; j + L <= j1; j += L) {
+    batch_vec v[L];
+    for (Index r = 0; r < L; ++r) reduce_partials_row(P, nc, stride, Kp, j + r, x_mean, s, v[r]);
+    for (Index l = 0; l < cn; ++l) {
+      double* dst = g[l] + j;
+      for (Index r = 0; r < L; ++r) dst[r] = v[r][l];
+    }
+  }
+  for (; j < j1; ++j) {
+    batch_vec v;
+    reduce_partials_row(P, nc, stride, Kp, j, x_mean, s, v);
     for (Index l = 0; l < cn; ++l) g[l][j] = v[l];
   }
 }
 
-/// a[i] += b[i] for i < n.
-DLNFAST_CLONES static void add_rows(double* a, const double* b, Index n) {
-#pragma omp simd
-  for (Index i = 0; i < n; ++i) a[i] += b[i];
-}
 
 DLNFAST_CLONES static void batch_residual(double* R, Index rows, Index Kp, const double* y, const double* w,
                                           double uniform_w, const double* shift, double* loss, double* csum) {
@@ -238,6 +261,22 @@ DLNFAST_CLONES static void batch_backward(const double* const* xrows, Index rows
 DLNFAST_CLONES static void batch_backward(const float* const* xrows, Index rows, Index j0, Index j1, const double* C,
                                           Index Kp, double* G) {
   batch_backward_impl(xrows, rows, j0, j1, C, Kp, G);
+}
+/// G[j0:j1] = Σ (add = false) or G + Σ (add = true), Σ summed from zero over the rows: the bits
+/// of a zeroed buffer, batch_backward into it and G += buffer (the split mode's partitions).
+template <class T>
+DLNFAST_ALWAYS_INLINE void batch_backward_fresh_impl(const T* const* xrows, Index rows, Index j0, Index j1,
+                                                     const double* C, Index Kp, double* G, bool add) {
+  if (add) batch_backward_impl<kBwdAdd>(xrows, rows, j0, j1, C, Kp, G);
+  else batch_backward_impl<kBwdStore>(xrows, rows, j0, j1, C, Kp, G);
+}
+DLNFAST_CLONES static void batch_backward_fresh(const double* const* xrows, Index rows, Index j0, Index j1,
+                                                const double* C, Index Kp, double* G, bool add) {
+  batch_backward_fresh_impl(xrows, rows, j0, j1, C, Kp, G, add);
+}
+DLNFAST_CLONES static void batch_backward_fresh(const float* const* xrows, Index rows, Index j0, Index j1,
+                                                const double* C, Index Kp, double* G, bool add) {
+  batch_backward_fresh_impl(xrows, rows, j0, j1, C, Kp, G, add);
 }
 
 #pragma GCC diagnostic pop

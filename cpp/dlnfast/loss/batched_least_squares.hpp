@@ -76,8 +76,8 @@ class BatchedLeastSquares {
       : single_(X, n, d, y_centred, weights, x_mean), X_(X), n_(n), d_(d), y_(y_centred), w_(weights),
         x_mean_(x_mean), chunks_(n, d), blocked_(blocked) {
     n_slots_ = blocked ? std::min<Index>(kParts, RowChunks::chunk_count(n)) : chunks_.n_chunks();
-    // per configuration: the partials of either blocked mode (split: C and two d-vectors)
-    const Index per = (blocked ? std::max(n_slots_ * d, n + 2 * d) : n_slots_ * d) * Index(sizeof(double));
+    // per configuration: the partials of either blocked mode (split: C and one d-vector)
+    const Index per = (blocked ? std::max(n_slots_ * d, n + d) : n_slots_ * d) * Index(sizeof(double));
     group_ = std::max<Index>(1, kMaxPartialBytes / std::max<Index>(per, 1));
     if (blocked) {
       group_ = std::max<Index>(detail::kBatchLanes, group_ / detail::kBatchLanes * detail::kBatchLanes);  // whole vectors
@@ -93,11 +93,21 @@ class BatchedLeastSquares {
   Index n_samples() const { return n_; }
   Index n_features() const { return d_; }
   Index work() const { return n_ * d_; }
+  /// The fused mode (blocked = true)?
+  bool blocked() const { return blocked_; }
   /// Configurations evaluated per pass over X.
   Index group_size() const { return group_; }
+  /// Coordinates per block b of evaluate's on_block (the last block may be shorter): the
+  /// single kernel's blocks in exact mode; the split backward's strips in blocked mode, so that
+  /// the hooks run inside the strip's task while its gradients are in cache, without a pass of
+  /// their own. Depends on the mode only.
+  Index hook_block() const { return blocked_ ? kSplitCols : RowChunks::kBlock; }
+  /// Blocks of on_block per configuration (at most; as many for every configuration).
+  Index hook_blocks() const { return (d_ + hook_block() - 1) / hook_block(); }
 
   /// For m configurations: losses[c] = L(β_c), g_c = ∇L(β_c) into gs[c] (length d each).
-  /// on_block(c, b, j0, j1) runs once g_c[j0:j1] is final (as RowChunks::evaluate's on_block).
+  /// on_block(c, b, j0, j1) runs once g_c[j0:j1] is final, for the blocks b < hook_blocks() of
+  /// hook_block() coordinates, in any order and on any thread.
   template <class OnBlock>
   void evaluate(Index m, const double* const* betas, double* const* gs, double* losses, Team& team,
                 OnBlock&& on_block) {
@@ -107,7 +117,7 @@ class BatchedLeastSquares {
       const Index kp = blocked_ ? (mg + detail::kBatchLanes - 1) / detail::kBatchLanes * detail::kBatchLanes
                                 : mg;  // configurations padded to whole vectors
       split_ = blocked_ && split_for(kp);
-      partial_g_.resize(static_cast<std::size_t>(kp * (split_ ? 2 : nc) * d_));
+      partial_g_.resize(static_cast<std::size_t>(kp * (split_ ? 1 : nc) * d_));
       partial_loss_.assign(static_cast<std::size_t>(mg * nc), 0.0);
       partial_sum_c_.assign(static_cast<std::size_t>(mg * nc), 0.0);
       shift_.assign(static_cast<std::size_t>(mg), 0.0);
@@ -118,7 +128,7 @@ class BatchedLeastSquares {
               Eigen::Map<const Eigen::VectorXd>(betas[c0 + c], d_));
       auto part = [&](Index c, Index k) { return partial_g_.data() + (c * nc + k) * d_; };
       if (blocked_) {
-        evaluate_blocked(team, mg, kp, betas + c0, gs + c0);
+        evaluate_blocked(team, mg, kp, betas + c0, gs + c0, c0, on_block);
       } else {
         // pass 1: chunk k's rows for every configuration of the group while they are in cache
         team.parallel_for(nc, [&](Index k) {
@@ -148,21 +158,14 @@ class BatchedLeastSquares {
       // pass 2: g_c = Σ_k G_{c,k} (k in order) − x̄·Σc, per (configuration, block of
       // coordinates), then the caller's hook (configurations in parallel too: with d ≤ kBlock
       // one block per configuration)
-      const Index nb = chunks_.n_blocks();
-      if (split_) {
-        // the gradients are final (split mode): only the hooks remain
-        team.parallel_for(mg * nb, [&](Index t) {
-          const Index c = t / nb, b = t % nb, j0 = b * RowChunks::kBlock, j1 = std::min(d_, j0 + RowChunks::kBlock);
-          on_block(c0 + c, b, j0, j1);
-        });
-        continue;
-      }
+      const Index nb = hook_blocks(), bs = hook_block();
+      if (split_) continue;  // the gradients are final and their hooks have run (split mode)
       if (blocked_) {
         // the partials are d × kp (configurations innermost): one task per block of
         // coordinates and vector of 8 configurations sums them lane-wise, then scatters
         const Index nv = kp / detail::kBatchLanes;
         team.parallel_for(nv * nb, [&](Index t) {
-          const Index v = t / nb, b = t % nb, j0 = b * RowChunks::kBlock, j1 = std::min(d_, j0 + RowChunks::kBlock);
+          const Index v = t / nb, b = t % nb, j0 = b * bs, j1 = std::min(d_, j0 + bs);
           const Index cv = v * detail::kBatchLanes, cn = std::min(mg - cv, detail::kBatchLanes);
           double* g[detail::kBatchLanes];
           double sc[detail::kBatchLanes] = {};
@@ -208,7 +211,9 @@ class BatchedLeastSquares {
   // Pass 1, fused (see the file comment): partition k's rows block by block into its partials
   // G_k (d × kp at partial_g_ + k·d·kp; the padding configurations' β is zero and their G
   // ignored), loss_c = ½Σ c∘r and Σc in row order.
-  void evaluate_blocked(Team& team, Index mg, Index kp, const double* const* betas, double* const* gs) {
+  template <class OnBlock>
+  void evaluate_blocked(Team& team, Index mg, Index kp, const double* const* betas, double* const* gs, Index c0,
+                        OnBlock& on_block) {
     const Index nc = n_slots_, rb = rows_;
     // B packed d × kp, configurations innermost (padding columns zero)
     B_.resize(static_cast<std::size_t>(d_ * kp));
@@ -251,7 +256,7 @@ class BatchedLeastSquares {
     if (!split_ || stop) return;
     // split mode, backward: G = XᵀC by strips of columns in parallel (each strip over the rows
     // of every partition, so each G[j][c] is summed exactly as in the row-partition mode), then
-    // g_c = G[·][c] − x̄·Σc straight into gs
+    // g_c = G[·][c] − x̄·Σc straight into gs, then the strip's hooks (strip s is hook block s)
     sum_c_.assign(static_cast<std::size_t>(kp), 0.0);
     for (Index c = 0; c < mg; ++c)
       for (Index k = 0; k < nc; ++k) sum_c_[c] += partial_sum_c_[c * nc + k];
@@ -260,14 +265,11 @@ class BatchedLeastSquares {
     team.parallel_for(ns, [&](Index s) {
       const Index j0 = s * kSplitCols, j1 = std::min(d_, j0 + kSplitCols);
       // partition by partition, as the row-partition mode: G = G_0, then G += G_k in order
+      // (each G_k summed from zero in the kernel's registers and added there)
       double* G = partial_g_.data();
-      double* Gk = partial_g_.data() + d_ * kp;
       for (Index k = 0; k < nc; ++k) {
         const Index r0 = std::min(n_, 4 * (k * groups / nc)), r1 = std::min(n_, 4 * ((k + 1) * groups / nc));
-        double* dst = k == 0 ? G : Gk;
-        std::fill(dst + j0 * kp, dst + j1 * kp, 0.0);
-        detail::batch_backward(xrows_.data() + r0, r1 - r0, j0, j1, R_.data() + r0 * kp, kp, dst);
-        if (k > 0) detail::add_rows(G + j0 * kp, Gk + j0 * kp, (j1 - j0) * kp);
+        detail::batch_backward_fresh(xrows_.data() + r0, r1 - r0, j0, j1, R_.data() + r0 * kp, kp, G, k > 0);
       }
       for (Index v = 0; v < nv; ++v) {
         const Index cv = v * detail::kBatchLanes, cn = std::min(mg - cv, detail::kBatchLanes);
@@ -275,6 +277,7 @@ class BatchedLeastSquares {
         double* g[detail::kBatchLanes];
         for (Index l = 0; l < cn; ++l) g[l] = gs[cv + l];
         detail::reduce_partials(G + cv, 1, 0, kp, j0, j1, x_mean_, sum_c_.data() + cv, g, cn);
+        for (Index l = 0; l < cn; ++l) on_block(c0 + cv + l, s, j0, j1);
       }
     });
   }
