@@ -81,7 +81,11 @@ def test_read_mps_gives_the_published_answer_with_highs(row):
 @pytest.mark.parametrize("row", cases())
 def test_netlib_instance_solved(row):
     prob = read(row)
-    res = dlnfast.linprog(**prob)
+    check_solved(row, prob, dlnfast.linprog(**prob))
+
+
+def check_solved(row, prob, res):
+    """res has the published status and, for an optimum, objective (1e-6) and feasibility."""
     expected = STATUS[row["status"]]
     assert res.status == expected, res.message
     if expected == 0:
@@ -95,6 +99,39 @@ def test_netlib_instance_solved(row):
     else:
         assert not res.success
         assert ("infeasible" if expected == 2 else "unbounded") in res.message
+
+
+# The paper's dynamics (method "eg" / "dln", default limits: maxiter 10⁶, continuation in λ and
+# the polish) on the six small instances of issue 15. Two stay out of reach, measured
+# (benchmarks/README.md, "Issue 15, session 21"): the entropic dual's Hessian A_B X_B A_Bᵀ at
+# the optimum has condition 5.9e6 (kb2) and 2.2e5 (adlittle), and after each λ cut the basic
+# columns restart at x_j^4, so a stage at λ ≈ 1e-3 takes 10⁵–10⁶ gradient steps.
+DYNAMICS_LIMITS = {
+    "kb2": "status 1 at the limit, relative gap 4.1e-4 at λ = 2.4e-4 (4.4e-5 with 10⁷ steps)",
+    "adlittle": "status 1 at the limit, relative gap 3.6e-3: the stage at λ = 9.8e-4 does not "
+                "converge (A X Aᵀ singular to 1e-20 there: basic columns collapsed)",
+}
+# < 0.3 s each; the others take 1–5 s on the shared 2-core machine
+DYNAMICS_FAST = {"sc50a", "sc50b"}
+
+
+def dynamics_cases():
+    out = []
+    for name in ("sc50a", "sc50b", "blend", "forest6", "kb2", "adlittle"):
+        marks = [] if name in DYNAMICS_FAST else [pytest.mark.slow]
+        if name in DYNAMICS_LIMITS:
+            marks.append(pytest.mark.xfail(strict=True, reason=DYNAMICS_LIMITS[name]))
+        out.append(pytest.param(name, id=name, marks=marks))
+    return out
+
+
+@pytest.mark.parametrize("method", ["eg", "dln"])
+@pytest.mark.parametrize("name", dynamics_cases())
+def test_netlib_dynamics(name, method):
+    row = next(r for r in answers() if r["name"] == name)
+    prob = read(row)
+    res = dlnfast.linprog(**prob, method=method)
+    check_solved(row, prob, res)
 
 
 def test_read_mps_rejects_a_missing_file(tmp_path):

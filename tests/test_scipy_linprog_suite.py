@@ -4,7 +4,9 @@ shipped in scipy's wheel) run against dlnfast.linprog through a thin adapter.
 The peer's tests are imported, not copied: each class below subclasses scipy's
 ``LinprogHiGHSTests``, and an autouse fixture replaces the ``linprog`` name in scipy's test
 module by a wrapper that calls :func:`dlnfast.linprog` with the method under test. What is
-skipped as not applicable is listed in ``NOT_APPLICABLE`` with its reason.
+skipped as not applicable is listed in ``NOT_APPLICABLE`` with its reason; for the paper's
+dynamics ("eg", "dln") the tests they do not pass within their default limits are strict
+xfails in ``DYNAMICS_LIMITS``, each with its measured cause.
 """
 
 import pytest
@@ -84,3 +86,46 @@ class _Adapter(peer.LinprogHiGHSTests):
 
 class TestScipySuiteNewton(_Adapter):
     dlnfast_method = "newton"
+
+
+# The paper's dynamics ("eg", "dln") with their default limits (maxiter 10⁶, continuation in
+# λ from 1 with the polish): the five tests they do not pass, each with its cause as measured
+# (scaled standard form, HiGHS's optimum; benchmarks/README.md, "Issue 15, session 21").
+# Strict: a dynamics change that makes one pass must say so here.
+DYNAMICS_LIMITS = {
+    "test_cyclic_bland": "scipy passes maxiter=100 (a simplex pivot budget); without it EG "
+                         "solves this 3×7 LP in 189 accepted steps, DLN in 200",
+    "test_sparse_constraints": "250×300, nondegenerate, cond(A_B X_B A_Bᵀ) = 6e6 at the optimum: "
+                               "GD on the entropic dual needs more than 10⁶ steps; stops at λ ≈ 1e-3",
+    "test_bug_6690": "two variables are zero in every feasible point (no interior): the entropic "
+                     "dual's optimum is at infinity and ν approaches it sublinearly",
+    "test_bug_8174_2": "degenerate (4 basic columns for 5 rows, |y*| = 19): a column needed by the "
+                       "stage at λ = 1/16 is at 1e-24 and grows by ~0.1 % per step while the "
+                       "adaptive step collapses at the rounding level of the loss",
+    "test_bug_8561": "optimal x up to 92 in the scaled form (|y*| = 79): the stage at λ = 1/64 "
+                     "does not get below a 0.08 primal residual in 10⁶ steps",
+}
+
+
+def _known_limit(name):
+    base = getattr(peer.LinprogHiGHSTests, name)
+
+    def test(self):
+        base(self)
+    test.__name__ = name
+    marks = [pytest.mark.xfail(strict=True, reason=DYNAMICS_LIMITS[name])]
+    if name == "test_sparse_constraints":  # 8–20 s per method
+        marks.append(pytest.mark.slow)
+    for mark in marks:
+        test = mark(test)
+    return test
+
+
+class TestScipySuiteEG(_Adapter):
+    dlnfast_method = "eg"
+    locals().update({name: _known_limit(name) for name in DYNAMICS_LIMITS})
+
+
+class TestScipySuiteDLN(_Adapter):
+    dlnfast_method = "dln"
+    locals().update({name: _known_limit(name) for name in DYNAMICS_LIMITS})
