@@ -98,7 +98,7 @@ def _diagnose(sf: StandardForm, deadline):
 
 
 def linprog(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds=(0, None), *, method="newton",
-            reg=None, tol=1e-8, maxiter=None, time_limit=None, c0=0.0, step_rule="adaptive",
+            reg=None, tol=1e-8, maxiter=None, time_limit=None, c0=0.0, step_rule="auto",
             step_size=None, scale=True, n_jobs=None, callback=None, init_scale=None):
     r"""Solve a linear program through the dynamics of a diagonal linear network.
 
@@ -147,13 +147,20 @@ def linprog(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds=(0, None), *, 
         Seconds (default: none for "newton", 600 for "dln"/"eg").
     c0 : float, default 0.0
         Objective constant, added to ``res.fun`` (the ``c0`` of :func:`dlnfast.read_mps`).
-    step_rule : {"adaptive", "paper"}, default "adaptive"
-        DLN/EG step. ``"paper"``: ``η = min{1/(4‖Âᵀr‖∞), 1/(5‖Â‖₂²‖u‖∞²)}``, which keeps every
+    step_rule : {"auto", "adaptive", "paper"}, default "auto"
+        DLN/EG step. ``"auto"``: ``"paper"`` with continuation in λ (``reg`` and
+        ``init_scale`` not given), ``"adaptive"`` for one run at a given λ. The continuation
+        runs each stage with momentum, restarted whenever a step raises f; the adaptive rule
+        raises f by design every few steps (its trial step grows until one is undone), which
+        restarted the momentum every ~3 steps: with the paper's rule the six small netlib
+        instances and scipy's suite need 4–9× fewer steps and kb2 is solved (benchmarks/README.md).
+        ``"paper"``: ``η = min{1/(4‖Âᵀr‖∞), 1/(5‖Â‖₂²‖u‖∞²)}``, which keeps every
         factor ≥ ½ and f decreasing. ``"adaptive"``: ``η = min{1/(4‖Âᵀr‖∞), s}`` with s grown
         ×1.25 after each step and halved after any step that increases f, which is undone. The
         first term still keeps every factor ≥ ½ and the rollback keeps f monotone, so both
         properties the paper's analysis needs hold, while s tracks the local curvature
-        (about ``‖Â diag(u)‖₂²``, often far below ``‖Â‖₂²‖u‖∞²``); about 10× fewer iterations.
+        (about ``‖Â diag(u)‖₂²``, often far below ``‖Â‖₂²‖u‖∞²``); about 10× fewer iterations
+        in one run without momentum.
     step_size : float > 0, optional
         A fixed step η for "dln"/"eg" (overrides ``step_rule``); a step that would flip a
         factor's sign (2η|Âᵀr|_j ≥ 1), or lets f = ½‖Ây − b̂‖² grow past 4× its initial
@@ -252,6 +259,10 @@ def linprog(c, A_ub=None, b_ub=None, A_eq=None, b_eq=None, bounds=(0, None), *, 
     t_start = time.perf_counter()
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable or None, got {callback!r}")
+    if isinstance(step_rule, str) and step_rule == "auto":
+        # the continuation's momentum needs steps that never raise f (each raise restarts it):
+        # the paper's rule; a single run at a given λ has no momentum: the adaptive rule
+        step_rule = "paper" if reg is None and init_scale is None else "adaptive"
     opts = check_solver_options(method=method, reg=reg, tol=tol, maxiter=maxiter,
                                 time_limit=time_limit, step_rule=step_rule, step_size=step_size,
                                 n_jobs=n_jobs)
@@ -605,9 +616,11 @@ def _solve_dynamics(sf, opts, deadline, recorder, cost=None):
 # 2.2e-2 off at the limit) and sc50a (7e-6 off), sc50b in 26k instead of 167k steps, and take
 # kb2 from 1.8e-1 to 4e-4 and adlittle from 6.6 to 4e-3 relative error (still at the limit);
 # kappa = 1e-2 and 3e-2 did worse on blend, zeta = 2 or 8 worse on all four.
-# predictor: each stage after the second starts from the damped secant prediction of ν(λ)
-# (`_predict_dual`): blend 600 705 → 483 342 EG steps, sc50a 51 263 → 35 820, sc50b
-# 26 341 → 22 888 (benchmarks/README.md, "Issue 15, session 21").
+# (Those were measured with the adaptive step; the default with continuation is now the paper's,
+# see step_rule="auto".) predictor: each stage after the second starts from the damped secant
+# prediction of ν(λ) (`_predict_dual`): with the paper's step blend 68 136 → 53 734 EG steps,
+# kb2 426 313 → 346 771, sc50a 7 551 → 5 845, sc50b 6 533 → 6 637 (benchmarks/README.md,
+# "Issue 15, session 21").
 SCHEDULE = {"zeta": 4.0, "kappa": 0.1, "stage_frac": 1.0, "min_stage": 0, "momentum": True,
             "predictor": True}
 
