@@ -102,25 +102,18 @@ def check_solved(row, prob, res):
 
 
 # The paper's dynamics (method "eg" / "dln", default limits: maxiter 10⁶, continuation in λ with
-# the paper's step, momentum and the polish) on the six small instances of issue 15. adlittle
-# stays out of reach, measured (benchmarks/README.md, "Issue 15, session 21"): the entropic
-# dual's Hessian A_B X_B A_Bᵀ at the optimum has condition 2.2e5, and after a λ cut the basic
-# columns restart at x_j^4 (1e-3 → 1e-12), so the stage at λ ≈ 1e-3 does not converge in the
-# steps left. (kb2 was out of reach too with the adaptive step, before session 21.)
-DYNAMICS_LIMITS = {
-    "adlittle": "status 1 at the limit, relative gap 4.3e-3: the stage at λ = 9.8e-4 does not "
-                "converge (A X Aᵀ singular to 1e-20 there: basic columns collapsed)",
-}
-# < 0.3 s each; the others take 0.5–5 s on the shared 2-core machine
-DYNAMICS_FAST = {"sc50a", "sc50b", "blend"}
+# the paper's step, momentum, the dual predictor, retreat after a stage that hits its cap, and
+# the polish) on the six small instances of issue 15: all six right (benchmarks/README.md,
+# "Issue 15, session 21"; before, kb2 and adlittle stopped at the limit).
+# ≤ ~1 s each on the shared 2-core machine; forest6 (infeasible, decided after the main path
+# spends its budget) 2.7–5 s
+DYNAMICS_FAST = {"sc50a", "sc50b", "blend", "kb2", "adlittle"}
 
 
 def dynamics_cases():
     out = []
     for name in ("sc50a", "sc50b", "blend", "forest6", "kb2", "adlittle"):
         marks = [] if name in DYNAMICS_FAST else [pytest.mark.slow]
-        if name in DYNAMICS_LIMITS:
-            marks.append(pytest.mark.xfail(strict=True, reason=DYNAMICS_LIMITS[name]))
         out.append(pytest.param(name, id=name, marks=marks))
     return out
 
