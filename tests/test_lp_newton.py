@@ -136,19 +136,44 @@ def test_concurrent_calls_are_bit_identical():
         assert np.array_equal(x, seq[k % 3])
 
 
-def test_sinkhorn_start_lands_on_the_lambda_path_answer():
-    # transport at a fixed reg starts Newton from a few Sinkhorn sweeps; the plan must be the
-    # same entropic optimum the λ path (no start) reaches, and zero marginal entries or an
-    # underflowing kernel fall back to the path
-    from dlnfast.lp._transport import _sinkhorn_start
+@pytest.mark.parametrize("reg, path", [(0.1, "sweeps"), (0.02, "sweeps"), (0.01, "newton"),
+                                       (0.002, "newton"), (1e-3, "lambda path")])
+def test_sinkhorn_start_lands_on_the_lambda_path_answer(reg, path):
+    # transport at a fixed reg runs Sinkhorn sweeps first: they are the whole solve where they
+    # converge fast (marginal error ≤ 1e-12), else Newton continues from them; an underflowing
+    # kernel falls back to the λ path from 1. Every way must give the entropic optimum the λ
+    # path (no start) reaches.
+    from dlnfast.lp._transport import _sinkhorn
 
     A, rhs, c = ot_lp(11, 9, 8)
     a, b = rhs[:9], np.append(rhs[9:], 1.0 - rhs[9:].sum())
     M = c.reshape(9, 8)
-    res = dlnfast.transport(a, b, M, 0.02)
-    ref = path_following(A, rhs, c, reg_final=0.02, n_diag=9)
+    res = dlnfast.transport(a, b, M, reg)
+    ref = path_following(A, rhs, c, reg_final=reg, n_diag=9)
     assert res.status == 0 and ref.status == 0
     np.testing.assert_allclose(res.plan.ravel(), ref.x, rtol=0, atol=1e-8 * ref.x.max())
-    assert _sinkhorn_start(a, b, M, 0.02) is not None
-    assert _sinkhorn_start(np.append(a[:-1], 0.0), b, M, 0.02) is None
-    assert _sinkhorn_start(a, b, M + 10.0, 1e-3) is None  # exp(−M/λ) underflows
+    # the marginal error from scratch (not the solver's own figure)
+    err = np.abs(res.plan.sum(axis=1) - a).sum() + np.abs(res.plan.sum(axis=0) - b).sum()
+    assert err == pytest.approx(res.marginal_error, rel=1e-6, abs=1e-15)
+    if path == "sweeps":
+        assert res.nit == res.sweeps > 0 and err <= 1e-12
+    elif path == "newton":  # nit counts the sweeps and the Newton steps after them
+        assert res.nit > res.sweeps >= 30 and err <= 1e-8
+    else:
+        assert res.sweeps == 0 and res.nit > 0
+    assert _sinkhorn(np.append(a[:-1], 0.0), b, M, 0.02, 1e-12, 100, np.inf) is None
+    assert _sinkhorn(a, b, M + 10.0, 1e-3, 1e-12, 100, np.inf) is None  # exp(−M/λ) underflows
+
+
+def test_sinkhorn_sweeps_count_against_maxiter():
+    # maxiter bounds sweeps and Newton steps together (POT's numItermax counts sweeps)
+    A, rhs, c = ot_lp(11, 9, 8)
+    a, b = rhs[:9], np.append(rhs[9:], 1.0 - rhs[9:].sum())
+    M = c.reshape(9, 8)
+    full = dlnfast.transport(a, b, M, 0.02)
+    assert full.status == 0 and full.nit > 20
+    res = dlnfast.transport(a, b, M, 0.02, maxiter=20, warn=False)
+    assert res.status == 1 and res.nit == res.sweeps == 20
+    assert res.marginal_error > 1e-12
+    res = dlnfast.transport(a, b, M, 0.002, maxiter=32, warn=False)  # 30 sweeps, 2 Newton steps
+    assert res.status == 1 and res.nit == 32 and res.sweeps == 30

@@ -4,7 +4,9 @@ shipped in scipy's wheel) run against dlnfast.linprog through a thin adapter.
 The peer's tests are imported, not copied: each class below subclasses scipy's
 ``LinprogHiGHSTests``, and an autouse fixture replaces the ``linprog`` name in scipy's test
 module by a wrapper that calls :func:`dlnfast.linprog` with the method under test. What is
-skipped as not applicable is listed in ``NOT_APPLICABLE`` with its reason.
+skipped as not applicable is listed in ``NOT_APPLICABLE`` with its reason; for the paper's
+dynamics ("eg", "dln") the test they do not pass within their default limits is a strict
+xfail in ``DYNAMICS_LIMITS`` with its measured cause.
 """
 
 import pytest
@@ -84,3 +86,47 @@ class _Adapter(peer.LinprogHiGHSTests):
 
 class TestScipySuiteNewton(_Adapter):
     dlnfast_method = "newton"
+
+
+# The paper's dynamics ("eg", "dln") with their default limits (maxiter 10⁶, continuation in
+# λ from 1 with the paper's step, momentum and the polish): the one test they do not pass, with
+# its cause as measured (benchmarks/README.md, "Issue 15, session 21"). Strict: a dynamics
+# change that makes it pass must say so here. (With the adaptive step, before session 21, four
+# more failed: test_sparse_constraints, test_bug_6690, test_bug_8174_2, test_bug_8561.)
+DYNAMICS_LIMITS = {
+    "test_cyclic_bland": "scipy passes maxiter=100 (a simplex pivot budget); without it EG "
+                         "solves this 3×7 LP in 314 accepted steps, DLN in 294",
+}
+# more than 3 s per method on the shared 2-core machine (3.6–4.7 s)
+DYNAMICS_SLOW = ("test_sparse_constraints",)
+
+
+def _slow(name):
+    base = getattr(peer.LinprogHiGHSTests, name)
+
+    @pytest.mark.slow
+    def test(self):
+        base(self)
+    test.__name__ = name
+    return test
+
+
+def _known_limit(name):
+    base = getattr(peer.LinprogHiGHSTests, name)
+
+    def test(self):
+        base(self)
+    test.__name__ = name
+    return pytest.mark.xfail(strict=True, reason=DYNAMICS_LIMITS[name])(test)
+
+
+class TestScipySuiteEG(_Adapter):
+    dlnfast_method = "eg"
+    locals().update({name: _known_limit(name) for name in DYNAMICS_LIMITS})
+    locals().update({name: _slow(name) for name in DYNAMICS_SLOW})
+
+
+class TestScipySuiteDLN(_Adapter):
+    dlnfast_method = "dln"
+    locals().update({name: _known_limit(name) for name in DYNAMICS_LIMITS})
+    locals().update({name: _slow(name) for name in DYNAMICS_SLOW})
