@@ -289,11 +289,16 @@ class Team {
   void parallel_for(Index n_chunks, F&& f) {
     if (n_chunks <= 0) return;
     if (!pool_ || n_chunks == 1 || serial_left_ > 0) {
-      if (pool_ && n_chunks > 1) --serial_left_;
+      if (pool_ && n_chunks > 1 && --serial_left_ == 0) waking_ = true;
       for (Index k = 0; k < n_chunks; ++k) f(k);
       return;
     }
-    const bool stalled = pool_->parallel_for(n_chunks, f);
+    // The first shared pass after a stretch on the driver alone wakes the sleeping workers (a
+    // futex wake, tens of µs, longer than a short pass): its wait is not a stall. Counting it
+    // as one kept a quiet machine on one thread for good (2 threads = 1 thread at (100, 1000),
+    // K = 32), each wake-up restarting the back-off.
+    const bool stalled = pool_->parallel_for(n_chunks, f) && !waking_;
+    waking_ = false;
     if (!adaptive_) return;
     if (stalled) {  // the next backoff_ passes on the driver alone, the workers asleep meanwhile
       serial_left_ = backoff_;
@@ -335,6 +340,7 @@ class Team {
   int size_ = 1;
   bool adaptive_ = false;
   Index serial_left_ = 0;  // passes still to run on the driver alone (adaptive)
+  bool waking_ = true;     // the next shared pass wakes the workers (not judged as a stall)
   Index backoff_ = kMinBackoff;
   Index clean_ = 0;        // shared passes without a stall since the last change of backoff_
 };
