@@ -25,7 +25,7 @@ against ``implicit_bias_limit`` from scratch at every 10th of them (same run).
 
 Usage:  python benchmarks/bench_sweep.py [--sizes 100x1000,200x2000,1000x10000]
                                         [--ks 8,32,128] [--threads 1,2] [--repeats 3] [--busy 1]
-                                        [--methods exact,fused,one-by-one,numpy]
+                                        [--methods exact,fused,one-by-one,numpy] [--quiesce 0.05]
         python benchmarks/bench_sweep.py --flow [--sizes 100x1000,1000x10000] [--ks 8,32] [--threads 1]
         python benchmarks/bench_sweep.py --limits
         python benchmarks/bench_sweep.py --pairs [--sizes ...] [--ks 32] [--repeats 7] [--busy 1]
@@ -232,6 +232,10 @@ def main():
     ap.add_argument("--pairs", action="store_true",
                     help="fused mode: 2 threads (forced and default threshold) against 1, interleaved")
     ap.add_argument("--busy", type=int, default=0, help="busy single-threaded processes beside the runs")
+    ap.add_argument("--quiesce", type=float, default=0.05,
+                    help="seconds of sleep before each timed run of the table (numpy's OpenBLAS threads spin "
+                         "~0.1 s after its 2-thread loop and slow the next run; a longer sleep slows 1-thread "
+                         "runs instead: see benchmarks/README.md, 'Two-thread scaling')")
     args = ap.parse_args()
     print(machine_info())
     if args.limits:
@@ -261,7 +265,7 @@ def table(args):
             ts = {name: [] for name, _ in methods}
             for _ in range(args.repeats):
                 for name, fn in methods:
-                    quiesce(0.05)
+                    quiesce(args.quiesce)
                     ts[name].append(fn(X, y, K, n_iter, threads))
             rates = {name: K * n_iter / statistics.median(t) for name, t in ts.items()}
             nan = float("nan")

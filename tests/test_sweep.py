@@ -310,3 +310,53 @@ def test_blocked_products_independent_of_batch(rng):
     for i, a in enumerate([1e-2, 0.1, 1.0, 0.3, 3e-2, 0.05]):
         one = _path(X, y, init_scales=[a], **kw)
         np.testing.assert_array_equal(many.coefs_[i], one.coefs_[0])
+
+
+def _gd_options(threads, max_iter=3):
+    from dlnfast import _core
+
+    return _core.SolveOptions(auto_step=False, step=1e-3, max_iter=max_iter, tol=0.0, n_threads=threads,
+                              loss_every=1)
+
+
+@pytest.mark.parametrize("blocked", [False, True])
+def test_batched_setup_on_two_threads_equals_single_fits(rng, blocked):
+    # K·d = 24000 coordinates: the networks are built from the log-weights, and read back into
+    # them, on a team of two (bindings/batched.cpp, for_configs) even at the default threshold;
+    # every row equals _core.gd on that row alone (exact), and 1 thread equals 2 (both modes)
+    from dlnfast import _core
+
+    X, y, _ = sparse_problem(rng, n=20, d=4000)
+    K = 6
+    log_w = np.log(np.logspace(-2, 0, K))[:, None] + rng.uniform(-0.5, 0.5, (K, X.shape[1]))
+    out = {}
+    for threads in (1, 2):
+        lp, ln = log_w.copy(), log_w.copy() - 0.1
+        res = _core.gd_many(X, y, lp, ln, [_gd_options(threads) for _ in range(K)], blocked=blocked)
+        out[threads] = (np.array([r.coef for r in res]), lp, ln)
+    for a, b in zip(out[1], out[2]):
+        np.testing.assert_array_equal(a, b)
+    if not blocked:
+        for c in range(K):
+            lp, ln = log_w[c].copy(), log_w[c].copy() - 0.1
+            alone = _core.gd(X, y, lp, ln, _gd_options(2))
+            np.testing.assert_array_equal(out[2][0][c], alone.coef)
+            np.testing.assert_array_equal(out[2][1][c], lp)
+            np.testing.assert_array_equal(out[2][2][c], ln)
+
+
+def test_batched_setup_error_from_a_worker_is_raised(rng):
+    # a bad log-weight in one row (built on the team's worker or the caller) raises the single
+    # driver's ValueError, not a crash
+    from dlnfast import _core
+
+    X, y, _ = sparse_problem(rng, n=20, d=4000)
+    K = 6
+    for bad in (0, K - 1):
+        lp = np.full((K, X.shape[1]), np.log(0.1))
+        lp[bad, 17] = np.nan
+        with pytest.raises(ValueError, match="finite or -inf") as batched:
+            _core.gd_many(X, y, lp, lp.copy(), [_gd_options(2) for _ in range(K)], blocked=True)
+        with pytest.raises(ValueError) as alone:
+            _core.gd(X, y, lp[bad].copy(), lp[bad].copy(), _gd_options(2))
+        assert str(batched.value) == str(alone.value)

@@ -164,23 +164,25 @@ DLNFAST_ALWAYS_INLINE void batch_backward_impl(const T* const* xrows, Index rows
   }
 }
 
-/// B (d × Kp, row-major) from the columns betas[c] (c < m, length d each); columns m..Kp zero.
-/// By 8 × 8 tiles: 8 cache lines read (one per column) and 8 written per tile.
-DLNFAST_CLONES static void pack_columns(const double* const* betas, Index m, Index d, Index Kp, double* B) {
+/// Rows [jb, je) of B (d × Kp, row-major) from the columns betas[c] (c < m, length d each);
+/// columns m..Kp zero. By 8 × 8 tiles: 8 cache lines read (one per column) and 8 written per
+/// tile. A copy: the bits do not depend on how the rows are split.
+DLNFAST_CLONES static void pack_columns(const double* const* betas, Index m, Index jb, Index je, Index Kp,
+                                        double* B) {
   constexpr Index L = kBatchLanes;
   for (Index c0 = 0; c0 < Kp; c0 += L) {
     const Index cn = std::max<Index>(0, std::min(L, m - c0));
     const double* src[L];
     for (Index l = 0; l < L; ++l) src[l] = l < cn ? betas[c0 + l] : nullptr;
-    Index j0 = 0;
+    Index j0 = jb;
     if (cn == L) {
-      for (; j0 + L <= d; j0 += L)
+      for (; j0 + L <= je; j0 += L)
         for (Index r = 0; r < L; ++r) {
           double* dst = B + (j0 + r) * Kp + c0;
           for (Index l = 0; l < L; ++l) dst[l] = src[l][j0 + r];
         }
     }
-    for (Index j = j0; j < d; ++j) {
+    for (Index j = j0; j < je; ++j) {
       double* dst = B + j * Kp + c0;
       for (Index l = 0; l < L; ++l) dst[l] = l < cn ? src[l][j] : 0.0;
     }
