@@ -116,15 +116,16 @@ class Pool {
   }
   void rest() { resting_.store(true, std::memory_order_release); }
 
-  /// Runs the pass; true if it stalled (see run_pass).
+  /// Runs the pass; with `timed`, true if it stalled (see run_pass), else always false.
   template <class F>
-  bool parallel_for(Index n_chunks, F& f) {
+  bool parallel_for(Index n_chunks, F& f, bool timed) {
     using Fn = std::remove_reference_t<F>;
     fn_ = [](void* ctx, Index k) { (*static_cast<Fn*>(ctx))(k); };
     ctx_ = static_cast<void*>(&f);
     constexpr Index kMaxChunks = 0xffff;  // the counter's field width: larger passes go in parts
     bool stalled = false;
-    for (base_ = 0; base_ < n_chunks; base_ += kMaxChunks) stalled |= run_pass(std::min(kMaxChunks, n_chunks - base_));
+    for (base_ = 0; base_ < n_chunks; base_ += kMaxChunks)
+      stalled |= run_pass(std::min(kMaxChunks, n_chunks - base_), timed);
     return stalled;
   }
 
@@ -153,8 +154,8 @@ class Pool {
   // then waits for the chunks other threads started. Returns true if the pass stalled: the
   // driver, done with its own chunks after t_own, then waited more than max(t_own, 20 µs) for
   // a chunk a worker had claimed (a worker descheduled in the middle of its chunk; on a quiet
-  // machine the wait is at most about one chunk).
-  bool run_pass(Index n_chunks) {
+  // machine the wait is at most about one chunk). Only `timed` passes read the clock.
+  bool run_pass(Index n_chunks, bool timed) {
     resting_.store(false, std::memory_order_relaxed);
     done_.store(0, std::memory_order_relaxed);
     gen_ = (gen_ + 1) & 0xffffffffu;
@@ -163,19 +164,20 @@ class Pool {
       std::lock_guard<std::mutex> lock(mutex_);
       cv_.notify_all();
     }
-    const auto t0 = std::chrono::steady_clock::now();
+    using Clock = std::chrono::steady_clock;
+    const Clock::time_point t0 = timed ? Clock::now() : Clock::time_point{};
     const Index mine = work(gen_, false);
     // Wait only for chunks that another thread has claimed and not finished.
     if (done_.load(std::memory_order_acquire) + mine >= n_chunks) return false;
-    const auto t1 = std::chrono::steady_clock::now();
+    const Clock::time_point t1 = timed ? Clock::now() : Clock::time_point{};
     Index spins = 0;
     while (done_.load(std::memory_order_acquire) + mine < n_chunks) {
       if (++spins < 4096) DLNFAST_PAUSE();
       else std::this_thread::yield();
     }
-    const auto waited = std::chrono::steady_clock::now() - t1;
-
-    return waited > std::max<std::chrono::steady_clock::duration>(t1 - t0, std::chrono::microseconds(20));
+    if (!timed) return false;
+    const Clock::duration waited = Clock::now() - t1;
+    return waited > std::max<Clock::duration>(t1 - t0, std::chrono::microseconds(20));
   }
 
   // Takes and runs chunks of pass `gen` until none is left (the driver from the front, workers
@@ -297,7 +299,7 @@ class Team {
     // futex wake, tens of µs, longer than a short pass): its wait is not a stall. Counting it
     // as one kept a quiet machine on one thread for good (2 threads = 1 thread at (100, 1000),
     // K = 32), each wake-up restarting the back-off.
-    const bool stalled = pool_->parallel_for(n_chunks, f) && !waking_;
+    const bool stalled = pool_->parallel_for(n_chunks, f, adaptive_) && !waking_;
     waking_ = false;
     if (!adaptive_) return;
     if (stalled) {  // the next backoff_ passes on the driver alone, the workers asleep meanwhile
@@ -315,7 +317,7 @@ class Team {
   /// chunk, which on a loaded machine costs a time slice, far more than a short pass) sends the
   /// next passes to the driver alone, 32 at first, twice as many after each further stall (at
   /// most 4096), half as many again after each 256 passes shared without a stall. For drivers
-  /// of many short passes (the batched sweep: four passes of ~0.03 ms per iteration at
+  /// of many short passes (the batched sweep: three passes of ~0.03 ms per iteration at
   /// (100, 1000), K = 32). Which thread runs a chunk never changes the bits.
   void adapt_to_contention() { adaptive_ = true; }
 

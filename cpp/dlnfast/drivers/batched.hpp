@@ -63,7 +63,7 @@ void run_full_batch_many(BatchedLeastSquares<T>& loss, std::vector<Net>& nets, s
   // batch, kFusedWorkFactor times higher in the fused mode (see there)
   const Index min_work = loss.blocked() ? opts[0].min_parallel_work * kFusedWorkFactor : opts[0].min_parallel_work;
   Team::run(work_threads(opts[0].n_threads, loss.work() * K, min_work), [&](Team& team) {
-    team.adapt_to_contention();  // four short passes per iteration: see Team::adapt_to_contention
+    team.adapt_to_contention();  // three short passes per iteration: see Team::adapt_to_contention
     double shared_lambda = 0.0;  // λ_max by power iteration, computed once if some config needs it
     std::vector<double> g(static_cast<std::size_t>(K * d)), crit(static_cast<std::size_t>(K * nb)),
         rate(static_cast<std::size_t>(K * nb)), weight_max(K), prev_rate(K, 0.0), losses(K);

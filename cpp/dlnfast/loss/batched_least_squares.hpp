@@ -236,8 +236,8 @@ class BatchedLeastSquares {
         stop = true;
         return;
       }
-      const Index groups = (n_ + 3) / 4;
-      const Index r0 = std::min(n_, 4 * (k * groups / nc)), r1 = std::min(n_, 4 * ((k + 1) * groups / nc));
+      Index r0, r1;
+      RowChunks::split_rows(n_, nc, k, &r0, &r1);
       double* G = partial_g_.data() + k * d_ * kp;
       if (!split_) std::fill(G, G + d_ * kp, 0.0);
       double* loss = acc_.data() + k * 2 * kp;  // per configuration Σ c·r, then Σ c
@@ -267,14 +267,14 @@ class BatchedLeastSquares {
     for (Index c = 0; c < mg; ++c)
       for (Index k = 0; k < nc; ++k) sum_c_[c] += partial_sum_c_[c * nc + k];
     const Index ns = (d_ + kSplitCols - 1) / kSplitCols, nv = kp / detail::kBatchLanes;
-    const Index groups = (n_ + 3) / 4;
     team.parallel_for(ns, [&](Index s) {
       const Index j0 = s * kSplitCols, j1 = std::min(d_, j0 + kSplitCols);
       // partition by partition, as the row-partition mode: G = G_0, then G += G_k in order
       // (each G_k summed from zero in the kernel's registers and added there)
       double* G = partial_g_.data();
       for (Index k = 0; k < nc; ++k) {
-        const Index r0 = std::min(n_, 4 * (k * groups / nc)), r1 = std::min(n_, 4 * ((k + 1) * groups / nc));
+        Index r0, r1;
+        RowChunks::split_rows(n_, nc, k, &r0, &r1);
         detail::batch_backward_fresh(xrows_.data() + r0, r1 - r0, j0, j1, R_.data() + r0 * kp, kp, G, k > 0);
       }
       for (Index v = 0; v < nv; ++v) {

@@ -42,10 +42,13 @@ class RowChunks {
 
   /// Rows [r0, r1) of chunk k: whole groups of 4 rows (the kernels' unit), so that only the
   /// last chunk can end in a slower 1–3 row tail.
-  void rows_of(Index k, Index* r0, Index* r1) const {
-    const Index groups = (n_ + 3) / 4;
-    *r0 = std::min(n_, 4 * (k * groups / n_chunks_));
-    *r1 = std::min(n_, 4 * ((k + 1) * groups / n_chunks_));
+  void rows_of(Index k, Index* r0, Index* r1) const { split_rows(n_, n_chunks_, k, r0, r1); }
+
+  /// Rows [r0, r1) of part k when n rows are split into `parts` parts of whole groups of 4 rows.
+  static void split_rows(Index n, Index parts, Index k, Index* r0, Index* r1) {
+    const Index groups = (n + 3) / 4;
+    *r0 = std::min(n, 4 * (k * groups / parts));
+    *r1 = std::min(n, 4 * ((k + 1) * groups / parts));
   }
 
   /// Both passes (see the file comment); returns L = Σ_k partial losses (chunk order).

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from collections import deque
 
 import numpy as np
 import scipy.sparse as sp
@@ -307,7 +308,7 @@ def _sinkhorn(a, b, M, reg, tol, max_sweeps, deadline, min_sweeps=30, max_total=
         return None
     v = np.ones(b.size)
     Kv = np.einsum("ij,j->i", K, v)  # einsum, not BLAS: no OpenBLAS threads spinning
-    errs, converged, sweeps = [], False, 0
+    errs, converged, sweeps = deque(maxlen=6), False, 0  # the last six row errors
     with np.errstate(all="ignore"):
         while sweeps < max_sweeps:
             u = a / Kv
@@ -323,7 +324,7 @@ def _sinkhorn(a, b, M, reg, tol, max_sweeps, deadline, min_sweeps=30, max_total=
             errs.append(err)
             if sweeps >= min_sweeps:
                 # rate over the last 5 sweeps; hand over to Newton when the sweeps are slow
-                rate = (err / errs[-6]) ** 0.2 if errs[-6] > 0 else 1.0
+                rate = (err / errs[0]) ** 0.2 if errs[0] > 0 else 1.0
                 if not rate < 1.0 or sweeps + np.log(tol / err) / np.log(rate) > max_total:
                     break
             if time.perf_counter() > deadline:
